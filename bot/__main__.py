@@ -1,0 +1,156 @@
+"""Command line: `python -m bot [run | validate [DIR] | preview ... | sync [--guild ID]]`.
+
+This is the one place that builds Settings and owns resource lifetimes. Every configuration
+mistake ends as one line on stderr and a non-zero exit (2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.core.errors import ConfigError, InvalidInput
+from bot.core.loader import LoadResult, load_directory
+from bot.core.models import ReminderPrefs
+from bot.core.timeparse import parse_date, parse_time, parse_weekday, parse_zone
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pathway-bot",
+        description="Deliver a career-change pathway on each learner's own calendar, on Discord.",
+    )
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and run the bot (the default)")
+    v = sub.add_parser("validate", help="check pathway files; one line per problem")
+    v.add_argument(
+        "dir", nargs="?", type=Path, help="directory of pathway files (default: PATHWAYS_DIR)"
+    )
+    pv = sub.add_parser("preview", help="print a learner's calendar for a pathway, without Discord")
+    pv.add_argument("pathway_id")
+    pv.add_argument("--start", required=True, help="start date, YYYY-MM-DD")
+    pv.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/London")
+    pv.add_argument("--day", default="mon", help="reminder weekday (default mon)")
+    pv.add_argument("--time", default="09:00", help="reminder local time HH:MM (default 09:00)")
+    pv.add_argument("--weeks", type=int, default=40, help="how many weekly reminders (default 40)")
+    pv.add_argument("--dir", type=Path, help="directory of pathway files (default: PATHWAYS_DIR)")
+    s = sub.add_parser("sync", help="register slash commands with Discord now")
+    s.add_argument("--guild", type=int, help="sync to one guild only (instant, for development)")
+    return p
+
+
+def _pathways_dir(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg
+    return load_settings().pathways_dir
+
+
+def cmd_validate(directory: Path) -> int:
+    result = load_directory(directory)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        n = len(result.problems)
+        print(f"{n} problem{'s' if n != 1 else ''} in {directory}", file=sys.stderr)
+        return 1
+    names = ", ".join(sorted(result.pathways))
+    print(f"{len(result.pathways)} pathway file(s) valid in {directory}: {names}", file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from bot.cli_preview import render_preview
+
+    try:
+        start = parse_date(args.start)
+        zone = parse_zone(args.tz)
+        prefs = ReminderPrefs(str(zone.key), parse_weekday(args.day), parse_time(args.time))
+    except InvalidInput as exc:
+        print(f"pathway-bot preview: {exc.user_message}", file=sys.stderr)
+        return EXIT_CONFIG
+    if not 1 <= args.weeks <= 520:
+        print("pathway-bot preview: --weeks must be between 1 and 520", file=sys.stderr)
+        return EXIT_CONFIG
+    loaded = require_pathways(_pathways_dir(args.dir))
+    if args.pathway_id not in loaded.pathways:
+        known = ", ".join(sorted(loaded.pathways))
+        print(
+            f"pathway-bot preview: no pathway '{args.pathway_id}' (known: {known})", file=sys.stderr
+        )
+        return EXIT_CONFIG
+    pathway = loaded.pathways[args.pathway_id].pathway
+    print(render_preview(pathway, start, prefs, args.weeks))
+    return 0
+
+
+def require_pathways(directory: Path) -> LoadResult:
+    """Load pathways for running; any problem is a configuration error summarised in one line."""
+    if not directory.is_dir():
+        raise ConfigError(f"PATHWAYS_DIR {directory} is not a readable directory")
+    if not os.access(directory, os.R_OK | os.X_OK):
+        raise ConfigError(f"PATHWAYS_DIR {directory} is not readable by this user")
+    result = load_directory(directory)
+    if result.problems:
+        more = len(result.problems) - 1
+        extra = f" (and {more} more)" if more else ""
+        raise ConfigError(
+            f"invalid pathway: {result.problems[0]}{extra}; run `python -m bot validate "
+            f"{directory}` to see every problem"
+        )
+    return result
+
+
+def prepare_database_dir(path: Path) -> None:
+    """Create DATABASE_PATH's directory, or explain in one line why it cannot be used."""
+    parent = path.expanduser().parent
+    if path.exists() and path.is_dir():
+        raise ConfigError(f"DATABASE_PATH {path} is a directory; point it at a file")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"DATABASE_PATH {path}: cannot create directory {parent}: {exc.strerror}"
+        ) from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"DATABASE_PATH {path}: directory {parent} is not writable")
+
+
+def cmd_run(settings: Settings, sync_only: bool = False, guild: int | None = None) -> int:
+    token = settings.token()
+    loaded = require_pathways(settings.pathways_dir)
+    prepare_database_dir(settings.database_path)
+    from bot.runtime import run_bot
+
+    return run_bot(settings, token, loaded, sync_only=sync_only, sync_guild=guild)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return cmd_validate(_pathways_dir(args.dir))
+        if args.command == "preview":
+            return cmd_preview(args)
+        settings = load_settings()
+        if args.command == "sync":
+            return cmd_run(settings, sync_only=True, guild=args.guild)
+        return cmd_run(settings)
+    except ConfigError as exc:
+        print(f"pathway-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

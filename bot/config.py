@@ -1,0 +1,98 @@
+"""Settings, read from the environment (or a .env file) once, by the CLI.
+
+There is deliberately no module-level instance: tests and tools import this module without
+any environment, and `python -m bot` builds `Settings` exactly once and passes it down.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.errors import ConfigError
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+MISSING_CREDENTIAL_HELP = (
+    "DISCORD_TOKEN is not set. Create an application at "
+    "https://discord.com/developers/applications, open Bot > Reset Token, and set "
+    "DISCORD_TOKEN=<token> in the environment or in a .env file."
+)
+
+
+class LogFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def bundled_pathways_dir() -> Path:
+    """`./pathways` when it exists (a checkout, the Docker image), else the one beside bot/."""
+    here = Path("pathways")
+    if here.is_dir():
+        return here
+    beside = Path(__file__).resolve().parent.parent / "pathways"
+    return beside if beside.is_dir() else here
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = Field(default=None, description="The bot token (secret).")
+    database_path: Path = Field(default=Path("data/pathway-bot.sqlite3"))
+    pathways_dir: Path = Field(default_factory=bundled_pathways_dir)
+    discord_api_base_url: str = DEFAULT_API_BASE
+    discord_gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_missing(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("discord_gateway_url", "dev_guild_id", "metrics_port", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("discord_api_base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return v
+
+    def token(self) -> str:
+        """The token, or a ConfigError telling the operator where to get one."""
+        if self.discord_token is None:
+            raise ConfigError(MISSING_CREDENTIAL_HELP)
+        return self.discord_token.get_secret_value().strip()
+
+
+def load_settings() -> Settings:
+    """Build Settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        value = first.get("input")
+        shown = "" if name == "DISCORD_TOKEN" else f" (got {str(value)[:40]!r})"
+        raise ConfigError(f"{name}: {first['msg']}{shown}") from None

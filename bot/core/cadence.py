@@ -1,0 +1,268 @@
+"""The cadence engine: where a learner is on their own calendar at a given instant.
+
+Pure and clock-free: every answer is a function of (pathway, schedule, completions, instant).
+
+Rules, all in the learner's own zone:
+- The enrolment starts at local midnight of its start date.
+- Action-plan items open at the start and are due 7, 30 or 90 days after it.
+- Phases run back to back in file order from the start; a phase's tasks open when it starts
+  and are due when it ends. Skills to learn open at the start and have no deadline.
+- Deadlines fall at local midnight, so "7 days" means seven calendar days even across DST.
+- A pause shifts every deadline (and opening) not yet reached when it began, by its length;
+  a pause still running counts up to the instant asked about.
+- Reminders come once per local week at the learner's wall time. A wall time that does not
+  exist that day (spring forward) moves to the first valid minute after it; an ambiguous one
+  (fall back) uses its first occurrence.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.models import Pause, ReminderPrefs
+from bot.core.pathway import CheckableItem, Horizon, ItemKind, Pathway
+from bot.core.timeparse import parse_zone
+
+WEEK = timedelta(days=7)
+DUE_SOON = timedelta(days=7)
+
+
+class ItemState(enum.StrEnum):
+    NOT_OPEN = "not-open"
+    OPEN = "open"
+    DUE_SOON = "due-soon"
+    OVERDUE = "overdue"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Everything about an enrolment's calendar that the cadence rules need."""
+
+    start_date: date
+    prefs: ReminderPrefs = field(default_factory=ReminderPrefs)
+    pauses: tuple[Pause, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return parse_zone(self.prefs.tz)
+
+    @property
+    def start(self) -> datetime:
+        return resolve_local(self.start_date, time(0, 0), self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSlot:
+    """One weekly reminder: its instant in UTC, its intended local date and its period key."""
+
+    at: datetime
+    local_date: date
+    period_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStatus:
+    item: CheckableItem
+    state: ItemState
+    opens_at: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A learner's position at one instant: the input to reminders, replies and progress."""
+
+    at: datetime
+    week: int  # 0 before the start, then 1, 2, ... counting only unpaused time
+    phase_index: int | None  # None before the start or after the last phase
+    statuses: tuple[ItemStatus, ...]
+    horizon_deadlines: dict[Horizon, datetime]
+    phase_windows: tuple[tuple[datetime, datetime], ...]
+
+    def by_state(self, *states: ItemState) -> list[ItemStatus]:
+        return [s for s in self.statuses if s.state in states]
+
+    def status(self, item_id: str) -> ItemStatus | None:
+        for s in self.statuses:
+            if s.item.id == item_id:
+                return s
+        return None
+
+    @property
+    def roadmap_finished(self) -> bool:
+        return bool(self.phase_windows) and self.at >= self.phase_windows[-1][1]
+
+
+# --- wall time -> instant -------------------------------------------------------------------
+
+
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def resolve_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall time, DST-safe.
+
+    Existing times map directly; ambiguous ones take the first occurrence (fold=0); times in
+    a gap move to the first valid minute after them, i.e. the instant the gap ends.
+    """
+    naive = datetime.combine(day, wall)
+    early = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(early, zone) == naive:
+        return early
+    late = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    lo, hi = min(early, late), max(early, late)
+    # Local wall time jumps forward exactly once between lo and hi: find where it passes naive.
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if _wall(mid, zone) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    result = hi.replace(microsecond=0)
+    if result.second:
+        result = result.replace(second=0) + timedelta(minutes=1)
+    return result
+
+
+def add_local_days(day: date, days: int, zone: ZoneInfo) -> datetime:
+    """Local midnight `days` calendar days after `day`, as a UTC instant."""
+    return resolve_local(day + timedelta(days=days), time(0, 0), zone)
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def period_key(local_date: date) -> str:
+    """ISO year-week of the learner's local date: one reminder per key, ever."""
+    iso = local_date.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def next_reminder(after: datetime, prefs: ReminderPrefs) -> ReminderSlot:
+    """The first weekly reminder strictly after `after` (an aware datetime)."""
+    if after.tzinfo is None:
+        raise ValueError("after must be timezone-aware")
+    zone = parse_zone(prefs.tz)
+    local_day = after.astimezone(zone).date()
+    day = local_day + timedelta(days=(prefs.weekday - local_day.weekday()) % 7)
+    # A week back as well: a gap can push a slot past midnight, so start one week earlier.
+    day -= WEEK
+    while True:
+        at = resolve_local(day, prefs.at, zone)
+        if at > after:
+            return ReminderSlot(at, day, period_key(day))
+        day += WEEK
+
+
+def reminders_between(start: datetime, end: datetime, prefs: ReminderPrefs) -> list[ReminderSlot]:
+    """Reminder slots in (start, end]; used by the preview and by tests."""
+    out: list[ReminderSlot] = []
+    slot = next_reminder(start, prefs)
+    while slot.at <= end:
+        out.append(slot)
+        slot = next_reminder(slot.at, prefs)
+    return out
+
+
+def first_reminder(schedule: Schedule, enrolled_at: datetime) -> ReminderSlot:
+    """The first reminder of an enrolment: after both the enrolment and the start's midnight."""
+    return next_reminder(max(enrolled_at, schedule.start - timedelta(seconds=1)), schedule.prefs)
+
+
+# --- pauses ------------------------------------------------------------------------------------
+
+
+def shift_for_pauses(base: datetime, pauses: Iterable[Pause], at: datetime) -> datetime:
+    """Move `base` later by every pause that began before it was reached."""
+    shifted = base
+    for p in sorted(pauses, key=lambda p: p.start):
+        if p.start < shifted:
+            end = p.end if p.end is not None else max(at, p.start)
+            shifted += end - p.start
+    return shifted
+
+
+def paused_time(pauses: Iterable[Pause], since: datetime, until: datetime) -> timedelta:
+    """Total paused time overlapping [since, until)."""
+    total = timedelta(0)
+    for p in pauses:
+        end = p.end if p.end is not None else until
+        lo, hi = max(p.start, since), min(end, until)
+        if hi > lo:
+            total += hi - lo
+    return total
+
+
+def is_paused(pauses: Sequence[Pause], at: datetime) -> bool:
+    return any(p.start <= at and (p.end is None or at < p.end) for p in pauses)
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def phase_offsets(pathway: Pathway) -> list[tuple[int, int]]:
+    """(start day, end day) of each phase, counted from the enrolment start."""
+    out: list[tuple[int, int]] = []
+    day = 0
+    for ph in pathway.roadmap.phases:
+        out.append((day, day + ph.weeks * 7))
+        day += ph.weeks * 7
+    return out
+
+
+def item_window_days(
+    item: CheckableItem, offsets: Sequence[tuple[int, int]]
+) -> tuple[int, int | None]:
+    """(opening day, due day or None) of one item, before pauses."""
+    if item.kind is ItemKind.ACTION and item.horizon is not None:
+        return 0, item.horizon.days
+    if item.kind is ItemKind.TASK and item.phase_index is not None:
+        return offsets[item.phase_index]
+    return 0, None
+
+
+def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: datetime) -> Plan:
+    """Where the learner stands at `at`: week, phase, and the state of every item."""
+    zone = schedule.zone
+    start = schedule.start
+    done_ids = set(done)
+    pauses = schedule.pauses
+    offsets = phase_offsets(pathway)
+
+    def when(days: int) -> datetime:
+        return shift_for_pauses(add_local_days(schedule.start_date, days, zone), pauses, at)
+
+    windows = tuple((when(a), when(b)) for a, b in offsets)
+    statuses: list[ItemStatus] = []
+    for item in pathway.items():
+        open_day, due_day = item_window_days(item, offsets)
+        opens_at = when(open_day)
+        due_at = when(due_day) if due_day is not None else None
+        if item.id in done_ids:
+            state = ItemState.DONE
+        elif at < opens_at:
+            state = ItemState.NOT_OPEN
+        elif due_at is None:
+            state = ItemState.OPEN
+        elif at >= due_at:
+            state = ItemState.OVERDUE
+        elif due_at - at <= DUE_SOON:
+            state = ItemState.DUE_SOON
+        else:
+            state = ItemState.OPEN
+        statuses.append(ItemStatus(item, state, opens_at, due_at))
+
+    if at < start:
+        week = 0
+    else:
+        active = (at - start) - paused_time(pauses, start, at)
+        week = active // WEEK + 1
+    phase_index = next((i for i, (a, b) in enumerate(windows) if a <= at < b), None)
+    horizons = {h: when(h.days) for h in Horizon}
+    return Plan(at, week, phase_index, tuple(statuses), horizons, windows)

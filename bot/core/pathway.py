@@ -1,0 +1,240 @@
+"""The pathway file format as pydantic models.
+
+Every model forbids unknown keys, so a typo in a pathway file is an error rather than
+silently ignored content. Ids are stable, human-readable slugs: completions refer to them,
+so an author may reword an item freely but must never reuse or rename its id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ItemId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=48),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Points = Annotated[int, Field(ge=0, le=1000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Priority(enum.StrEnum):
+    CRITICAL = "critical"
+    IMPORTANT = "important"
+    NICE_TO_HAVE = "nice-to-have"
+
+
+class ItemKind(enum.StrEnum):
+    """What sort of checkable item: decides its default points and whether it has a deadline."""
+
+    ACTION = "action"  # an action-plan item: this week / this month / next 90 days
+    TASK = "task"  # a roadmap phase task: due when its phase ends
+    SKILL = "skill"  # a skill to learn: a longer goal, no deadline, not part of on-track status
+
+
+class Horizon(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "90d"
+
+    @property
+    def days(self) -> int:
+        return {Horizon.WEEK: 7, Horizon.MONTH: 30, Horizon.QUARTER: 90}[self]
+
+    @property
+    def label(self) -> str:
+        return {
+            Horizon.WEEK: "This week",
+            Horizon.MONTH: "This month",
+            Horizon.QUARTER: "Next 90 days",
+        }[self]
+
+
+DEFAULT_POINTS: dict[ItemKind, int] = {ItemKind.ACTION: 10, ItemKind.TASK: 20, ItemKind.SKILL: 30}
+
+
+class TransferableSkill(_Strict):
+    id: ItemId
+    name: ShortText
+    description: Text
+
+
+class SkillToLearn(_Strict):
+    id: ItemId
+    name: ShortText
+    priority: Priority
+    weeks: int = Field(gt=0, le=104)
+    how_to_learn: Text
+    points: Points | None = None
+
+
+class Task(_Strict):
+    id: ItemId
+    text: Text
+    points: Points | None = None
+
+
+class Resource(_Strict):
+    title: ShortText
+    url: ShortText | None = None
+
+
+class Phase(_Strict):
+    id: ItemId
+    title: ShortText
+    weeks: int = Field(gt=0, le=104)
+    focus: Text | None = None
+    tasks: list[Task] = Field(min_length=1)
+    resources: list[Resource] = Field(default_factory=list)
+
+
+class Section(_Strict):
+    """A titled list of items with an optional introduction line."""
+
+    intro: Text | None = None
+
+
+class TransferableSkills(Section):
+    items: list[TransferableSkill] = Field(min_length=1)
+
+
+class SkillsToLearn(Section):
+    items: list[SkillToLearn] = Field(default_factory=list)
+
+
+class Roadmap(Section):
+    phases: list[Phase] = Field(min_length=1)
+
+
+class ActionPlan(Section):
+    this_week: list[Task] = Field(default_factory=list)
+    this_month: list[Task] = Field(default_factory=list)
+    next_90_days: list[Task] = Field(default_factory=list)
+
+    def by_horizon(self) -> dict[Horizon, list[Task]]:
+        return {
+            Horizon.WEEK: self.this_week,
+            Horizon.MONTH: self.this_month,
+            Horizon.QUARTER: self.next_90_days,
+        }
+
+
+class RealityCheck(Section):
+    love: list[Text] = Field(default_factory=list)
+    miss: list[Text] = Field(default_factory=list)
+    challenges: list[Text] = Field(default_factory=list)
+
+
+class FaqEntry(_Strict):
+    question: Text
+    answer: Text
+
+
+class Closing(_Strict):
+    title: ShortText
+    text: Text
+
+
+class Pathway(_Strict):
+    id: ItemId
+    title: ShortText
+    from_role: ShortText
+    to_role: ShortText
+    difficulty: ShortText
+    timeline: ShortText
+    salary_change: ShortText | None = None
+    demand: Text | None = None
+    overview: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    ]
+    transferable_skills: TransferableSkills
+    skills_to_learn: SkillsToLearn = Field(default_factory=SkillsToLearn)
+    roadmap: Roadmap
+    action_plan: ActionPlan = Field(default_factory=ActionPlan)
+    reality_check: RealityCheck = Field(default_factory=RealityCheck)
+    faq: list[FaqEntry] = Field(default_factory=list)
+    closing: Closing | None = None
+
+    def items(self) -> list[CheckableItem]:
+        """Every item a learner can check off, in reading order: action plan, phases, skills."""
+        return list(_checkable(self))
+
+    def item(self, item_id: str) -> CheckableItem | None:
+        for it in _checkable(self):
+            if it.id == item_id:
+                return it
+        return None
+
+    @property
+    def total_weeks(self) -> int:
+        return sum(p.weeks for p in self.roadmap.phases)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckableItem:
+    """A flattened view of one checkable item, whatever section it came from."""
+
+    id: str
+    kind: ItemKind
+    text: str
+    points: int
+    horizon: Horizon | None = None
+    phase_index: int | None = None  # 0-based index into roadmap.phases for tasks
+    phase_id: str | None = None
+
+
+def _checkable(p: Pathway) -> Iterator[CheckableItem]:
+    for horizon, tasks in p.action_plan.by_horizon().items():
+        for t in tasks:
+            pts = t.points if t.points is not None else DEFAULT_POINTS[ItemKind.ACTION]
+            yield CheckableItem(t.id, ItemKind.ACTION, t.text, pts, horizon=horizon)
+    for index, phase in enumerate(p.roadmap.phases):
+        for t in phase.tasks:
+            pts = t.points if t.points is not None else DEFAULT_POINTS[ItemKind.TASK]
+            yield CheckableItem(
+                t.id, ItemKind.TASK, t.text, pts, phase_index=index, phase_id=phase.id
+            )
+    for s in p.skills_to_learn.items:
+        pts = s.points if s.points is not None else DEFAULT_POINTS[ItemKind.SKILL]
+        yield CheckableItem(s.id, ItemKind.SKILL, f"Learn {s.name}", pts)
+
+
+Loc = tuple[str | int, ...]
+
+
+def _located_ids(p: Pathway) -> Iterator[tuple[Loc, str]]:
+    for i, ts in enumerate(p.transferable_skills.items):
+        yield ("transferable_skills", "items", i, "id"), ts.id
+    for i, sk in enumerate(p.skills_to_learn.items):
+        yield ("skills_to_learn", "items", i, "id"), sk.id
+    for i, ph in enumerate(p.roadmap.phases):
+        yield ("roadmap", "phases", i, "id"), ph.id
+        for j, t in enumerate(ph.tasks):
+            yield ("roadmap", "phases", i, "tasks", j, "id"), t.id
+    for key in ("this_week", "this_month", "next_90_days"):
+        for i, t in enumerate(getattr(p.action_plan, key)):
+            yield ("action_plan", key, i, "id"), t.id
+
+
+def duplicate_ids(p: Pathway) -> list[tuple[Loc, str]]:
+    """Where an id repeats one used earlier in the file; empty when every id is unique.
+
+    The loader reports these with the field path and line of the repeat, which is why this
+    is not a model validator (those can only point at the whole document).
+    """
+    seen: set[str] = set()
+    dupes: list[tuple[Loc, str]] = []
+    for loc, ident in _located_ids(p):
+        if ident in seen:
+            dupes.append((loc, ident))
+        seen.add(ident)
+    return dupes

@@ -1,0 +1,113 @@
+"""Progress and on-track status, computed from a `Plan`.
+
+On-track compares tasks done against tasks whose deadline has passed; skills to learn count
+toward overall progress but never toward on-track status, because they have no deadline.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.cadence import ItemState, ItemStatus, Plan
+from bot.core.pathway import Horizon, ItemKind, Pathway
+
+
+class Track(enum.StrEnum):
+    NOT_STARTED = "not started"
+    ON_TRACK = "on track"
+    AHEAD = "ahead"
+    BEHIND = "behind"
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(self.fraction * 100)
+
+
+@dataclass(frozen=True, slots=True)
+class OnTrack:
+    track: Track
+    due: int  # dated items whose deadline has passed
+    done_of_due: int  # of those, how many are done
+    done_early: int  # dated items done before their deadline arrived
+
+    @property
+    def missing(self) -> int:
+        return self.due - self.done_of_due
+
+    def describe(self) -> str:
+        if self.track is Track.NOT_STARTED:
+            return "Not started yet"
+        if self.track is Track.BEHIND:
+            return f"Behind: {self.missing} overdue item{'s' if self.missing != 1 else ''}"
+        if self.track is Track.AHEAD:
+            return f"Ahead: {self.done_early} item{'s' if self.done_early != 1 else ''} done early"
+        return "On track"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    overall: Tally
+    by_phase: tuple[Tally, ...]
+    by_horizon: dict[Horizon, Tally]
+    skills: Tally
+    on_track: OnTrack
+
+    @property
+    def complete(self) -> bool:
+        return self.overall.total > 0 and self.overall.done == self.overall.total
+
+
+def on_track(plan: Plan) -> OnTrack:
+    due = done_of_due = early = 0
+    for s in plan.statuses:
+        if s.due_at is None:
+            continue
+        passed = plan.at >= s.due_at
+        if passed:
+            due += 1
+            done_of_due += s.state is ItemState.DONE
+        elif s.state is ItemState.DONE:
+            early += 1
+    if plan.week == 0 and due == 0 and early == 0:
+        track = Track.NOT_STARTED
+    elif done_of_due < due:
+        track = Track.BEHIND
+    elif early > 0:
+        track = Track.AHEAD
+    else:
+        track = Track.ON_TRACK
+    return OnTrack(track, due, done_of_due, early)
+
+
+def progress(pathway: Pathway, plan: Plan) -> Progress:
+    def tally(pred: Callable[[ItemStatus], bool]) -> Tally:
+        chosen = [s for s in plan.statuses if pred(s)]
+        return Tally(sum(s.state is ItemState.DONE for s in chosen), len(chosen))
+
+    def in_phase(i: int) -> Callable[[ItemStatus], bool]:
+        return lambda s: s.item.kind is ItemKind.TASK and s.item.phase_index == i
+
+    def in_horizon(h: Horizon) -> Callable[[ItemStatus], bool]:
+        return lambda s: s.item.kind is ItemKind.ACTION and s.item.horizon is h
+
+    phases = tuple(tally(in_phase(i)) for i in range(len(pathway.roadmap.phases)))
+    horizons = {h: tally(in_horizon(h)) for h in Horizon}
+    return Progress(
+        overall=tally(lambda s: True),
+        by_phase=phases,
+        by_horizon=horizons,
+        skills=tally(lambda s: s.item.kind is ItemKind.SKILL),
+        on_track=on_track(plan),
+    )

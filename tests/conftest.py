@@ -1,0 +1,21 @@
+"""Shared fixtures: the repository root, the bundled pathways and the seed pathway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.loader import load_directory
+from bot.core.pathway import Pathway
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHWAYS = ROOT / "pathways"
+SEED_ID = "backend-to-ml-engineer"
+
+
+@pytest.fixture(scope="session")
+def seed() -> Pathway:
+    result = load_directory(PATHWAYS)
+    assert result.problems == []
+    return result.pathways[SEED_ID].pathway

@@ -1,0 +1,171 @@
+"""`python -m bot` as users run it: a subprocess configured through the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.loader import load_directory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DISCORD_TOKEN",
+            "DATABASE_PATH",
+            "PATHWAYS_DIR",
+            "DISCORD_API_BASE_URL",
+            "DEV_GUILD_ID",
+        }
+    }
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _one_line_no_traceback(proc: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_no_token_exits_2_with_one_line(tmp_path: Path) -> None:
+    proc = run(cwd=tmp_path)  # no .env here either
+    assert proc.returncode == 2
+    line = _one_line_no_traceback(proc)
+    assert "DISCORD_TOKEN" in line and "discord.com/developers/applications" in line
+
+
+def test_blank_token_is_missing(tmp_path: Path) -> None:
+    proc = run(env={"DISCORD_TOKEN": "   "}, cwd=tmp_path)
+    assert proc.returncode == 2 and "DISCORD_TOKEN is not set" in proc.stderr
+
+
+def test_bad_database_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run(env={"DISCORD_TOKEN": "t0ken-secret", "DATABASE_PATH": str(blocker / "db.sqlite3")})
+    assert proc.returncode == 2
+    line = _one_line_no_traceback(proc)
+    assert "DATABASE_PATH" in line and "t0ken-secret" not in proc.stderr
+
+
+def test_database_path_is_a_directory(tmp_path: Path) -> None:
+    proc = run(env={"DISCORD_TOKEN": "x", "DATABASE_PATH": str(tmp_path)})
+    assert proc.returncode == 2 and "is a directory" in _one_line_no_traceback(proc)
+
+
+def test_missing_pathways_dir(tmp_path: Path) -> None:
+    proc = run(
+        env={
+            "DISCORD_TOKEN": "x",
+            "PATHWAYS_DIR": str(tmp_path / "nope"),
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        }
+    )
+    assert proc.returncode == 2
+    assert "PATHWAYS_DIR" in _one_line_no_traceback(proc)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 directory")
+def test_unreadable_pathways_dir(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        proc = run(env={"DISCORD_TOKEN": "x", "PATHWAYS_DIR": str(locked)})
+        assert proc.returncode == 2 and "PATHWAYS_DIR" in _one_line_no_traceback(proc)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_invalid_pathway_file_blocks_start(tmp_path: Path) -> None:
+    bad = tmp_path / "pw"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("id: x\ntitle: T\n", encoding="utf-8")
+    proc = run(
+        env={
+            "DISCORD_TOKEN": "x",
+            "PATHWAYS_DIR": str(bad),
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        }
+    )
+    assert proc.returncode == 2
+    line = _one_line_no_traceback(proc)
+    assert "x.yaml" in line and "validate" in line
+
+
+def test_bad_setting_value(tmp_path: Path) -> None:
+    proc = run(env={"DISCORD_TOKEN": "x", "DEV_GUILD_ID": "not-a-number"}, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "DEV_GUILD_ID" in _one_line_no_traceback(proc)
+
+
+def test_validate_bundled_pathways() -> None:
+    proc = run("validate", "pathways")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+
+
+def test_validate_reports_each_problem(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\ncolour: red\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("id: [\n", encoding="utf-8")
+    proc = run("validate", str(tmp_path))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith(f"{tmp_path / 'a.yaml'}:2: colour:") for line in lines), lines
+    assert any("b.yaml" in line and "YAML" in line for line in lines)
+    assert len(lines) >= 3
+
+
+def test_preview_lists_every_item_over_40_weeks() -> None:
+    proc = run(
+        "preview",
+        "backend-to-ml-engineer",
+        "--start",
+        "2026-01-05",
+        "--tz",
+        "Europe/London",
+        "--day",
+        "mon",
+        "--time",
+        "09:00",
+        "--weeks",
+        "40",
+    )
+    assert proc.returncode == 0, proc.stderr
+    reminders = re.findall(r"^Reminder (\d+) ", proc.stdout, flags=re.M)
+    assert reminders == [str(n) for n in range(1, 41)]
+    pathway = load_directory(ROOT / "pathways").pathways["backend-to-ml-engineer"].pathway
+    for item in pathway.items():
+        assert f"] {item.id}:" in proc.stdout, item.id
+    # local time and UTC: London is GMT in January and BST in June
+    assert "Mon 2026-01-05 09:00 GMT local, 2026-01-05T09:00:00Z UTC" in proc.stdout
+    assert "Mon 2026-06-01 09:00 BST local, 2026-06-01T08:00:00Z UTC" in proc.stdout
+
+
+def test_preview_bad_input() -> None:
+    proc = run("preview", "backend-to-ml-engineer", "--start", "2026-01-05", "--tz", "Mars/Base")
+    assert proc.returncode == 2 and "Unknown time zone" in _one_line_no_traceback(proc)
+    proc = run("preview", "nope", "--start", "2026-01-05", "--tz", "UTC")
+    assert proc.returncode == 2 and "backend-to-ml-engineer" in _one_line_no_traceback(proc)
