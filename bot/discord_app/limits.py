@@ -1,0 +1,57 @@
+"""Discord's message limits, and helpers that summarise rather than cut mid-item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+EMBED_FOOTER = 2048
+EMBED_TOTAL = 6000
+CONTENT = 2000
+SELECT_OPTIONS = 25
+SELECT_LABEL = 100
+SELECT_DESCRIPTION = 100
+BUTTON_LABEL = 80
+ACTION_ROWS = 5
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
+
+
+def ts(instant: datetime, style: str = "R") -> str:
+    """A Discord timestamp: every viewer sees it in their own local time."""
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit one label into `limit` characters, ending with an ellipsis when shortened."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit_lines(lines: Sequence[str], limit: int, more: str = "…and {n} more") -> str:
+    """Join whole lines within `limit`; what does not fit becomes one 'and N more' line."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        remaining = len(lines) - i
+        tail = "\n" + more.format(n=remaining) if remaining > 1 else ""
+        cost = len(line) + (1 if out else 0)
+        if used + cost + len(tail) <= limit or (remaining == 1 and used + cost <= limit):
+            out.append(line)
+            used += cost
+        else:
+            out.append(more.format(n=remaining))
+            break
+    return "\n".join(out)
+
+
+def bar(done: int, total: int, width: int = 10) -> str:
+    """A text progress bar that reads in both themes and in screen readers' plain text."""
+    filled = round(width * done / total) if total else 0
+    percent = round(100 * done / total) if total else 0
+    return f"`{'█' * filled}{'░' * (width - filled)}` {done}/{total} ({percent}%)"

@@ -1,0 +1,88 @@
+"""The CommandTree subclass: one place that turns errors into replies.
+
+Domain errors (`PathwayError`) carry a user-safe message and become ephemeral replies.
+Anything else is unexpected: it is logged with a short error id, and the user sees the id so a
+maintainer can find the log line. Every interaction gets an answer either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import PathwayError
+
+log = logging.getLogger(__name__)
+
+
+def error_id() -> str:
+    return secrets.token_hex(4)
+
+
+async def reply(
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    ephemeral: bool = True,
+    **kwargs: Any,
+) -> None:
+    """Respond, or follow up when the interaction was already answered or deferred."""
+    if interaction.response.is_done():
+        body = content if content is not None else discord.utils.MISSING
+        await interaction.followup.send(body, ephemeral=ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None or inner is error:
+            break
+        error = inner
+    return error
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Shared by the tree and by component callbacks (which the tree does not see)."""
+    error = unwrap(error)
+    if isinstance(error, PathwayError):
+        message = error.user_message
+    elif isinstance(error, app_commands.MissingPermissions):
+        message = "You need the **Manage Server** permission to use this command."
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        message = "This command only works in a server."
+    elif isinstance(error, app_commands.CommandOnCooldown):
+        message = f"Slow down: try again in {error.retry_after:.0f} s."
+    elif isinstance(error, app_commands.CheckFailure):
+        message = "You are not allowed to use this command here."
+    else:
+        eid = error_id()
+        command = interaction.command.qualified_name if interaction.command else "component"
+        log.error(
+            "unexpected error %s in %s for user %s",
+            eid,
+            command,
+            interaction.user.id,
+            exc_info=error,
+            extra={"error_id": eid, "user_id": interaction.user.id, "command": command},
+        )
+        message = (
+            f"Something went wrong on our side (error id `{eid}`). Please try again; if it "
+            "keeps happening, give this id to a server admin."
+        )
+    try:
+        await reply(interaction, message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply to user %s", interaction.user.id)
+
+
+class PathwayTree(app_commands.CommandTree[Any]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
