@@ -2,31 +2,108 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from pathlib import Path
 
 import discord
 from discord.ext import commands
 
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
+from bot.core.registry import PathwayRegistry
 from bot.discord_app.gateway import apply_api_base, discover_gateway
+from bot.discord_app.sync import sync_if_changed
+from bot.discord_app.tree import PathwayTree
+from bot.discord_app.views import DYNAMIC_ITEMS
+from bot.service.account import Account
+from bot.service.admin import Admin, describe_reload
+from bot.service.context import Context
+from bot.service.learning import Learning
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
+EXTENSIONS = (
+    "bot.discord_app.cogs.learning",
+    "bot.discord_app.cogs.me",
+    "bot.discord_app.cogs.admin",
+)
+
 
 class PathwayBot(commands.Bot):
-    def __init__(self, settings: Settings, loaded: LoadResult) -> None:
+    """Holds the services; cogs and components reach them through `interaction.client`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: PathwayRegistry,
+        clock: Clock | None = None,
+        *,
+        sync_only: bool = False,
+        sync_guild: int | None = None,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            tree_cls=PathwayTree,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+        )
         self.settings = settings
-        self.loaded = loaded
+        self.registry = registry
+        self.clock: Clock = clock or SystemClock()
+        self.sync_only = sync_only
+        self.sync_guild = sync_guild
+        self._store: Store | None = None
+        self.synced: bool | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is opened in setup_hook")
+        return self._store
 
     async def setup_hook(self) -> None:
         await discover_gateway(
             self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
         )
+        self._store = await Store.open(Path(self.settings.database_path))
+        ctx = Context(self.store, self.registry, self.clock)
+        self.learning = Learning(ctx)
+        self.account = Account(ctx, self.learning)
+        self.admin = Admin(ctx)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        guild = self.sync_guild if self.sync_only else self.settings.dev_guild_id
+        if self.sync_only and self.sync_guild is None:
+            guild = None
+        self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
+        if not self.sync_only:
+            self._install_sighup()
+
+    def _install_sighup(self) -> None:
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reload_pathways)
+        except (NotImplementedError, AttributeError):  # not on this platform
+            log.info("SIGHUP reload is not available on this platform")
+
+    def reload_pathways(self) -> None:
+        report = self.registry.reload()
+        for line in describe_reload(report).splitlines():
+            (log.warning if report.problems else log.info)("reload: %s", line)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
 
 
 async def serve(
@@ -38,9 +115,14 @@ async def serve(
     sync_guild: int | None = None,
 ) -> int:
     apply_api_base(settings.discord_api_base_url)
-    bot = PathwayBot(settings, loaded)
+    registry = PathwayRegistry(Path(settings.pathways_dir), loaded)
+    bot = PathwayBot(settings, registry, sync_only=sync_only, sync_guild=sync_guild)
     try:
         async with bot:
+            if sync_only:
+                await bot.login(token)
+                print("synced" if bot.synced else "unchanged")
+                return 0
             await bot.start(token)
     except discord.LoginFailure:
         raise ConfigError(

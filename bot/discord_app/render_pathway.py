@@ -92,7 +92,7 @@ def pathway_pages(pathway: Pathway) -> list[discord.Embed]:
 
     week = 0
     for i, ph in enumerate(p.roadmap.phases, start=1):
-        body = [f"Weeks {week + 1}–{week + ph.weeks} ({ph.weeks} weeks)"]
+        body = [f"Weeks {week + 1} to {week + ph.weeks} ({ph.weeks} weeks)"]
         week += ph.weeks
         if ph.focus:
             body.append(f"Focus: {ph.focus}")

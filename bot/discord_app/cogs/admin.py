@@ -1,0 +1,113 @@
+"""/setup: server settings for admins (Manage Server), checked again when each command runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import Forbidden
+from bot.core.models import ReminderPrefs
+from bot.core.timeparse import search_zones, weekday_name
+from bot.discord_app import limits
+from bot.service.admin import describe_reload
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+Choice = app_commands.Choice
+
+
+def require_manage_guild(interaction: discord.Interaction[Any]) -> int:
+    """The default_member_permissions only hide the command; this enforces it."""
+    if interaction.guild_id is None:
+        raise Forbidden("Server settings can only be changed in a server.")
+    if not interaction.permissions.manage_guild:
+        raise Forbidden("You need the **Manage Server** permission to change server settings.")
+    return interaction.guild_id
+
+
+class AdminCog(commands.Cog):
+    setup_group = app_commands.Group(
+        name="setup",
+        description="Server settings for pathway-bot (Manage Server)",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: PathwayBot) -> None:
+        self.bot = bot
+
+    async def zone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return [Choice(name=z, value=z) for z in search_zones(current)]
+
+    @setup_group.command(name="digest-channel", description="Where weekly group digests are posted")
+    @app_commands.describe(channel="The channel for digests; leave empty to turn digests off")
+    async def digest_channel(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+    ) -> None:
+        guild_id = require_manage_guild(interaction)
+        await self.bot.admin.set_digest_channel(guild_id, channel.id if channel else None)
+        text = (
+            f"Weekly digests will be posted in {channel.mention}."
+            if channel
+            else "Digests are off for this server."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @setup_group.command(name="defaults", description="Default reminder day, time and time zone")
+    @app_commands.describe(
+        day="Default weekday, e.g. mon",
+        time="Default local time, HH:MM 24-hour",
+        timezone="Default IANA time zone for new learners, e.g. Europe/Berlin",
+    )
+    async def defaults(
+        self,
+        interaction: discord.Interaction[Any],
+        day: str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        guild_id = require_manage_guild(interaction)
+        settings = await self.bot.admin.set_defaults(guild_id, day, time, timezone)
+        p = settings.default_prefs or ReminderPrefs()
+        await interaction.response.send_message(
+            f"New learners here get reminders on {weekday_name(p.weekday)}s at "
+            f"{p.at.strftime('%H:%M')} in **{p.tz}** unless they choose otherwise.",
+            ephemeral=True,
+        )
+
+    defaults.autocomplete("timezone")(zone_choices)
+
+    @setup_group.command(
+        name="member-groups", description="Whether members may create study groups"
+    )
+    @app_commands.describe(allowed="True: anyone may /group create; False: admins only")
+    async def member_groups(self, interaction: discord.Interaction[Any], allowed: bool) -> None:
+        guild_id = require_manage_guild(interaction)
+        await self.bot.admin.set_member_groups(guild_id, allowed)
+        text = (
+            "Members may now create study groups."
+            if allowed
+            else "Only admins may create study groups."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @setup_group.command(
+        name="reload-pathways", description="Re-read pathway files (bot owner only)"
+    )
+    async def reload_pathways(self, interaction: discord.Interaction[Any]) -> None:
+        if not await self.bot.is_owner(interaction.user):
+            raise Forbidden("Only the bot's owner can reload pathway files.")
+        report = self.bot.admin.reload_pathways()
+        await interaction.response.send_message(
+            limits.fit_lines(describe_reload(report).splitlines(), limits.CONTENT), ephemeral=True
+        )
+
+
+async def setup(bot: PathwayBot) -> None:
+    await bot.add_cog(AdminCog(bot))

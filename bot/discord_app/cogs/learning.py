@@ -1,0 +1,217 @@
+"""/enroll /tasks /done /undo /progress /leave /pathways: the learner's day-to-day commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.timeparse import search_zones
+from bot.discord_app import limits, render
+from bot.discord_app.render_pathway import pathway_list, pathway_pages
+from bot.discord_app.views import (
+    ApplySettingsButton,
+    LeaveButton,
+    confirm_view,
+    page_controls,
+    plan_controls,
+)
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+Choice = app_commands.Choice
+
+
+def _guild(interaction: discord.Interaction[Any]) -> int | None:
+    return interaction.guild_id
+
+
+class LearningCog(commands.Cog):
+    def __init__(self, bot: PathwayBot) -> None:
+        self.bot = bot
+
+    # --- autocomplete ---------------------------------------------------------------------
+
+    async def pathway_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        q = current.strip().lower()
+        out = []
+        for lp in self.bot.registry.all():
+            p = lp.pathway
+            if q in p.id or q in p.title.lower():
+                out.append(Choice(name=limits.shorten(f"{p.title} ({p.id})", 100), value=p.id))
+        return out[: limits.AUTOCOMPLETE_CHOICES]
+
+    async def zone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return [Choice(name=z, value=z) for z in search_zones(current)]
+
+    async def _item_choices(
+        self, interaction: discord.Interaction[Any], current: str, *, done: bool
+    ) -> list[Choice[str]]:
+        items = await self.bot.learning.open_items(
+            interaction.user.id, _guild(interaction), done=done
+        )
+        several = len({e.id for e, _ in items}) > 1
+        q = current.strip().lower()
+        out = []
+        for enrolment, s in items:
+            if q and q not in s.item.id and q not in s.item.text.lower():
+                continue
+            value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
+            tag = {"overdue": "⚠️ ", "due-soon": "⏳ "}.get(s.state.value, "")
+            out.append(Choice(name=limits.shorten(f"{tag}{s.item.text}", 100), value=value[:100]))
+            if len(out) == limits.AUTOCOMPLETE_CHOICES:
+                break
+        return out
+
+    async def open_item_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return await self._item_choices(interaction, current, done=False)
+
+    async def done_item_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return await self._item_choices(interaction, current, done=True)
+
+    # --- commands -------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="enroll", description="Start a pathway: your plan, on your own calendar"
+    )
+    @app_commands.describe(
+        pathway="The pathway to follow (see /pathways)",
+        group="A study group in this server to join at the same time",
+        timezone="Your IANA time zone, e.g. Europe/London (default: the server's, else UTC)",
+        day="Weekday for your weekly reminder DM, e.g. mon (default mon)",
+        time="Local time for the reminder, HH:MM 24-hour (default 09:00)",
+        start="Start date YYYY-MM-DD (default today)",
+    )
+    async def enroll(
+        self,
+        interaction: discord.Interaction[Any],
+        pathway: str,
+        group: str | None = None,
+        timezone: str | None = None,
+        day: str | None = None,
+        time: str | None = None,
+        start: str | None = None,
+    ) -> None:
+        outcome = await self.bot.learning.enroll(
+            interaction.user.id,
+            _guild(interaction),
+            pathway,
+            group=group,
+            timezone=timezone,
+            day=day,
+            time=time,
+            start=start,
+        )
+        content, embed = render.enroll_message(outcome)
+        view = plan_controls(outcome.view.enrolment.id, outcome.view.plan.statuses)
+        if outcome.proposed_prefs is not None:
+            view = confirm_view(
+                ApplySettingsButton(
+                    outcome.view.enrolment.id, outcome.proposed_prefs, outcome.proposed_start
+                )
+            )
+        await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+
+    enroll.autocomplete("pathway")(pathway_choices)
+    enroll.autocomplete("timezone")(zone_choices)
+
+    @app_commands.command(name="tasks", description="Your open, due-soon and overdue items")
+    @app_commands.describe(horizon="Which items to show (default: everything open)")
+    @app_commands.choices(
+        horizon=[
+            Choice(name="This week", value="week"),
+            Choice(name="This month", value="month"),
+            Choice(name="Next 90 days", value="90d"),
+            Choice(name="Current roadmap phase", value="phase"),
+            Choice(name="Everything", value="all"),
+        ]
+    )
+    async def tasks(
+        self, interaction: discord.Interaction[Any], horizon: Choice[str] | None = None
+    ) -> None:
+        value = horizon.value if horizon else None
+        views = await self.bot.learning.tasks(interaction.user.id, _guild(interaction), value)
+        embeds = render.tasks_embed(views, value)
+        first = views[0]
+        await interaction.response.send_message(
+            embeds=embeds[:10],
+            view=plan_controls(first.enrolment.id, first.plan.statuses, buttons=0),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="done", description="Check off an item in your pathway")
+    @app_commands.describe(task="The item you finished (start typing to pick)")
+    async def done(self, interaction: discord.Interaction[Any], task: str) -> None:
+        outcome = await self.bot.learning.done(interaction.user.id, _guild(interaction), task)
+        await interaction.response.send_message(render.done_message(outcome), ephemeral=True)
+
+    done.autocomplete("task")(open_item_choices)
+
+    @app_commands.command(name="undo", description="Reopen an item you marked done by mistake")
+    @app_commands.describe(task="The item to reopen (start typing to pick)")
+    async def undo(self, interaction: discord.Interaction[Any], task: str) -> None:
+        outcome = await self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
+        await interaction.response.send_message(render.undo_message(outcome), ephemeral=True)
+
+    undo.autocomplete("task")(done_item_choices)
+
+    @app_commands.command(name="progress", description="Progress per phase and horizon")
+    @app_commands.describe(member="Someone else in this server (only if they share their progress)")
+    async def progress(
+        self, interaction: discord.Interaction[Any], member: discord.User | None = None
+    ) -> None:
+        target = member or interaction.user
+        outcome = await self.bot.learning.progress_of(
+            interaction.user.id, target.id, _guild(interaction)
+        )
+        who = None if target.id == interaction.user.id else target.display_name
+        embeds = [render.progress_embed(v, who) for v in outcome.views[:10]]
+        await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+    @app_commands.command(name="pathways", description="Browse the available pathways")
+    @app_commands.describe(pathway="Show one pathway in full (overview, skills, phases, FAQ)")
+    async def pathways(
+        self, interaction: discord.Interaction[Any], pathway: str | None = None
+    ) -> None:
+        if pathway is None:
+            await interaction.response.send_message(
+                embed=pathway_list(self.bot.registry.all()), ephemeral=True
+            )
+            return
+        found = self.bot.registry.get(pathway.strip())
+        pages = pathway_pages(found)
+        await interaction.response.send_message(
+            embed=pages[0], view=page_controls(found.id, 0, len(pages)), ephemeral=True
+        )
+
+    pathways.autocomplete("pathway")(pathway_choices)
+
+    @app_commands.command(name="leave", description="Stop following a pathway (progress is kept)")
+    @app_commands.describe(pathway="The pathway to leave")
+    async def leave(self, interaction: discord.Interaction[Any], pathway: str) -> None:
+        enrolment = await self.bot.learning.leaving(
+            interaction.user.id, _guild(interaction), pathway
+        )
+        await interaction.response.send_message(
+            f"Leave `{enrolment.pathway_id}`? Reminders stop. Your progress is kept, and "
+            "enrolling again here restores it.",
+            view=confirm_view(LeaveButton(enrolment.id)),
+            ephemeral=True,
+        )
+
+    leave.autocomplete("pathway")(pathway_choices)
+
+
+async def setup(bot: PathwayBot) -> None:
+    await bot.add_cog(LearningCog(bot))

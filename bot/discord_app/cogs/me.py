@@ -1,0 +1,140 @@
+"""/reminders and /me: a learner's schedule, pauses, privacy, export and deletion."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.pathway import ItemKind
+from bot.core.timeparse import search_zones
+from bot.discord_app import limits, render
+from bot.discord_app.views import ForgetButton, confirm_view
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+Choice = app_commands.Choice
+
+
+class MeCog(commands.Cog):
+    reminders = app_commands.Group(name="reminders", description="Your weekly reminder DM")
+    me = app_commands.Group(name="me", description="Your data and privacy")
+
+    def __init__(self, bot: PathwayBot) -> None:
+        self.bot = bot
+
+    async def zone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return [Choice(name=z, value=z) for z in search_zones(current)]
+
+    @reminders.command(name="show", description="When your next reminders come")
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        view = await self.bot.account.reminders(interaction.user.id)
+        await interaction.response.send_message(
+            render.reminders_text(view.learner, view.enrolments), ephemeral=True
+        )
+
+    @reminders.command(name="set", description="Change the day, time or time zone of reminders")
+    @app_commands.describe(
+        day="Weekday, e.g. mon or friday",
+        time="Local time, HH:MM 24-hour, e.g. 18:30",
+        timezone="IANA time zone, e.g. America/New_York",
+    )
+    async def set_(
+        self,
+        interaction: discord.Interaction[Any],
+        day: str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        view = await self.bot.account.set_reminders(interaction.user.id, day, time, timezone)
+        await interaction.response.send_message(
+            "Updated. " + render.reminders_text(view.learner, view.enrolments), ephemeral=True
+        )
+
+    set_.autocomplete("timezone")(zone_choices)
+
+    @reminders.command(
+        name="pause", description="Pause reminders; deadlines move by the time paused"
+    )
+    @app_commands.describe(until="Resume automatically on this date, YYYY-MM-DD (optional)")
+    async def pause(self, interaction: discord.Interaction[Any], until: str | None = None) -> None:
+        view, resume_on = await self.bot.account.pause(interaction.user.id, until)
+        when = f" until {resume_on.isoformat()}" if resume_on else " until you `/reminders resume`"
+        await interaction.response.send_message(
+            f"⏸️ Paused{when}. Deadlines not yet reached move later by the time you are away, "
+            "so you won't come back behind.\n"
+            + render.reminders_text(view.learner, view.enrolments),
+            ephemeral=True,
+        )
+
+    @reminders.command(name="resume", description="Turn reminders back on")
+    async def resume(self, interaction: discord.Interaction[Any]) -> None:
+        view = await self.bot.account.resume(interaction.user.id)
+        await interaction.response.send_message(
+            "▶️ Welcome back! " + render.reminders_text(view.learner, view.enrolments),
+            ephemeral=True,
+        )
+
+    @me.command(name="export", description="Download everything stored about you")
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.account.export(interaction.user.id)
+        data = json.dumps(result.data, indent=2, ensure_ascii=False, default=str).encode()
+        roadmap = [ev for ev in result.evidence if ev.kind is ItemKind.TASK]
+        lines = [
+            f"• {limits.ts(ev.completed_at, 'D')}: {limits.shorten(ev.item_text, 150)}"
+            for ev in roadmap
+        ]
+        summary = (
+            "**Completed roadmap items** (evidence of your work):\n" + limits.fit_lines(lines, 1600)
+            if lines
+            else "No roadmap items completed yet."
+        )
+        text_lines = [
+            f"{ev.completed_at.date().isoformat()}  {ev.pathway_title}: {ev.item_text}"
+            for ev in result.evidence
+        ]
+        evidence = ("\n".join(text_lines) or "Nothing completed yet.").encode()
+        await interaction.followup.send(
+            f"Here is everything stored about you.\n{summary}",
+            files=[
+                discord.File(io.BytesIO(data), filename="pathway-bot-export.json"),
+                discord.File(io.BytesIO(evidence), filename="completed-items.txt"),
+            ],
+            ephemeral=True,
+        )
+
+    @me.command(name="delete", description="Delete everything stored about you (asks to confirm)")
+    async def delete(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message(
+            "This deletes your enrolments, completions, group memberships and settings in every "
+            "server. It cannot be undone. Consider `/me export` first.",
+            view=confirm_view(ForgetButton(interaction.user.id)),
+            ephemeral=True,
+        )
+
+    @me.command(name="visibility", description="Show or hide yourself on leaderboards and digests")
+    @app_commands.describe(mode="shown: appear by name; hidden: never appear in anything public")
+    @app_commands.choices(
+        mode=[Choice(name="shown", value="shown"), Choice(name="hidden", value="hidden")]
+    )
+    async def visibility(self, interaction: discord.Interaction[Any], mode: Choice[str]) -> None:
+        learner = await self.bot.account.set_visibility(interaction.user.id, mode.value)
+        text = (
+            "You are **hidden**: you never appear by name on leaderboards, in digests or in "
+            "other members' `/progress`."
+            if learner.visibility.value == "hidden"
+            else "You are **shown** on leaderboards and in digests."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: PathwayBot) -> None:
+    await bot.add_cog(MeCog(bot))

@@ -1,0 +1,349 @@
+"""Persistent components: they work after a restart because everything they need is in the
+custom_id (discord.py DynamicItem), and every click is checked against the clicking user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.cadence import ItemState, ItemStatus
+from bot.core.errors import Forbidden
+from bot.core.models import CompletionSource, ReminderPrefs
+from bot.discord_app import limits
+from bot.discord_app.render import done_message, plan_embed
+from bot.discord_app.render_pathway import pathway_pages
+from bot.discord_app.tree import report_error
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+
+def _bot(interaction: discord.Interaction[Any]) -> PathwayBot:
+    return interaction.client  # type: ignore[no-any-return]
+
+
+def item_label(s: ItemStatus, limit: int) -> str:
+    return limits.shorten(s.item.text, limit)
+
+
+class DoneButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:done:(?P<eid>[0-9]{1,20}):(?P<item>[a-z0-9-]{1,48})",
+):
+    def __init__(self, enrolment_id: int, item_id: str, label: str = "Mark done") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.shorten(label, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.success,
+                custom_id=f"pb:done:{enrolment_id}:{item_id}",
+                emoji="✅",
+            )
+        )
+        self.enrolment_id = enrolment_id
+        self.item_id = item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DoneButton:
+        return cls(int(match["eid"]), match["item"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            bot = _bot(interaction)
+            outcome = await bot.learning.done_by_id(
+                self.enrolment_id, interaction.user.id, self.item_id, CompletionSource.BUTTON
+            )
+            await interaction.response.send_message(done_message(outcome), ephemeral=True)
+        except Exception as exc:  # every click gets an answer
+            await report_error(interaction, exc)
+
+
+class TaskSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"pb:sel:(?P<eid>[0-9]{1,20})",
+):
+    def __init__(self, enrolment_id: int, options: Sequence[discord.SelectOption] = ()) -> None:
+        opts = list(options)[: limits.SELECT_OPTIONS] or [
+            discord.SelectOption(label="(nothing open)", value="-")
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"pb:sel:{enrolment_id}",
+                placeholder="Check off items…",
+                min_values=1,
+                max_values=len(opts),
+                options=opts,
+            )
+        )
+        self.enrolment_id = enrolment_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> TaskSelect:
+        return cls(int(match["eid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            bot = _bot(interaction)
+            values = [v for v in self.item.values if v != "-"]
+            if not values:
+                await interaction.response.send_message("Nothing selected.", ephemeral=True)
+                return
+            lines = []
+            for item_id in values[: limits.SELECT_OPTIONS]:
+                outcome = await bot.learning.done_by_id(
+                    self.enrolment_id, interaction.user.id, str(item_id), CompletionSource.SELECT
+                )
+                text = limits.shorten(outcome.status.item.text, 120)
+                if outcome.created:
+                    lines.append(f"✅ {text} (+{outcome.points})")
+                else:
+                    lines.append(f"☑️ {text} (already done)")
+            last = outcome.view
+            lines.append(
+                f"Progress {limits.bar(last.progress.overall.done, last.progress.overall.total)}"
+                f" · {last.progress.on_track.describe()} · {last.points} points"
+            )
+            await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def plan_controls(
+    enrolment_id: int, statuses: Sequence[ItemStatus], buttons: int = 5
+) -> discord.ui.View:
+    """A task select of the open items plus 'Mark done' buttons for the most urgent ones."""
+    open_items = [
+        s for s in statuses if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
+    ]
+    order = {ItemState.OVERDUE: 0, ItemState.DUE_SOON: 1, ItemState.OPEN: 2}
+    open_items.sort(
+        key=lambda s: (order[s.state], s.due_at is None, s.due_at.timestamp() if s.due_at else 0.0)
+    )
+    view = discord.ui.View(timeout=None)
+    if not open_items:
+        return view
+    options = [
+        discord.SelectOption(
+            label=item_label(s, limits.SELECT_LABEL),
+            value=s.item.id,
+            description=limits.shorten(
+                {ItemState.OVERDUE: "Overdue", ItemState.DUE_SOON: "Due within 7 days"}.get(
+                    s.state, "Open"
+                )
+                + f" · {s.item.id}",
+                limits.SELECT_DESCRIPTION,
+            ),
+        )
+        for s in open_items[: limits.SELECT_OPTIONS]
+    ]
+    view.add_item(TaskSelect(enrolment_id, options))
+    for s in open_items[:buttons]:
+        view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
+    return view
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:page:(?P<pid>[a-z0-9-]{1,48}):(?P<n>[0-9]{1,3}):(?P<dir>prev|next)",
+):
+    def __init__(self, pathway_id: str, page: int, direction: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                emoji="◀️" if direction == "prev" else "▶️",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:page:{pathway_id}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.pathway_id = pathway_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PageButton:
+        return cls(match["pid"], int(match["n"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            pages = pathway_pages(_bot(interaction).registry.get(self.pathway_id))
+            n = max(0, min(self.page, len(pages) - 1))
+            await interaction.response.edit_message(
+                embed=pages[n], view=page_controls(self.pathway_id, n, len(pages))
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def page_controls(pathway_id: str, page: int, total: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(pathway_id, max(page - 1, 0), "prev", disabled=page <= 0))
+    view.add_item(
+        PageButton(pathway_id, min(page + 1, total - 1), "next", disabled=page >= total - 1)
+    )
+    return view
+
+
+class LeaveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:leave:(?P<eid>[0-9]{1,20})"
+):
+    def __init__(self, enrolment_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, leave this pathway",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"pb:leave:{enrolment_id}",
+            )
+        )
+        self.enrolment_id = enrolment_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> LeaveButton:
+        return cls(int(match["eid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            left = await _bot(interaction).learning.leave(self.enrolment_id, interaction.user.id)
+            await interaction.response.edit_message(
+                content=(
+                    f"You left `{left.pathway_id}`. Reminders have stopped. Your progress is kept: "
+                    f"`/enroll pathway:{left.pathway_id}` here restores it."
+                ),
+                embed=None,
+                view=None,
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:forget:(?P<uid>[0-9]{1,20})"
+):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, delete everything about me",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"pb:forget:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ForgetButton:
+        return cls(int(match["uid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            if interaction.user.id != self.user_id:
+                raise Forbidden("Only the person who asked can confirm deleting their own data.")
+            gone = await _bot(interaction).account.delete(self.user_id)
+            await interaction.response.edit_message(
+                content=(
+                    "Deleted everything stored about you: "
+                    f"{gone.enrolments} enrolment(s), {gone.completions} completion(s), "
+                    f"{gone.memberships} group membership(s), {gone.deliveries} delivery record(s)."
+                ),
+                view=None,
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class ApplySettingsButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=(
+        r"pb:apply:(?P<eid>[0-9]{1,20}):(?P<wd>[0-6]):(?P<hm>[0-9]{4}):"
+        r"(?P<start>[0-9]{4}-[0-9]{2}-[0-9]{2}|-):(?P<tz>[A-Za-z0-9_+\-/]{1,40})"
+    ),
+):
+    def __init__(self, enrolment_id: int, prefs: ReminderPrefs, start: str | None) -> None:
+        hm = prefs.at.strftime("%H%M")
+        super().__init__(
+            discord.ui.Button(
+                label="Apply these settings",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"pb:apply:{enrolment_id}:{prefs.weekday}:{hm}:{start or '-'}:{prefs.tz}",
+            )
+        )
+        self.enrolment_id = enrolment_id
+        self.prefs = prefs
+        self.start = start
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ApplySettingsButton:
+        hm = match["hm"]
+        prefs = ReminderPrefs(match["tz"], int(match["wd"]), time(int(hm[:2]), int(hm[2:])))
+        start = None if match["start"] == "-" else match["start"]
+        return cls(int(match["eid"]), prefs, start)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            view = await _bot(interaction).learning.apply_settings(
+                self.enrolment_id, interaction.user.id, self.prefs, self.start
+            )
+            await interaction.response.edit_message(
+                content="Settings applied: your reminders and plan are updated.",
+                embed=plan_embed(view),
+                view=plan_controls(view.enrolment.id, view.plan.statuses),
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:cancel"):
+    """Dismisses a confirmation; changes nothing, whoever presses it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel", style=discord.ButtonStyle.secondary, custom_id="pb:cancel"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> CancelButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await interaction.response.edit_message(
+                content="Cancelled. Nothing changed.", embed=None, view=None
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def confirm_view(confirm: discord.ui.Item[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(confirm)
+    view.add_item(CancelButton())
+    return view
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    CancelButton,
+    DoneButton,
+    TaskSelect,
+    PageButton,
+    LeaveButton,
+    ForgetButton,
+    ApplySettingsButton,
+)

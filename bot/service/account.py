@@ -1,0 +1,141 @@
+"""The learner's own settings: reminder schedule, pauses, visibility, export and deletion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot.core import cadence
+from bot.core.errors import InvalidInput, NotEnrolled
+from bot.core.models import Enrolment, EnrolmentStatus, Learner, ReminderPrefs, Visibility
+from bot.core.pathway import ItemKind
+from bot.core.timeparse import parse_date, parse_time, parse_weekday, parse_zone
+from bot.service.context import Context
+from bot.service.learning import Learning
+from bot.store.results import UserDeletion
+
+MAX_PAUSE = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersView:
+    learner: Learner
+    enrolments: list[Enrolment]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    pathway_title: str
+    item_text: str
+    kind: ItemKind
+    completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    data: dict[str, Any]
+    evidence: list[Evidence]
+
+
+class Account:
+    def __init__(self, ctx: Context, learning: Learning) -> None:
+        self.ctx = ctx
+        self.learning = learning
+
+    async def reminders(self, user_id: int) -> RemindersView:
+        learner = await self.ctx.store.learners.get(user_id)
+        if learner is None:
+            raise NotEnrolled("You have no reminders yet. Start with `/enroll`.")
+        enrolments = [
+            e
+            for e in await self.ctx.store.enrolments.list_for_user(user_id)
+            if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED)
+        ]
+        return RemindersView(learner, enrolments)
+
+    async def set_reminders(
+        self, user_id: int, day: str | None, at: str | None, timezone: str | None
+    ) -> RemindersView:
+        if day is None and at is None and timezone is None:
+            raise InvalidInput("Give at least one of `day`, `time` or `timezone` to change.")
+        current = await self.reminders(user_id)
+        prefs = current.learner.prefs
+        new = ReminderPrefs(
+            tz=parse_zone(timezone).key if timezone else prefs.tz,
+            weekday=parse_weekday(day) if day else prefs.weekday,
+            at=parse_time(at) if at else prefs.at,
+        )
+        now = self.ctx.clock.now()
+        await self.ctx.store.learners.set_prefs(user_id, new, now)
+        await self._replan(user_id, now)
+        return await self.reminders(user_id)
+
+    async def pause(self, user_id: int, until: str | None) -> tuple[RemindersView, date | None]:
+        """Pause every pathway the learner follows; `until` (a date) resumes automatically."""
+        current = await self.reminders(user_id)
+        now = self.ctx.clock.now()
+        resume_on: date | None = None
+        if until:
+            resume_on = parse_date(until)
+            today = now.astimezone(parse_zone(current.learner.prefs.tz)).date()
+            if resume_on <= today:
+                raise InvalidInput("`until` must be a date after today.")
+            if resume_on - today > MAX_PAUSE:
+                raise InvalidInput("You can pause for at most a year at a time.")
+        active = [e for e in current.enrolments if e.status is EnrolmentStatus.ACTIVE]
+        if not active:
+            raise InvalidInput("Your pathways are already paused. Use `/reminders resume`.")
+        resume_at = (
+            cadence.resolve_local(resume_on, time(0), parse_zone(current.learner.prefs.tz))
+            if resume_on
+            else None
+        )
+        for e in active:
+            await self.ctx.store.enrolments.pause(e.id, now)
+            await self.ctx.store.enrolments.set_next_reminder_at(e.id, resume_at, now)
+        return await self.reminders(user_id), resume_on
+
+    async def resume(self, user_id: int) -> RemindersView:
+        current = await self.reminders(user_id)
+        paused = [e for e in current.enrolments if e.status is EnrolmentStatus.PAUSED]
+        if not paused:
+            raise InvalidInput("None of your pathways is paused.")
+        now = self.ctx.clock.now()
+        for e in paused:
+            await self.ctx.store.enrolments.resume(e.id, now)
+        await self._replan(user_id, now)
+        return await self.reminders(user_id)
+
+    async def _replan(self, user_id: int, now: datetime) -> None:
+        for e in await self.ctx.store.enrolments.list_for_user(user_id):
+            if e.status is EnrolmentStatus.ACTIVE:
+                slot = cadence.next_reminder(now, e.prefs)
+                await self.ctx.store.enrolments.set_next_reminder_at(e.id, slot.at, now)
+
+    async def set_visibility(self, user_id: int, visibility: str) -> Learner:
+        try:
+            value = Visibility(visibility.strip().lower())
+        except ValueError:
+            raise InvalidInput("Visibility must be `shown` or `hidden`.") from None
+        return await self.ctx.store.learners.set_visibility(user_id, value, self.ctx.clock.now())
+
+    async def export(self, user_id: int) -> Export:
+        now = self.ctx.clock.now()
+        data = await self.ctx.store.privacy.export_user(user_id, now)
+        evidence: list[Evidence] = []
+        for e in await self.ctx.store.enrolments.list_for_user(user_id):
+            pathway = self.ctx.registry.find(e.pathway_id)
+            if pathway is None:
+                continue
+            for c in await self.ctx.store.completions.list_for_enrolment(e.id):
+                item = pathway.pathway.item(c.item_id)
+                if item is not None:
+                    evidence.append(
+                        Evidence(pathway.pathway.title, item.text, item.kind, c.completed_at)
+                    )
+        evidence.sort(key=lambda ev: ev.completed_at)
+        return Export(dict(data), evidence)
+
+    async def delete(self, user_id: int) -> UserDeletion:
+        return await self.ctx.store.privacy.delete_user(user_id)

@@ -1,0 +1,66 @@
+"""Server settings that admins change: the digest channel and default reminder settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core.errors import InvalidInput
+from bot.core.models import GuildSettings, ReminderPrefs
+from bot.core.registry import ReloadReport
+from bot.core.timeparse import parse_time, parse_weekday, parse_zone
+from bot.service.context import Context
+
+
+class Admin:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        return await self.ctx.store.guilds.get(guild_id)
+
+    async def set_digest_channel(self, guild_id: int, channel_id: int | None) -> GuildSettings:
+        current = await self.ctx.store.guilds.get(guild_id)
+        return await self.ctx.store.guilds.set(replace(current, digest_channel_id=channel_id))
+
+    async def set_defaults(
+        self, guild_id: int, day: str | None, at: str | None, timezone: str | None
+    ) -> GuildSettings:
+        current = await self.ctx.store.guilds.get(guild_id)
+        if day is None and at is None and timezone is None:
+            if current.default_prefs is None:
+                raise InvalidInput("Give at least one of `day`, `time` or `timezone`.")
+            return current
+        base = current.default_prefs or ReminderPrefs()
+        prefs = ReminderPrefs(
+            tz=parse_zone(timezone).key if timezone else base.tz,
+            weekday=parse_weekday(day) if day else base.weekday,
+            at=parse_time(at) if at else base.at,
+        )
+        return await self.ctx.store.guilds.set(replace(current, default_prefs=prefs))
+
+    async def set_member_groups(self, guild_id: int, allowed: bool) -> GuildSettings:
+        current = await self.ctx.store.guilds.get(guild_id)
+        return await self.ctx.store.guilds.set(replace(current, members_can_create_groups=allowed))
+
+    def reload_pathways(self) -> ReloadReport:
+        return self.ctx.registry.reload()
+
+
+def describe_reload(report: ReloadReport, limit: int = 10) -> str:
+    parts = []
+    for label, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("kept (failed to load now; the earlier version stays)", report.kept),
+    ):
+        if ids:
+            parts.append(f"{label}: {', '.join(ids)}")
+    text = "Pathways reloaded. " + ("; ".join(parts) or "No pathway files found.")
+    if report.problems:
+        shown = [str(p) for p in report.problems[:limit]]
+        more = len(report.problems) - len(shown)
+        text += f"\n{len(report.problems)} problem(s):\n" + "\n".join(shown)
+        if more:
+            text += f"\n…and {more} more (run `python -m bot validate`)."
+    return text

@@ -1,0 +1,16 @@
+"""The services' shared dependencies, built once per process by the runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.core.registry import PathwayRegistry
+from bot.store.store import Store
+
+
+@dataclass(slots=True)
+class Context:
+    store: Store
+    registry: PathwayRegistry
+    clock: Clock

@@ -1,0 +1,445 @@
+"""Enrol, see tasks, complete and undo items, see progress, leave.
+
+Scoping: in a server, commands act on the caller's enrolments in that server only (nothing
+about one server leaks into another); a DM acts on enrolments made in DMs. Buttons carry an
+enrolment id instead and are checked against the clicking user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core import cadence
+from bot.core.cadence import ItemState, ItemStatus, Schedule
+from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.leaderboard import Entry, rank
+from bot.core.models import (
+    CompletionSource,
+    Enrolment,
+    EnrolmentStatus,
+    ReminderPrefs,
+    StudyGroup,
+    Visibility,
+)
+from bot.core.pathway import Horizon, ItemKind
+from bot.core.points import points_for
+from bot.core.progress import progress
+from bot.core.streaks import current_streak
+from bot.core.timeparse import check_start_date, parse_date, parse_time, parse_weekday, parse_zone
+from bot.service.context import Context
+from bot.service.views import (
+    DoneOutcome,
+    EnrollOutcome,
+    LearnerPlan,
+    PrefsSource,
+    ProgressOutcome,
+    RankChange,
+    UndoOutcome,
+)
+
+FOLLOWING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED, EnrolmentStatus.COMPLETED)
+
+
+def today_in(prefs: ReminderPrefs, now: datetime) -> str:
+    return now.astimezone(parse_zone(prefs.tz)).date().isoformat()
+
+
+class Learning:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def view(self, enrolment: Enrolment, now: datetime | None = None) -> LearnerPlan:
+        """The learner's plan for one enrolment at `now` (default: the clock)."""
+        now = now or self.ctx.clock.now()
+        store = self.ctx.store
+        pathway = self.ctx.registry.get(enrolment.pathway_id)
+        completions = await store.completions.list_for_enrolment(enrolment.id)
+        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+        plan = cadence.build_plan(pathway, schedule, {c.item_id for c in completions}, now)
+        streak = current_streak(
+            [c.completed_at for c in completions],
+            schedule.zone,
+            now,
+            enrolment.pauses,
+            enrolment.start_date,
+        )
+        next_slot = None
+        if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_reminder_at is not None:
+            local_day = enrolment.next_reminder_at.astimezone(schedule.zone).date()
+            next_slot = cadence.ReminderSlot(
+                enrolment.next_reminder_at, local_day, cadence.period_key(local_day)
+            )
+        group = None
+        if enrolment.guild_id is not None:
+            group = await store.groups.group_of(
+                enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
+            )
+        return LearnerPlan(
+            pathway=pathway,
+            enrolment=enrolment,
+            plan=plan,
+            progress=progress(pathway, plan),
+            streak=streak,
+            points=sum(c.points for c in completions),
+            next_reminder=next_slot,
+            group=group,
+        )
+
+    async def following(self, user_id: int, guild_id: int | None) -> list[Enrolment]:
+        """Enrolments the user follows in this scope, whose pathway is still loaded."""
+        rows = await self.ctx.store.enrolments.list_for_user(user_id, guild_id)
+        return [
+            e
+            for e in rows
+            if e.guild_id == guild_id
+            and e.status in FOLLOWING
+            and self.ctx.registry.find(e.pathway_id) is not None
+        ]
+
+    async def require_following(self, user_id: int, guild_id: int | None) -> list[Enrolment]:
+        found = await self.following(user_id, guild_id)
+        if not found:
+            where = "in this server" if guild_id is not None else "here"
+            raise NotEnrolled(f"You are not enrolled in any pathway {where}. Start with `/enroll`.")
+        return found
+
+    async def owned_enrolment(self, enrolment_id: int, user_id: int) -> Enrolment:
+        """An enrolment reached through a button: it must belong to the clicking user."""
+        enrolment = await self.ctx.store.enrolments.get(enrolment_id)
+        if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
+            raise NotEnrolled("That plan no longer exists: you may have left the pathway.")
+        if enrolment.user_id != user_id:
+            raise Forbidden(
+                "These controls belong to someone else's plan. Use `/tasks` to see your own."
+            )
+        return enrolment
+
+    # --- enrol ---------------------------------------------------------------------------
+
+    async def enroll(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        pathway_id: str,
+        *,
+        group: str | None = None,
+        timezone: str | None = None,
+        day: str | None = None,
+        time: str | None = None,
+        start: str | None = None,
+    ) -> EnrollOutcome:
+        now = self.ctx.clock.now()
+        store = self.ctx.store
+        loaded = self.ctx.registry.loaded(pathway_id.strip())
+        # Parse everything first: invalid input must write nothing.
+        zone = parse_zone(timezone).key if timezone else None
+        weekday = parse_weekday(day) if day else None
+        at = parse_time(time) if time else None
+        start_date = parse_date(start) if start else None
+        target_group: StudyGroup | None = None
+        if group:
+            if guild_id is None:
+                raise InvalidInput("Study groups exist only in servers.")
+            target_group = await store.groups.get_by_name(guild_id, group.strip())
+            if target_group is None:
+                raise NotFound(
+                    f"This server has no study group called “{group.strip()[:80]}”. "
+                    "See `/group list`."
+                )
+            if target_group.pathway_id != loaded.pathway.id:
+                raise InvalidInput(
+                    f"“{target_group.name}” follows `{target_group.pathway_id}`, "
+                    f"not `{loaded.pathway.id}`."
+                )
+
+        learner = await store.learners.get(user_id)
+        guild_prefs = (
+            (await store.guilds.get(guild_id)).default_prefs if guild_id is not None else None
+        )
+        if learner is not None:
+            base, source = learner.prefs, PrefsSource.LEARNER
+        elif guild_prefs is not None:
+            base, source = guild_prefs, PrefsSource.GUILD
+        else:
+            base, source = ReminderPrefs(), PrefsSource.DEFAULT
+        prefs = ReminderPrefs(
+            tz=zone or base.tz,
+            weekday=weekday if weekday is not None else base.weekday,
+            at=at or base.at,
+        )
+        if zone:
+            source = PrefsSource.GIVEN
+        today = now.astimezone(parse_zone(prefs.tz)).date()
+        if start_date is not None:
+            check_start_date(start_date, today)
+
+        existing = await store.enrolments.find(user_id, guild_id, loaded.pathway.id)
+        if existing is not None and existing.status is not EnrolmentStatus.LEFT:
+            asked = any(v is not None for v in (zone, weekday, at, start_date))
+            changed = prefs != existing.prefs or (
+                start_date is not None and start_date != existing.start_date
+            )
+            return EnrollOutcome(
+                view=await self.view(existing, now),
+                restored=False,
+                already=True,
+                prefs_source=PrefsSource.LEARNER,
+                proposed_prefs=prefs if asked and changed else None,
+                proposed_start=start_date.isoformat() if asked and changed and start_date else None,
+            )
+
+        learner = await store.learners.set_prefs(user_id, prefs, now)
+        if learner.dm_blocked:
+            await store.learners.clear_dm_blocked(user_id, now)
+        restored = existing is not None
+        first_start = start_date or (existing.start_date if existing else today)
+        schedule = Schedule(first_start, prefs)
+        slot = cadence.first_reminder(schedule, now)
+        result = await store.enrolments.enrol(
+            user_id,
+            guild_id,
+            loaded.pathway.id,
+            loaded.content_hash,
+            first_start,
+            now,
+            next_reminder_at=slot.at,
+        )
+        enrolment = result.enrolment
+        if start_date is not None and restored and enrolment.start_date != start_date:
+            enrolment = await store.enrolments.set_start_date(enrolment.id, start_date, now)
+        if target_group is not None:
+            current = await store.groups.group_of(user_id, target_group.guild_id, loaded.pathway.id)
+            if current is None:
+                await store.groups.join(target_group.id, user_id, now)
+        await self._replan_all(user_id, now)
+        enrolment = await self._reload(enrolment.id)
+        return EnrollOutcome(
+            view=await self.view(enrolment, now),
+            restored=result.restored,
+            already=False,
+            prefs_source=source,
+        )
+
+    async def apply_settings(
+        self, enrolment_id: int, user_id: int, prefs: ReminderPrefs, start: str | None
+    ) -> LearnerPlan:
+        """Confirm the settings a repeated `/enroll` proposed."""
+        now = self.ctx.clock.now()
+        enrolment = await self.owned_enrolment(enrolment_id, user_id)
+        parse_zone(prefs.tz)
+        start_date = parse_date(start) if start else None
+        if start_date is not None:
+            check_start_date(start_date, now.astimezone(parse_zone(prefs.tz)).date())
+        await self.ctx.store.learners.set_prefs(user_id, prefs, now)
+        if start_date is not None and start_date != enrolment.start_date:
+            await self.ctx.store.enrolments.set_start_date(enrolment.id, start_date, now)
+        await self._replan_all(user_id, now)
+        return await self.view(await self._reload(enrolment.id), now)
+
+    async def _reload(self, enrolment_id: int) -> Enrolment:
+        enrolment = await self.ctx.store.enrolments.get(enrolment_id)
+        if enrolment is None:
+            raise NotEnrolled("That enrolment no longer exists.")
+        return enrolment
+
+    async def _replan_all(self, user_id: int, now: datetime) -> None:
+        """Reminder settings are the learner's: re-time every active enrolment after a change."""
+        for e in await self.ctx.store.enrolments.list_for_user(user_id):
+            if e.status is EnrolmentStatus.ACTIVE:
+                slot = cadence.next_reminder(now, e.prefs)
+                await self.ctx.store.enrolments.set_next_reminder_at(e.id, slot.at, now)
+
+    # --- items ---------------------------------------------------------------------------
+
+    async def resolve_item(
+        self, user_id: int, guild_id: int | None, ref: str, *, done: bool
+    ) -> tuple[Enrolment, ItemStatus]:
+        """Find the item a user typed or picked: `item-id`, `pathway/item-id`, or its text."""
+        enrolments = await self.require_following(user_id, guild_id)
+        text = ref.strip()
+        pathway_hint: str | None = None
+        if "/" in text:
+            pathway_hint, text = (part.strip() for part in text.split("/", 1))
+        matches: list[tuple[Enrolment, ItemStatus]] = []
+        for e in enrolments:
+            if pathway_hint and e.pathway_id != pathway_hint:
+                continue
+            plan = (await self.view(e)).plan
+            for s in plan.statuses:
+                if s.item.id == text or s.item.text.casefold() == text.casefold():
+                    matches.append((e, s))
+        if not matches:
+            shown = ref.strip()[:80] or "(empty)"
+            raise NotFound(
+                f"There is no item `{shown}` in your pathway. Pick one from the list that "
+                "appears as you type, or see `/tasks`."
+            )
+        if len(matches) > 1:
+            options = ", ".join(f"`{e.pathway_id}/{s.item.id}`" for e, s in matches[:5])
+            raise InvalidInput(f"`{ref.strip()[:80]}` is in more than one pathway: use {options}.")
+        enrolment, status = matches[0]
+        if not done and status.state is ItemState.NOT_OPEN:
+            opens = int(status.opens_at.timestamp())
+            raise InvalidInput(
+                f"“{status.item.text}” opens <t:{opens}:R>, with its phase. You can complete it "
+                "then; until then, focus on what's open now (`/tasks`)."
+            )
+        return enrolment, status
+
+    async def done(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        ref: str,
+        source: CompletionSource = CompletionSource.COMMAND,
+    ) -> DoneOutcome:
+        enrolment, status = await self.resolve_item(user_id, guild_id, ref, done=False)
+        return await self._complete(enrolment, status, source)
+
+    async def done_by_id(
+        self, enrolment_id: int, user_id: int, item_id: str, source: CompletionSource
+    ) -> DoneOutcome:
+        """A 'Mark done' button or the select: the enrolment comes from the custom_id."""
+        enrolment = await self.owned_enrolment(enrolment_id, user_id)
+        view = await self.view(enrolment)
+        status = view.plan.status(item_id)
+        if status is None:
+            raise NotFound("That item is no longer part of this pathway.")
+        if status.state is ItemState.NOT_OPEN:
+            raise InvalidInput(f"“{status.item.text}” has not opened yet.")
+        return await self._complete(enrolment, status, source)
+
+    async def _complete(
+        self, enrolment: Enrolment, status: ItemStatus, source: CompletionSource
+    ) -> DoneOutcome:
+        now = self.ctx.clock.now()
+        store = self.ctx.store
+        if enrolment.status is EnrolmentStatus.LEFT:
+            raise NotEnrolled("You have left this pathway. `/enroll` again to pick it back up.")
+        before = await self._rank(enrolment)
+        result = await store.completions.record(
+            enrolment.id, status.item.id, now, source, points_for(status, now)
+        )
+        await self._touch(enrolment.user_id, now)
+        view = await self.view(await self._reload(enrolment.id), now)
+        after = await self._rank(enrolment) if result.created else before
+        scope = after or before
+        change = None
+        if scope is not None:
+            change = RankChange(
+                before[0] if before else None, after[0] if after else None, scope[1]
+            )
+        refreshed = view.plan.status(status.item.id) or status
+        return DoneOutcome(
+            created=result.created,
+            status=refreshed,
+            points=result.completion.points,
+            view=view,
+            rank=change,
+            completed_at=result.completion.completed_at,
+        )
+
+    async def undo(self, user_id: int, guild_id: int | None, ref: str) -> UndoOutcome:
+        enrolment, status = await self.resolve_item(user_id, guild_id, ref, done=True)
+        if status.state is not ItemState.DONE:
+            raise InvalidInput(
+                f"“{status.item.text}” is not marked done, so there is nothing to undo."
+            )
+        removed = await self.ctx.store.completions.undo(enrolment.id, status.item.id)
+        now = self.ctx.clock.now()
+        await self._touch(user_id, now)
+        view = await self.view(await self._reload(enrolment.id), now)
+        return UndoOutcome(removed, view.plan.status(status.item.id) or status, view)
+
+    async def _touch(self, user_id: int, now: datetime) -> None:
+        """Any interaction lifts a DM block: we may try their DMs again."""
+        learner = await self.ctx.store.learners.get(user_id)
+        if learner is not None and learner.dm_blocked:
+            await self.ctx.store.learners.clear_dm_blocked(user_id, now)
+
+    async def _rank(self, enrolment: Enrolment) -> tuple[int, str] | None:
+        """The learner's points rank in their group, or on the pathway in this server."""
+        if enrolment.guild_id is None:
+            return None
+        store = self.ctx.store
+        group = await store.groups.group_of(
+            enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
+        )
+        if group is not None:
+            rows = await store.leaderboards.for_group(group.id)
+            scope = f"study group “{group.name}”"
+        else:
+            rows = await store.leaderboards.for_pathway(enrolment.guild_id, enrolment.pathway_id)
+            scope = "this pathway in this server"
+        ranked = rank([Entry(r.user_id, r.points, r.reached_at) for r in rows])
+        mine = next((r.rank for r in ranked if r.entry.user_id == enrolment.user_id), None)
+        return (mine, scope) if mine is not None else None
+
+    # --- listing ---------------------------------------------------------------------------
+
+    async def tasks(
+        self, user_id: int, guild_id: int | None, horizon: str | None
+    ) -> list[LearnerPlan]:
+        if horizon is not None and horizon not in {h.value for h in Horizon} | {"phase", "all"}:
+            raise InvalidInput("Horizon must be week, month, 90d, phase or all.")
+        enrolments = await self.require_following(user_id, guild_id)
+        return [await self.view(e) for e in enrolments]
+
+    async def open_items(
+        self, user_id: int, guild_id: int | None, *, done: bool
+    ) -> list[tuple[Enrolment, ItemStatus]]:
+        """For autocomplete: open items (or done ones, for undo), most urgent first."""
+        out: list[tuple[Enrolment, ItemStatus]] = []
+        for e in await self.following(user_id, guild_id):
+            view = await self.view(e)
+            for s in view.plan.statuses:
+                if done == (s.state is ItemState.DONE) and s.state is not ItemState.NOT_OPEN:
+                    out.append((e, s))
+        rank_state = {
+            ItemState.OVERDUE: 0,
+            ItemState.DUE_SOON: 1,
+            ItemState.OPEN: 2,
+            ItemState.DONE: 3,
+        }
+        out.sort(
+            key=lambda es: (
+                rank_state.get(es[1].state, 4),
+                es[1].item.kind is ItemKind.SKILL,
+                es[1].due_at.timestamp() if es[1].due_at else float("inf"),
+            )
+        )
+        return out
+
+    async def progress_of(
+        self, viewer_id: int, target_id: int, guild_id: int | None
+    ) -> ProgressOutcome:
+        store = self.ctx.store
+        learner = await store.learners.get(target_id)
+        if target_id != viewer_id:
+            if learner is None or learner.visibility is Visibility.HIDDEN:
+                raise Forbidden("That member's progress is private, or they have not enrolled.")
+            enrolments = await self.following(target_id, guild_id)
+            if not enrolments:
+                raise NotEnrolled("That member is not enrolled in any pathway in this server.")
+        else:
+            enrolments = await self.require_following(target_id, guild_id)
+        return ProgressOutcome(learner, [await self.view(e) for e in enrolments])
+
+    # --- leave -----------------------------------------------------------------------------
+
+    async def leaving(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment:
+        """The enrolment `/leave` would end; the confirmation button then calls `leave`."""
+        enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
+        if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
+            raise NotEnrolled(f"You are not enrolled in `{pathway_id.strip()[:60]}` here.")
+        return enrolment
+
+    async def leave(self, enrolment_id: int, user_id: int) -> Enrolment:
+        enrolment = await self.owned_enrolment(enrolment_id, user_id)
+        now = self.ctx.clock.now()
+        left = await self.ctx.store.enrolments.leave(enrolment.id, now)
+        await self.ctx.store.enrolments.set_next_reminder_at(left.id, None, now)
+        return replace(left, next_reminder_at=None)
