@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     pv.add_argument("--time", default="09:00", help="reminder local time HH:MM (default 09:00)")
     pv.add_argument("--weeks", type=int, default=40, help="how many weekly reminders (default 40)")
     pv.add_argument("--dir", type=Path, help="directory of pathway files (default: PATHWAYS_DIR)")
+    sub.add_parser("health", help="exit 0 when the running bot is healthy (Docker HEALTHCHECK)")
     s = sub.add_parser("sync", help="register slash commands with Discord now")
     s.add_argument("--guild", type=int, help="sync to one guild only (instant, for development)")
     return p
@@ -130,6 +131,17 @@ def cmd_run(settings: Settings, sync_only: bool = False, guild: int | None = Non
     return run_bot(settings, token, loaded, sync_only=sync_only, sync_guild=guild)
 
 
+def cmd_health(settings: Settings) -> int:
+    from bot.health import check, health_path
+
+    problems = check(health_path(settings.database_path))
+    if problems:
+        print(f"unhealthy: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -138,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "preview":
             return cmd_preview(args)
         settings = load_settings()
+        if args.command == "health":
+            return cmd_health(settings)
         if args.command == "sync":
             return cmd_run(settings, sync_only=True, guild=args.guild)
         return cmd_run(settings)

@@ -64,3 +64,5 @@ def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # One line per sweep tick is noise; keep APScheduler's warnings (misfires, errors).
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import time
 from pathlib import Path
 
 import discord
 from discord.ext import commands
 
+from bot import health
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.core.registry import PathwayRegistry
+from bot.delivery.reminders import ReminderSender
+from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.throttle import Throttle
 from bot.discord_app.gateway import apply_api_base, discover_gateway
+from bot.discord_app.notifier import DiscordNotifier
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree
 from bot.discord_app.views import DYNAMIC_ITEMS
@@ -62,6 +69,10 @@ class PathwayBot(commands.Bot):
         self.sync_guild = sync_guild
         self._store: Store | None = None
         self.synced: bool | None = None
+        self.scheduler = DeliveryScheduler(settings.sweep_interval_seconds)
+        self.gateway_connected = False
+        self.started_at = time.time()
+        self.health_file = health.health_path(Path(settings.database_path))
 
     @property
     def store(self) -> Store:
@@ -85,8 +96,45 @@ class PathwayBot(commands.Bot):
         if self.sync_only and self.sync_guild is None:
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
+        self.notifier = DiscordNotifier(self, Throttle(self.settings.send_rate))
+        self.reminders = ReminderSender(self.store, self.learning, self.notifier, self.clock)
         if not self.sync_only:
             self._install_sighup()
+            self.start_delivery()
+
+    def start_delivery(self) -> None:
+        """Idempotent: setup_hook runs once per process, and this guards against a second call."""
+        if self.scheduler.running:
+            return
+        self.scheduler.add("reminders", self.reminders.sweep)
+        self.scheduler.add("health", self._write_health)
+        self.scheduler.start()
+
+    async def _write_health(self) -> None:
+        try:
+            health.write(
+                self.health_file,
+                health.Health(
+                    pid=os.getpid(),
+                    gateway_connected=self.gateway_connected,
+                    last_tick=time.time(),
+                    interval=self.scheduler.interval,
+                    started=self.started_at,
+                ),
+            )
+        except OSError as exc:
+            log.warning("cannot write health file %s: %s", self.health_file, exc)
+
+    async def on_ready(self) -> None:
+        # Fires again after every reconnect: only flips a flag, never starts anything.
+        self.gateway_connected = True
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        self.gateway_connected = True
+
+    async def on_disconnect(self) -> None:
+        self.gateway_connected = False
 
     def _install_sighup(self) -> None:
         try:
@@ -100,6 +148,8 @@ class PathwayBot(commands.Bot):
             (log.warning if report.problems else log.info)("reload: %s", line)
 
     async def close(self) -> None:
+        self.scheduler.shutdown()
+        self.gateway_connected = False
         await super().close()
         if self._store is not None:
             await self._store.close()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.cadence import ItemState, ItemStatus
+from bot.core.cadence import ItemState, ItemStatus, next_reminder
 from bot.core.errors import Forbidden
 from bot.core.models import CompletionSource, ReminderPrefs
 from bot.discord_app import limits
@@ -306,6 +306,58 @@ class ApplySettingsButton(
             await report_error(interaction, exc)
 
 
+class SnoozeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:snooze:(?P<eid>[0-9]{1,20}):(?P<span>day|weekend)",
+):
+    def __init__(self, enrolment_id: int, span: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remind me tomorrow" if span == "day" else "Remind me at the weekend",
+                emoji="💤",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:snooze:{enrolment_id}:{span}",
+            )
+        )
+        self.enrolment_id = enrolment_id
+        self.span = span
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> SnoozeButton:
+        return cls(int(match["eid"]), match["span"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            bot = _bot(interaction)
+            enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
+            until = snooze_until(self.span, enrolment.prefs, bot.clock.now())
+            await bot.reminders.snooze(self.enrolment_id, interaction.user.id, until)
+            await interaction.response.send_message(
+                f"💤 Snoozed: I'll remind you again {limits.ts(until, 'F')} ({limits.ts(until)}).",
+                ephemeral=True,
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def snooze_until(span: str, prefs: ReminderPrefs, now: datetime) -> datetime:
+    """A day from now, or the coming Saturday at the learner's reminder time."""
+    if span == "day":
+        return now + timedelta(days=1)
+    return next_reminder(now, ReminderPrefs(prefs.tz, 5, prefs.at)).at
+
+
+def reminder_controls(enrolment_id: int, urgent: Sequence[ItemStatus]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for s in urgent[:5]:
+        view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
+    view.add_item(SnoozeButton(enrolment_id, "day"))
+    view.add_item(SnoozeButton(enrolment_id, "weekend"))
+    return view
+
+
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:cancel"):
     """Dismisses a confirmation; changes nothing, whoever presses it."""
 
@@ -339,6 +391,7 @@ def confirm_view(confirm: discord.ui.Item[Any]) -> discord.ui.View:
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    SnoozeButton,
     CancelButton,
     DoneButton,
     TaskSelect,

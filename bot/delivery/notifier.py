@@ -1,0 +1,57 @@
+"""The protocol the Discord adapter implements, and the errors it reports back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.models import Learner
+from bot.core.reminder import ReminderContent
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: int
+    channel_id: int
+
+
+class DmClosed(Exception):
+    """Discord answered 403 / 50007: the user does not accept DMs from us. Never retry."""
+
+
+class SendFailed(Exception):
+    """Any other failure. `permanent` ones (404 unknown channel, 403 missing access) are not
+    retried; the rest are retried with backoff up to a limit."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    """A channel post for a group or a pathway cohort; only visible members are named."""
+
+    title: str
+    pathway_title: str
+    week_focus: list[str]
+    milestones: list[str]
+    leaderboard: list[tuple[int, int, float]]  # (rank, user_id, score) of shown learners only
+    members: int
+    hidden_members: int
+
+
+class Notifier(Protocol):
+    async def send_reminder(
+        self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
+    ) -> Sent:
+        """DM a weekly reminder; raises DmClosed or SendFailed."""
+        ...
+
+    async def post_fallback(
+        self, channel_id: int, user_id: int, pathway_title: str, nonce: str
+    ) -> Sent:
+        """Mention the learner in a channel, with no task details, when their DMs are closed."""
+        ...
+
+    async def post_digest(self, channel_id: int, digest: DigestContent, nonce: str) -> Sent: ...

@@ -1,0 +1,70 @@
+"""APScheduler 3 with a few fixed jobs: the reminder sweep and the digest sweep.
+
+There is never a job per learner: the database says what is due. The jobs are in-memory
+(persistent job stores pickle jobs and cannot be shared between processes), started once from
+setup_hook, and guarded so a reconnect or a repeated on_ready can never start a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+
+
+class DeliveryScheduler:
+    def __init__(self, interval: float = 30.0) -> None:
+        self.interval = interval
+        self._scheduler: AsyncIOScheduler | None = None
+        self._jobs: dict[str, Job] = {}
+        self.last_tick: float | None = None  # monotonic seconds of the last finished tick
+        self.last_tick_wall: datetime | None = None
+        self.ticks = 0
+
+    def add(self, name: str, job: Job) -> None:
+        self._jobs[name] = job
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self) -> bool:
+        """Start once; later calls are no-ops and return False."""
+        if self._scheduler is not None:
+            return False
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self.interval, timezone=UTC),
+            id="delivery-sweep",
+            max_instances=1,  # a slow sweep is never overlapped by the next
+            coalesce=True,  # after a stall, run once, not once per missed interval
+            misfire_grace_time=max(1, int(self.interval)),
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("delivery scheduler started: sweeping every %.0f s", self.interval)
+        return True
+
+    async def _tick(self) -> None:
+        for name, job in self._jobs.items():
+            try:
+                await job()
+            except Exception:
+                log.exception("delivery job %s failed; it runs again next tick", name)
+        self.ticks += 1
+        self.last_tick = time.monotonic()
+        self.last_tick_wall = datetime.now(UTC)
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

@@ -1,0 +1,117 @@
+"""The Notifier the delivery package uses: sends through discord.py, throttled.
+
+A reminder costs one REST request once the learner's DM channel id is cached (we send through
+`get_partial_messageable` instead of `user.send()`, which would first create the channel).
+Every send carries the outbox row's nonce, so discord.py sets enforce_nonce and a resend after
+a crash returns the earlier message instead of posting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.core.models import Learner
+from bot.core.reminder import ReminderContent
+from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent
+from bot.delivery.throttle import Throttle
+from bot.discord_app.render_delivery import (
+    digest_embed,
+    fallback_text,
+    reminder_embed,
+    urgent_items,
+)
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+log = logging.getLogger(__name__)
+
+CANNOT_MESSAGE_USER = 50007
+UNKNOWN_CHANNEL = 10003
+
+
+def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == CANNOT_MESSAGE_USER:
+            return DmClosed(str(exc))
+        return SendFailed(f"403 {exc.code}: {exc.text}", permanent=True)
+    if isinstance(exc, discord.NotFound):
+        return SendFailed(f"404 {exc.code}: {exc.text}", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        return SendFailed(
+            f"{exc.status} {exc.code}: {exc.text}",
+            permanent=400 <= exc.status < 500 and exc.status != 429,
+        )
+    return SendFailed(f"{type(exc).__name__}: {exc}")
+
+
+class DiscordNotifier:
+    def __init__(self, bot: PathwayBot, throttle: Throttle) -> None:
+        self.bot = bot
+        self.throttle = throttle
+
+    async def _dm_channel(self, user_id: int) -> int:
+        await self.throttle.acquire()
+        channel = await self.bot.create_dm(discord.Object(id=user_id))
+        return channel.id
+
+    async def _send(self, channel_id: int, nonce: str, **kwargs: object) -> discord.Message:
+        await self.throttle.acquire()
+        channel = self.bot.get_partial_messageable(channel_id)
+        view = kwargs.get("view")
+        if isinstance(view, discord.ui.View):
+            # Components are dispatched by DynamicItem templates; don't keep a View per message.
+            view.stop()
+        return await channel.send(nonce=nonce, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    async def send_reminder(
+        self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
+    ) -> Sent:
+        from bot.discord_app.views import reminder_controls
+
+        try:
+            channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)
+            kwargs = {
+                "embed": reminder_embed(content),
+                "view": reminder_controls(enrolment_id, urgent_items(content)),
+            }
+            try:
+                message = await self._send(channel_id, nonce, **kwargs)
+            except discord.NotFound:
+                if learner.dm_channel_id is None:
+                    raise
+                channel_id = await self._dm_channel(learner.user_id)  # the cached id went stale
+                message = await self._send(channel_id, nonce, **kwargs)
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise _translate(exc) from exc
+        return Sent(message.id, channel_id)
+
+    async def post_fallback(
+        self, channel_id: int, user_id: int, pathway_title: str, nonce: str
+    ) -> Sent:
+        try:
+            message = await self._send(
+                channel_id,
+                nonce,
+                content=fallback_text(user_id, pathway_title),
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=user_id)]),
+            )
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise _translate(exc) from exc
+        return Sent(message.id, channel_id)
+
+    async def post_digest(self, channel_id: int, digest: DigestContent, nonce: str) -> Sent:
+        try:
+            message = await self._send(
+                channel_id,
+                nonce,
+                embed=digest_embed(digest),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise _translate(exc) from exc
+        return Sent(message.id, channel_id)
