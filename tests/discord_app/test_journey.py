@@ -1,0 +1,101 @@
+"""The whole learner journey through the emulator, with the bot as a subprocess."""
+
+from __future__ import annotations
+
+import json
+
+from tests.discord_app.conftest import World
+from tests.harness import SEED
+
+
+def _custom_ids(components: list[dict[str, object]]) -> list[str]:
+    out: list[str] = []
+    for row in components:
+        for c in row.get("components", []):  # type: ignore[union-attr]
+            out.append(c["custom_id"])  # type: ignore[index]
+    return out
+
+
+async def test_whole_journey(world: World) -> None:
+    emu, g, alice = world.emu, world.guild, world.alice
+
+    r = await emu.run_command(
+        alice, "enroll", guild=g, options={"pathway": SEED, "timezone": "America/New_York"}
+    )
+    assert r.ephemeral and "enrolled" in r.content and "America/New_York" in r.content
+    embed = r.embeds[0]
+    text = json.dumps(embed)
+    assert "<t:" in text and ":R>" in text  # deadlines as Discord timestamps
+    assert "Foundations of Machine Learning" in text  # the first phase
+    assert "Next reminder" in text
+    ids = _custom_ids(r.components)
+    assert any(i.startswith("pb:sel:") for i in ids)
+    assert any(i.startswith("pb:done:") for i in ids)
+
+    # enrolling again creates nothing new
+    again = await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    assert "already enrolled" in again.content
+    assert world.bot.sql("SELECT COUNT(*) FROM enrolments")[0][0] == 1
+
+    tasks = await emu.run_command(alice, "tasks", guild=g)
+    assert tasks.ephemeral and "week-jupyter-setup" in json.dumps(tasks.embeds)
+
+    # done by command
+    done = await emu.run_command(alice, "done", guild=g, options={"task": "week-jupyter-setup"})
+    assert "Done" in done.content and "1/30" in done.content
+    twice = await emu.run_command(alice, "done", guild=g, options={"task": "week-jupyter-setup"})
+    assert "already done" in twice.content
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 1
+
+    # done by button on the enrol reply
+    button = next(i for i in ids if i.startswith("pb:done:") and "week-enroll" in i)
+    clicked = await emu.click(alice, r.message, button)
+    assert "Done" in clicked.content
+
+    # done by select
+    select = next(i for i in ids if i.startswith("pb:sel:"))
+    picked = await emu.click(
+        alice, r.message, select, values=["week-read-hands-on-ml-ch1", "month-join-ml-community"]
+    )
+    assert picked.content.count("✅") == 2
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 4
+
+    # done by DM button on a weekly reminder
+    world.bot.make_due()
+    dm = await emu.wait_for_dm(alice, timeout=15)
+    dm_ids = _custom_ids(dm.components)
+    dm_button = next(i for i in dm_ids if i.startswith("pb:done:"))
+    via_dm = await emu.click(alice, dm, dm_button)
+    assert "Done" in via_dm.content
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 5
+
+    progress = await emu.run_command(alice, "progress", guild=g)
+    assert "5/30" in json.dumps(progress.embeds)
+
+    undo = await emu.run_command(alice, "undo", guild=g, options={"task": "week-jupyter-setup"})
+    assert "open again" in undo.content
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 4
+
+    # leave, with confirmation, then re-enrol restores progress
+    leave = await emu.run_command(alice, "leave", guild=g, options={"pathway": SEED})
+    confirm = next(i for i in _custom_ids(leave.components) if i.startswith("pb:leave:"))
+    left = await emu.click(alice, leave.message, confirm)
+    assert left.acknowledged
+    assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "left"
+    back = await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    assert "restored" in back.content
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 4
+    assert world.bot.sql("SELECT COUNT(*) FROM enrolments")[0][0] == 1
+
+    # export, then delete
+    export = await emu.run_command(alice, "me", guild=g, subcommand="export")
+    final = await export.wait_final()
+    names = [a.filename for a in final.attachments]
+    assert "pathway-bot-export.json" in names
+    blob = json.loads(next(a for a in final.attachments if a.filename.endswith(".json")).data)
+    assert len(blob["completions"]) == 4
+    delete = await emu.run_command(alice, "me", guild=g, subcommand="delete")
+    forget = next(i for i in _custom_ids(delete.components) if i.startswith("pb:forget:"))
+    await emu.click(alice, delete.message, forget)
+    assert world.bot.sql("SELECT COUNT(*) FROM learners")[0][0] == 0
+    assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 0

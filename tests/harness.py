@@ -1,0 +1,100 @@
+"""Run the real bot the way users run it: `python -m bot` in a subprocess, against the emulator.
+
+Configuration goes through environment variables only. Logs go to a file in the test's temp
+directory so a failing test can show them and the token-leak test can read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.discord_emulator.driver import Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHWAYS = ROOT / "pathways"
+SEED = "backend-to-ml-engineer"
+
+
+class BotProcess:
+    def __init__(self, emu: Emulator, data_dir: Path, **env: str) -> None:
+        self.emu = emu
+        self.data_dir = data_dir
+        self.db_path = data_dir / "pathway-bot.sqlite3"
+        self.log_path = data_dir / "bot.log"
+        self.env = {
+            "DISCORD_TOKEN": emu.token,
+            "DISCORD_API_BASE_URL": emu.api_base,
+            "DATABASE_PATH": str(self.db_path),
+            "PATHWAYS_DIR": str(PATHWAYS),
+            "SWEEP_INTERVAL_SECONDS": "0.5",
+            "LOG_LEVEL": "INFO",
+            **env,
+        }
+        self.proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    async def start(self, *, wait: bool = True, extra_env: Mapping[str, str] | None = None) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+        env = {**base, **self.env, **(extra_env or {}), "PYTHONPATH": str(ROOT)}
+        (self.data_dir / "pathway-bot.health.json").unlink(missing_ok=True)
+        log = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=str(self.data_dir), stdout=log, stderr=log
+        )
+        log.close()
+        self.starts += 1
+        if wait:
+            await self.wait_ready()
+            await self.emu.wait_until_connected(timeout=30)
+
+    async def wait_ready(self) -> None:
+        """The bot is ready once its setup_hook finished: the health file appears."""
+        health = self.data_dir / "pathway-bot.health.json"
+        for _ in range(300):
+            if health.exists() and self.proc is not None and self.proc.returncode is None:
+                return
+            if self.proc is not None and self.proc.returncode is not None:
+                raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.logs()}")
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"bot did not become ready:\n{self.logs()}")
+
+    async def stop(self) -> int | None:
+        if self.proc is None or self.proc.returncode is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 15)
+        except TimeoutError:
+            self.proc.kill()
+            return await self.proc.wait()
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def logs(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-6000:]
+        except FileNotFoundError:
+            return "(no log)"
+
+    def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """Read or adjust the bot's database directly (the database is the source of truth)."""
+        with sqlite3.connect(self.db_path, timeout=10) as db:
+            rows = db.execute(query, params).fetchall()
+            db.commit()
+        return rows
+
+    def make_due(self, seconds_ago: float = 1.0) -> None:
+        """Move every active enrolment's next reminder into the past."""
+        import time
+
+        now_us = int((time.time() - seconds_ago) * 1_000_000)
+        self.sql("UPDATE enrolments SET next_reminder_at = ? WHERE status = 'active'", (now_us,))
