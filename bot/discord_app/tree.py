@@ -18,6 +18,9 @@ from bot.core.errors import PathwayError
 
 log = logging.getLogger(__name__)
 
+#: Every expected-problem reply starts with this, so it reads as a warning at a glance.
+WARNING = "⚠️"
+
 
 def error_id() -> str:
     return secrets.token_hex(4)
@@ -51,15 +54,15 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     """Shared by the tree and by component callbacks (which the tree does not see)."""
     error = unwrap(error)
     if isinstance(error, PathwayError):
-        message = error.user_message
+        message = f"{WARNING} {error.user_message}"
     elif isinstance(error, app_commands.MissingPermissions):
-        message = "You need the **Manage Server** permission to use this command."
+        message = f"{WARNING} You need the **Manage Server** permission to use this command."
     elif isinstance(error, app_commands.NoPrivateMessage):
-        message = "This command only works in a server."
+        message = f"{WARNING} This command only works in a server."
     elif isinstance(error, app_commands.CommandOnCooldown):
-        message = f"Slow down: try again in {error.retry_after:.0f} s."
+        message = f"{WARNING} Slow down: try again in {error.retry_after:.0f} s."
     elif isinstance(error, app_commands.CheckFailure):
-        message = "You are not allowed to use this command here."
+        message = f"{WARNING} You are not allowed to use this command here."
     else:
         eid = error_id()
         command = interaction.command.qualified_name if interaction.command else "component"
@@ -72,7 +75,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
             extra={"error_id": eid, "user_id": interaction.user.id, "command": command},
         )
         message = (
-            f"Something went wrong on our side (error id `{eid}`). Please try again; if it "
+            f"❌ Something went wrong on our side (error id `{eid}`). Please try again; if it "
             "keeps happening, give this id to a server admin."
         )
     try:

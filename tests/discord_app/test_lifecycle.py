@@ -1,0 +1,61 @@
+"""Restarts: persistent buttons survive them, and slash commands sync only when they change.
+Also: the token never reaches the logs, even at DEBUG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.discord_emulator.driver import Emulator
+from tests.discord_emulator.models import User
+from tests.harness import SEED, BotProcess
+
+
+def _ids(components: list[dict[str, object]]) -> list[str]:
+    return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+
+
+def _member(emu: Emulator) -> tuple[object, User]:
+    guild = emu.add_guild("G", emu.add_user("owner"))
+    user = emu.add_user("learner")
+    emu.add_member(guild, user)
+    return guild, user
+
+
+async def test_buttons_work_after_restart_and_sync_happens_only_on_change(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    guild, user = _member(emu)
+    bot = BotProcess(emu, tmp_path)
+    await bot.start()
+    assert emu.counters.command_syncs == 1
+    reply = await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
+    button = next(i for i in _ids(reply.components) if i.startswith("pb:done:"))
+    await bot.stop()
+
+    await bot.start()  # unchanged tree: no sync
+    assert emu.counters.command_syncs == 1
+    clicked = await emu.click(user, reply.message, button)
+    assert "Done" in clicked.content
+    await bot.stop()
+
+    # A different tree hash stands for changed commands: exactly one sync.
+    bot.sql("UPDATE meta SET value = 'stale' WHERE key LIKE 'command_tree_hash:%'")
+    await bot.start()
+    assert emu.counters.command_syncs == 2
+    await bot.stop()
+    await bot.start()
+    assert emu.counters.command_syncs == 2
+    await bot.stop()
+    assert not emu.schema_violations and not emu.failed_interactions
+
+
+async def test_token_never_in_logs_even_at_debug(emu: Emulator, tmp_path: Path) -> None:
+    guild, user = _member(emu)
+    bot = BotProcess(emu, tmp_path, LOG_LEVEL="DEBUG")
+    await bot.start()
+    await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
+    await emu.run_command(user, "done", guild=guild, options={"task": "no-such-item"})
+    await bot.stop()
+    logs = bot.log_path.read_text(errors="replace")
+    assert "DEBUG" in logs  # the level really was DEBUG
+    assert emu.token not in logs
