@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 
 class Visibility(enum.StrEnum):
@@ -148,12 +149,13 @@ class Delivery:
     next_attempt_at: datetime | None = None  # while pending: when a retry (or a resend) is due
 
 
-@dataclass(frozen=True, slots=True)
-class LeaderboardRow:
+class LeaderboardRow(NamedTuple):
     """One enrolment's score within a window, as read from the store for ranking.
 
     `reached_at` is when the score was reached (the latest counted completion): the
     tie-breaker, so whoever got there first ranks higher. None when nothing counted.
+    A NamedTuple rather than a frozen dataclass because a board reads one per member
+    (10,000 in a big group) and it builds about twice as fast, just as immutable.
     """
 
     enrolment_id: int

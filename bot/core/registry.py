@@ -64,4 +64,6 @@ class PathwayRegistry:
             fresh[pid] = lp
         kept = sorted(set(self._loaded) - set(result.pathways))
         self._loaded = fresh
-        return ReloadReport(sorted(added), sorted(updated), sorted(unchanged), kept, result.problems)
+        return ReloadReport(
+            sorted(added), sorted(updated), sorted(unchanged), kept, result.problems
+        )
