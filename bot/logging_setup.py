@@ -64,5 +64,6 @@ def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # One line per sweep tick is noise; keep APScheduler's warnings (misfires, errors).
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # APScheduler logs every tick, and a warning whenever a long sweep makes it skip one
+    # (max_instances=1 is deliberate); our own sweep log says what happened instead.
+    logging.getLogger("apscheduler").setLevel(max(logging.ERROR, root.level))

@@ -34,14 +34,16 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_ATTEMPTS = 5
-ABANDON_AFTER = timedelta(minutes=2)
+# A claim not marked by then counts as abandoned (its sender crashed) and is resent with the
+# same nonce; should the sender merely be slow, Discord returns its message instead of a copy.
+ABANDON_AFTER = timedelta(seconds=10)
 MAX_SKIPPED_RECORDS = 52
 CONCURRENCY = 16
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at an hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts)))
+def backoff(attempts: int, base: float = 30.0) -> timedelta:
+    """base, 2 x base, 4 x base, ... capped at an hour (30 s, 1 min, 2 min by default)."""
+    return timedelta(seconds=min(3600.0, base * 2 ** max(0, attempts)))
 
 
 @dataclass(slots=True)
@@ -93,7 +95,15 @@ def missed_slots(enrolment: Enrolment, until: ReminderSlot) -> list[ReminderSlot
 
 
 class ReminderSender:
-    def __init__(self, store: Store, learning: Learning, notifier: Notifier, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        learning: Learning,
+        notifier: Notifier,
+        clock: Clock,
+        retry_base: float = 30.0,
+    ) -> None:
+        self.retry_base = retry_base
         self.store = store
         self.learning = learning
         self.notifier = notifier
@@ -102,12 +112,20 @@ class ReminderSender:
 
     # --- the sweep ---------------------------------------------------------------------------
 
-    async def sweep(self, max_batches: int = 50) -> SweepReport:
-        """Handle due enrolments in bounded batches, yielding to the loop between them."""
+    async def sweep(self, max_batches: int = 50, budget: float | None = None) -> SweepReport:
+        """Handle due enrolments in bounded batches, yielding to the loop between them.
+
+        `budget` (seconds of real time) stops fetching further batches once spent, so one tick
+        never runs for long: a large fan-out simply continues on the next tick.
+        """
         report = SweepReport()
         now = self.clock.now()
+        loop = asyncio.get_running_loop()
+        stop_at = None if budget is None else loop.time() + budget
         after: tuple[datetime, int] | None = None
         for _ in range(max_batches):
+            if stop_at is not None and loop.time() > stop_at:
+                break
             batch = await self.store.enrolments.due(now, limit=BATCH, after=after)
             if not batch:
                 break
@@ -224,7 +242,7 @@ class ReminderSender:
         except SendFailed as exc:
             limit = 1 if exc.permanent else MAX_ATTEMPTS
             row = await self.store.deliveries.mark_failed(
-                delivery.id, str(exc), now, limit, now + backoff(delivery.attempts)
+                delivery.id, str(exc), now, limit, now + backoff(delivery.attempts, self.retry_base)
             )
             if row.status is DeliveryStatus.FAILED:
                 log.warning("reminder %s failed for good: %s", delivery.id, exc)
@@ -280,7 +298,7 @@ class ReminderSender:
                 str(exc),
                 now,
                 MAX_ATTEMPTS,
-                now + backoff(claim.delivery.attempts),
+                now + backoff(claim.delivery.attempts, self.retry_base),
             )
             return SweepReport()
         await self.store.deliveries.mark_sent(claim.delivery.id, sent.message_id, now)

@@ -52,7 +52,7 @@ class DeliveryScheduler:
         )
         scheduler.start()
         self._scheduler = scheduler
-        log.info("delivery scheduler started: sweeping every %.0f s", self.interval)
+        log.info("delivery scheduler started: sweeping every %g s", self.interval)
         return True
 
     async def _tick(self) -> None:

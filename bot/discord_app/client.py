@@ -52,7 +52,9 @@ class PathwayBot(commands.Bot):
         *,
         sync_only: bool = False,
         sync_guild: int | None = None,
+        run_scheduler: bool = True,
     ) -> None:
+        """`run_scheduler=False` is for in-process tests that drive sweeps with a fake clock."""
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -66,6 +68,7 @@ class PathwayBot(commands.Bot):
         self.registry = registry
         self.clock: Clock = clock or SystemClock()
         self.sync_only = sync_only
+        self.run_scheduler = run_scheduler
         self.sync_guild = sync_guild
         self._store: Store | None = None
         self.synced: bool | None = None
@@ -97,8 +100,14 @@ class PathwayBot(commands.Bot):
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
         self.notifier = DiscordNotifier(self, Throttle(self.settings.send_rate))
-        self.reminders = ReminderSender(self.store, self.learning, self.notifier, self.clock)
-        if not self.sync_only:
+        self.reminders = ReminderSender(
+            self.store,
+            self.learning,
+            self.notifier,
+            self.clock,
+            retry_base=self.settings.retry_base_seconds,
+        )
+        if not self.sync_only and self.run_scheduler:
             self._install_sighup()
             self.start_delivery()
 
@@ -106,9 +115,22 @@ class PathwayBot(commands.Bot):
         """Idempotent: setup_hook runs once per process, and this guards against a second call."""
         if self.scheduler.running:
             return
-        self.scheduler.add("reminders", self.reminders.sweep)
         self.scheduler.add("health", self._write_health)
+        self.scheduler.add("reminders", self._sweep_reminders)
         self.scheduler.start()
+
+    async def _sweep_reminders(self) -> None:
+        report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
+        if report.sent or report.failed or report.skipped or report.errors:
+            log.info(
+                "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks, %d retried",
+                report.sent,
+                report.late,
+                report.skipped,
+                report.failed,
+                report.fallbacks,
+                report.retried,
+            )
 
     async def _write_health(self) -> None:
         try:

@@ -15,11 +15,39 @@ MAX_REMINDER_BUTTONS = 5
 
 
 def _field(embed: discord.Embed, name: str, items: list[ItemStatus]) -> None:
-    if items:
+    """One section, spread over as many fields as it needs while the embed stays in limits.
+
+    When the 6,000-character embed budget runs out, the rest of the section is summarised
+    as "…and N more": whole items are never cut.
+    """
+    if not items:
+        return
+    lines = [item_line(s) for s in items]
+    part = 0
+    while lines:
+        title = f"{name} ({len(items)})" if part == 0 else f"{name} (continued)"
+        room = limits.EMBED_TOTAL - 200 - len(embed) - len(title)
+        if room < 120 or len(embed.fields) >= limits.EMBED_FIELDS - 1:
+            break
+        budget = min(FIELD_BUDGET, room)
+        chunk: list[str] = []
+        used = 0
+        for line in lines:
+            if used + len(line) + 1 > budget:
+                break
+            chunk.append(line)
+            used += len(line) + 1
+        if not chunk:
+            break
+        lines = lines[len(chunk) :]
+        if lines and (len(embed) + used + len(title) + 200 > limits.EMBED_TOTAL - 300):
+            embed.add_field(name=title, value=fit_lines([*chunk, *lines], budget), inline=False)
+            return
+        embed.add_field(name=title, value="\n".join(chunk), inline=False)
+        part += 1
+    if lines:
         embed.add_field(
-            name=f"{name} ({len(items)})",
-            value=fit_lines([item_line(s) for s in items], FIELD_BUDGET),
-            inline=False,
+            name=f"{name} (more)", value=f"…and {len(lines)} more: see `/tasks`", inline=False
         )
 
 

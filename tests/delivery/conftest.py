@@ -1,0 +1,54 @@
+"""In-process bot with a fake clock, for tests that must control time.
+
+These tests say so: the bot runs in the test's event loop (not as a subprocess) so a
+FixedClock can stand in for time, and the sweep is driven directly instead of by APScheduler.
+It still talks to the emulator over loopback through the real discord.py HTTP client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.core.registry import PathwayRegistry
+from bot.discord_app.client import PathwayBot
+from bot.discord_app.gateway import apply_api_base
+from tests.discord_emulator.driver import Emulator
+from tests.harness import PATHWAYS
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(timeout=20) as e:
+        e.set_global_rate_limit(10_000)
+        yield e
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def inproc(emu: Emulator, clock: FixedClock, tmp_path: Path) -> AsyncIterator[PathwayBot]:
+    settings = Settings(
+        discord_token=emu.token,
+        discord_api_base_url=emu.api_base,
+        database_path=tmp_path / "db.sqlite3",
+        pathways_dir=PATHWAYS,
+        send_rate=5000,
+        retry_base_seconds=0.01,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    apply_api_base(emu.api_base)
+    bot = PathwayBot(settings, PathwayRegistry(PATHWAYS), clock=clock, run_scheduler=False)
+    await bot.login(emu.token)
+    try:
+        yield bot
+    finally:
+        await bot.close()
