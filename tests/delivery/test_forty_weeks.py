@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
@@ -73,7 +74,7 @@ async def test_forty_weeks_one_reminder_per_local_week(
         local = [t.astimezone(z) for t in sent]
         weeks = [lt.isocalendar()[:2] for lt in local]
         assert len(set(weeks)) == len(weeks), f"two reminders in one week for {zone}"
-        for a, b in zip(local, local[1:], strict=False):
+        for a, b in pairwise(local):
             assert (b.date() - a.date()).days == 7, (zone, a, b)
         want_h, want_m = map(int, at.split(":"))
         for lt in local:

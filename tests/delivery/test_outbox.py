@@ -17,9 +17,9 @@ def dm_counts(emu: Emulator, users: list[object]) -> list[int]:
     return [len(emu.dms(u)) for u in users]  # type: ignore[arg-type]
 
 
-async def wait_all_sent(bot: BotProcess, n: int, timeout: float = 60) -> None:
+async def wait_all_sent(bot: BotProcess, n: int, within: float = 60) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while loop.time() < deadline:
         rows = bot.sql(
             "SELECT COUNT(*) FROM deliveries WHERE kind = 'reminder' AND status != 'pending'"
@@ -48,7 +48,7 @@ async def test_sigkill_during_fan_out_loses_and_duplicates_nothing(
             mid_fan_out += 0 < sent < len(users)
         assert mid_fan_out >= 5, "the kills should land during the fan-out"
         await bot.start()
-        await wait_all_sent(bot, len(users), timeout=90)
+        await wait_all_sent(bot, len(users), within=90)
         await bot.stop()
         counts = dm_counts(emu, users)
         assert counts == [1] * len(users), {c: counts.count(c) for c in set(counts)}
@@ -126,7 +126,7 @@ async def test_ten_percent_faults_lose_nothing(tmp_path: Path) -> None:
         bot = BotProcess(emu, tmp_path, SEND_RATE="300", RETRY_BASE_SECONDS="0.2")
         await enrol_all(bot.db_path, guild, users, timedelta(minutes=1))
         await bot.start()
-        await wait_all_sent(bot, len(users), timeout=90)
+        await wait_all_sent(bot, len(users), within=90)
         await bot.stop()
         assert emu.faults.injected, "faults were injected"
         assert dm_counts(emu, users) == [1] * len(users)
@@ -150,6 +150,6 @@ async def test_two_processes_never_send_twice(tmp_path: Path) -> None:
             DATABASE_PATH=str(first.db_path),
         )
         await asyncio.gather(first.start(wait=False), second.start(wait=False))
-        await wait_all_sent(first, len(users), timeout=60)
+        await wait_all_sent(first, len(users), within=60)
         await asyncio.gather(first.stop(), second.stop())
         assert dm_counts(emu, users) == [1] * len(users)
