@@ -123,7 +123,8 @@ class PathwayBot(commands.Bot):
         report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
         if report.sent or report.failed or report.skipped or report.errors:
             log.info(
-                "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks, %d retried",
+                "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks,"
+                " %d retried",
                 report.sent,
                 report.late,
                 report.skipped,
