@@ -30,6 +30,7 @@ from bot.service.account import Account
 from bot.service.admin import Admin, describe_reload
 from bot.service.context import Context
 from bot.service.learning import Learning
+from bot.service.social import Social
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.learning",
     "bot.discord_app.cogs.me",
     "bot.discord_app.cogs.admin",
+    "bot.discord_app.cogs.groups",
 )
 
 
@@ -92,6 +94,7 @@ class PathwayBot(commands.Bot):
         self.learning = Learning(ctx)
         self.account = Account(ctx, self.learning)
         self.admin = Admin(ctx)
+        self.social = Social(ctx)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for ext in EXTENSIONS:
             await self.load_extension(ext)

@@ -1,0 +1,222 @@
+"""Study groups and leaderboards: the social side, always scoped to one server.
+
+Public outputs (group info, leaderboards, digests) never name a hidden learner; the caller
+always learns their own position, privately.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from bot.core import cadence
+from bot.core.cadence import Schedule
+from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.leaderboard import Entry, Metric, Period, Ranked, on_schedule_ratio, rank
+from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
+from bot.core.timeparse import check_start_date, parse_date, parse_zone
+from bot.service.context import Context
+
+MAX_GROUP_NAME = 80
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    group: StudyGroup
+    members: int
+    pathway_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    summary: GroupSummary
+    shown_member_ids: list[int]
+    hidden_members: int
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A ranked board. `public` holds only shown learners, ranked among themselves."""
+
+    title: str
+    scope: str
+    metric: Metric
+    period: Period
+    since: datetime | None
+    public: list[Ranked]
+    mine: Ranked | None  # the caller's rank among everyone, hidden or not
+    caller_hidden: bool
+    total: int
+
+
+def period_window(
+    period: Period, now: datetime, tz: str
+) -> tuple[datetime | None, datetime | None]:
+    """[since, until) of the current local week (ISO, Monday first) or month; None for all."""
+    if period is Period.ALL:
+        return None, None
+    zone = parse_zone(tz)
+    today = now.astimezone(zone).date()
+    if period is Period.WEEK:
+        first = today - timedelta(days=today.weekday())
+        last = first + timedelta(days=7)
+    else:
+        first = today.replace(day=1)
+        days = calendar.monthrange(first.year, first.month)[1]
+        last = first + timedelta(days=days)
+    return cadence.resolve_local(first, time(0), zone), cadence.resolve_local(last, time(0), zone)
+
+
+class Social:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # --- groups -----------------------------------------------------------------------------
+
+    async def create_group(
+        self,
+        guild_id: int,
+        user_id: int,
+        is_admin: bool,
+        name: str,
+        pathway_id: str,
+        channel_id: int | None,
+        cohort_start: str | None,
+    ) -> StudyGroup:
+        clean = " ".join(name.split())
+        if not clean or len(clean) > MAX_GROUP_NAME:
+            raise InvalidInput(f"A group name needs 1 to {MAX_GROUP_NAME} characters.")
+        pathway = self.ctx.registry.get(pathway_id.strip())
+        now = self.ctx.clock.now()
+        settings = await self.ctx.store.guilds.get(guild_id)
+        if not is_admin and not settings.members_can_create_groups:
+            raise Forbidden(
+                "Only admins (Manage Server) can create study groups here. An admin can allow "
+                "members with `/setup member-groups allowed:True`."
+            )
+        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
+        today = now.astimezone(parse_zone(tz)).date()
+        start = parse_date(cohort_start) if cohort_start else today
+        check_start_date(start, today)
+        return await self.ctx.store.groups.create(
+            guild_id, clean, pathway.id, start, now, channel_id=channel_id, created_by=user_id
+        )
+
+    async def group(self, guild_id: int, name: str) -> StudyGroup:
+        found = await self.ctx.store.groups.get_by_name(guild_id, " ".join(name.split()))
+        if found is None:
+            raise NotFound(
+                f"This server has no study group called “{name.strip()[:80]}”. See `/group list`."
+            )
+        return found
+
+    async def join(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
+        group = await self.group(guild_id, name)
+        return await self.ctx.store.groups.join(group.id, user_id, self.ctx.clock.now())
+
+    async def leave(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
+        group = await self.group(guild_id, name)
+        if not await self.ctx.store.groups.leave(group.id, user_id):
+            raise NotEnrolled(f"You are not in “{group.name}”.")
+        return group
+
+    async def list_groups(self, guild_id: int) -> list[GroupSummary]:
+        out = []
+        for g in await self.ctx.store.groups.list_for_guild(guild_id):
+            members = await self.ctx.store.groups.members(g.id)
+            found = self.ctx.registry.find(g.pathway_id)
+            title = found.pathway.title if found else g.pathway_id
+            out.append(GroupSummary(g, len(members), title))
+        return out
+
+    async def info(self, guild_id: int, name: str) -> GroupInfo:
+        group = await self.group(guild_id, name)
+        members = await self.ctx.store.groups.members(group.id)
+        shown = [m.user_id for m in members if m.visibility is Visibility.SHOWN]
+        found = self.ctx.registry.find(group.pathway_id)
+        summary = GroupSummary(
+            group, len(members), found.pathway.title if found else group.pathway_id
+        )
+        return GroupInfo(summary, shown, len(members) - len(shown))
+
+    # --- leaderboards -------------------------------------------------------------------------
+
+    async def board(
+        self,
+        guild_id: int,
+        caller_id: int,
+        group_name: str | None,
+        period: Period,
+        metric: Metric,
+    ) -> Board:
+        store = self.ctx.store
+        now = self.ctx.clock.now()
+        settings = await store.guilds.get(guild_id)
+        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
+        since, until = period_window(period, now, tz)
+        group: StudyGroup | None = None
+        if group_name:
+            group = await self.group(guild_id, group_name)
+            pathway_id = group.pathway_id
+        else:
+            pathway_id = await self._default_pathway(guild_id, caller_id)
+            group = await store.groups.group_of(caller_id, guild_id, pathway_id)
+        if group is not None:
+            rows = await store.leaderboards.for_group(group.id, since, until)
+            scope = f"study group “{group.name}”"
+        else:
+            rows = await store.leaderboards.for_pathway(guild_id, pathway_id, since, until)
+            scope = "everyone on this pathway here"
+        title = self.ctx.registry.get(pathway_id).title
+        entries = await self._entries(rows, metric, now)
+        everyone = rank(entries)
+        shown = rank([e for e in entries if e.visible])
+        mine = next((r for r in everyone if r.entry.user_id == caller_id), None)
+        caller_hidden = mine is not None and not mine.entry.visible
+        return Board(title, scope, metric, period, since, shown, mine, caller_hidden, len(entries))
+
+    async def _default_pathway(self, guild_id: int, caller_id: int) -> str:
+        mine = [
+            e
+            for e in await self.ctx.store.enrolments.list_for_user(caller_id, guild_id)
+            if e.guild_id == guild_id and e.status is not EnrolmentStatus.LEFT
+        ]
+        if mine:
+            return mine[0].pathway_id
+        groups = await self.ctx.store.groups.list_for_guild(guild_id)
+        if groups:
+            return groups[0].pathway_id
+        ids = self.ctx.registry.ids()
+        if not ids:
+            raise NotFound("No pathways are loaded.")
+        return ids[0]
+
+    async def _entries(
+        self, rows: list[LeaderboardRow], metric: Metric, now: datetime
+    ) -> list[Entry]:
+        if metric is Metric.POINTS:
+            return [
+                Entry(r.user_id, float(r.points), r.reached_at, r.visibility is Visibility.SHOWN)
+                for r in rows
+            ]
+        # On-schedule: done / expected-by-now from each learner's own start; a plan per member.
+        out: list[Entry] = []
+        for r in rows:
+            enrolment = await self.ctx.store.enrolments.get(r.enrolment_id)
+            if enrolment is None:
+                continue
+            pathway = self.ctx.registry.find(enrolment.pathway_id)
+            if pathway is None:
+                continue
+            done = {
+                c.item_id
+                for c in await self.ctx.store.completions.list_for_enrolment(r.enrolment_id)
+            }
+            schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+            plan = cadence.build_plan(pathway.pathway, schedule, done, now)
+            ratio = on_schedule_ratio(plan)
+            out.append(
+                Entry(r.user_id, round(ratio, 4), r.reached_at, r.visibility is Visibility.SHOWN)
+            )
+        return out

@@ -1,0 +1,75 @@
+"""Study groups and leaderboards through the emulator: ties, hidden learners, isolation."""
+
+from __future__ import annotations
+
+import json
+
+from tests.discord_app.conftest import World
+from tests.harness import SEED
+
+
+async def test_groups_and_a_fair_public_leaderboard(world: World) -> None:
+    emu, g = world.emu, world.guild
+    created = await emu.run_command(
+        world.admin,
+        "group",
+        guild=g,
+        subcommand="create",
+        options={"name": "Spring Cohort", "pathway": SEED},
+    )
+    assert "created" in created.content and not created.ephemeral
+    refused = await emu.run_command(
+        world.alice,
+        "group",
+        guild=g,
+        subcommand="create",
+        options={"name": "Mine", "pathway": SEED},
+    )
+    assert refused.content.startswith("⚠️") and refused.ephemeral
+
+    for user in (world.alice, world.bob):
+        r = await emu.run_command(
+            user, "enroll", guild=g, options={"pathway": SEED, "group": "spring cohort"}
+        )
+        assert "enrolled" in r.content
+    await emu.run_command(world.alice, "done", guild=g, options={"task": "week-jupyter-setup"})
+    await emu.run_command(world.bob, "done", guild=g, options={"task": "week-jupyter-setup"})
+    await emu.run_command(world.bob, "done", guild=g, options={"task": "skill-mlops"})
+
+    board = await emu.run_command(world.alice, "leaderboard", guild=g)
+    assert not board.ephemeral
+    text = json.dumps(board.embeds)
+    assert text.index(str(world.bob.id)) < text.index(str(world.alice.id))
+    mine = await board.wait_followup()
+    assert mine.ephemeral and "#2" in mine.content
+
+    # Bob hides: he disappears from everything public, but still sees himself privately
+    await emu.run_command(
+        world.bob, "me", guild=g, subcommand="visibility", options={"mode": "hidden"}
+    )
+    board = await emu.run_command(world.alice, "leaderboard", guild=g)
+    assert str(world.bob.id) not in json.dumps(board.embeds)
+    info = await emu.run_command(
+        world.alice, "group", guild=g, subcommand="info", options={"name": "Spring Cohort"}
+    )
+    assert str(world.bob.id) not in json.dumps(info.embeds) and "prefer not" in json.dumps(
+        info.embeds
+    )
+    peek = await emu.run_command(world.alice, "progress", guild=g, options={"member": world.bob})
+    assert peek.content.startswith("⚠️")
+    own = await emu.run_command(world.bob, "leaderboard", guild=g)
+    assert "hidden" in (await own.wait_followup()).content
+
+
+async def test_guild_isolation(world: World) -> None:
+    emu = world.emu
+    other = emu.add_guild("Elsewhere", world.owner)
+    emu.add_member(other, world.alice)
+    await emu.run_command(world.alice, "enroll", guild=world.guild, options={"pathway": SEED})
+    await emu.run_command(
+        world.alice, "done", guild=world.guild, options={"task": "week-jupyter-setup"}
+    )
+    elsewhere = await emu.run_command(world.alice, "tasks", guild=other)
+    assert elsewhere.content.startswith("⚠️") and "not enrolled" in elsewhere.content
+    board = await emu.run_command(world.alice, "leaderboard", guild=other)
+    assert str(world.alice.id) not in json.dumps(board.embeds)
