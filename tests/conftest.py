@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from bot.core.pathway import Pathway
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
 SEED_ID = "backend-to-ml-engineer"
+
+
+@pytest.fixture(autouse=True)
+def _no_orphan_bots() -> Iterator[None]:
+    yield
+    from tests.harness import RUNNING
+
+    while RUNNING:
+        RUNNING.pop().kill_now()
 
 
 @pytest.fixture(scope="session")

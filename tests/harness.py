@@ -7,6 +7,7 @@ directory so a failing test can show them and the token-leak test can read them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -19,6 +20,11 @@ from tests.discord_emulator.driver import Emulator
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
 SEED = "backend-to-ml-engineer"
+
+
+#: Every bot process a test started; the autouse fixture in tests/conftest.py kills leftovers
+#: so a failing test never leaves an orphaned `python -m bot` running.
+RUNNING: list[BotProcess] = []
 
 
 class BotProcess:
@@ -38,6 +44,7 @@ class BotProcess:
         }
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
+        RUNNING.append(self)
 
     async def start(self, *, wait: bool = True, extra_env: Mapping[str, str] | None = None) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
@@ -78,6 +85,12 @@ class BotProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+    def kill_now(self) -> None:
+        """Synchronous last resort for fixture teardown."""
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
 
     def logs(self) -> str:
         try:

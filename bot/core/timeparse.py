@@ -75,7 +75,7 @@ def search_zones(query: str, limit: int = 25) -> list[str]:
 def parse_weekday(text: str) -> int:
     """0 = Monday. Accepts 'mon', 'Monday', 'MON', or a digit 1-7 (ISO, Monday = 1)."""
     t = text.strip().lower()
-    if t.isdigit() and 1 <= int(t) <= 7:
+    if t.isascii() and t.isdigit() and 1 <= int(t) <= 7:
         return int(t) - 1
     for i, name in enumerate(WEEKDAYS):
         if len(t) >= 2 and name.startswith(t):

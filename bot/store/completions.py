@@ -1,0 +1,81 @@
+"""Completions: which items an enrolment has done, when, how, and for how many points.
+
+Recording is idempotent: a double click, a retried interaction or /done after the button all
+land on the (enrolment, item) primary key, and the second one reports "already done"
+without changing the first one's time, source or points.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.core.errors import NotEnrolled
+from bot.core.models import Completion, CompletionSource
+from bot.store import codec
+from bot.store.db import Database
+from bot.store.results import RecordResult
+
+# INSERT ... SELECT from the enrolment so a completion for a missing or left enrolment inserts
+# nothing. (The WHERE clause also keeps SQLite from reading ON CONFLICT as a join constraint.)
+_RECORD = (
+    "INSERT INTO completions (enrolment_id, item_id, completed_at, source, points)"
+    " SELECT id, ?, ?, ?, ? FROM enrolments WHERE id = ? AND status <> 'left'"
+    " ON CONFLICT (enrolment_id, item_id) DO NOTHING RETURNING *"
+)
+_ONE = "SELECT * FROM completions WHERE enrolment_id = ? AND item_id = ?"
+_FOR_ENROLMENT = "SELECT * FROM completions WHERE enrolment_id = ? ORDER BY completed_at, item_id"
+
+
+def completion_from_row(row: sqlite3.Row) -> Completion:
+    return Completion(
+        enrolment_id=row["enrolment_id"],
+        item_id=row["item_id"],
+        completed_at=codec.from_instant(row["completed_at"]),
+        source=CompletionSource(row["source"]),
+        points=row["points"],
+    )
+
+
+class Completions:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        enrolment_id: int,
+        item_id: str,
+        now: datetime,
+        source: CompletionSource = CompletionSource.COMMAND,
+        points: int = 0,
+    ) -> RecordResult:
+        """Mark an item done; `created=False` (and nothing changed) if it already was.
+
+        Raises NotEnrolled when the enrolment is gone or was left. When this returns, the
+        completion is durable (synchronous=FULL), so the caller may acknowledge it.
+        """
+        async with self._db.write() as tx:
+            row = await tx.fetchone(
+                _RECORD, (item_id, codec.instant(now), source.value, points, enrolment_id)
+            )
+            if row is not None:
+                return RecordResult(created=True, completion=completion_from_row(row))
+            row = await tx.fetchone(_ONE, (enrolment_id, item_id))
+        if row is None:
+            raise NotEnrolled("You are not enrolled in that pathway any more.")
+        return RecordResult(created=False, completion=completion_from_row(row))
+
+    async def undo(self, enrolment_id: int, item_id: str) -> bool:
+        """Remove a completion; False when there was none to remove."""
+        async with self._db.write() as tx:
+            removed = await tx.execute(
+                "DELETE FROM completions WHERE enrolment_id = ? AND item_id = ?",
+                (enrolment_id, item_id),
+            )
+        return removed > 0
+
+    async def list_for_enrolment(self, enrolment_id: int) -> list[Completion]:
+        """In the order they were completed."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(_FOR_ENROLMENT, (enrolment_id,))
+        return [completion_from_row(row) for row in rows]

@@ -1,0 +1,163 @@
+"""The delivery outbox: at most one message per (kind, target, period), sent idempotently.
+
+A sender claims the row first. The row holds a random nonce; Discord returns the earlier
+message for a repeated nonce, so if we crash between sending and `mark_sent`, resending the
+still-pending row with the same nonce cannot post twice. A pending row carries
+`next_attempt_at`: when a retry is due, or, right after a claim, when the claim counts as
+abandoned (a crash before marking) and `due_for_retry` should offer it again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import datetime
+
+from bot.core.errors import NotFound
+from bot.core.models import Delivery, DeliveryKind, DeliveryStatus
+from bot.store import codec
+from bot.store.db import Database, Tx
+from bot.store.results import ClaimResult
+
+_BY_ID = "SELECT * FROM deliveries WHERE id = ?"
+_BY_KEY = "SELECT * FROM deliveries WHERE target = ? AND kind = ? AND period_key = ?"
+_CLAIM = (
+    "INSERT INTO deliveries (kind, target, period_key, nonce, status, next_attempt_at,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"
+    " ON CONFLICT (target, kind, period_key) DO NOTHING RETURNING *"
+)
+_DUE_FOR_RETRY = (
+    "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+    " ORDER BY next_attempt_at, id LIMIT ?"
+)
+_MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
+
+
+def enrolment_target(enrolment_id: int) -> str:
+    """The target string for messages about one enrolment (reminders, fallbacks)."""
+    return f"enrolment:{enrolment_id}"
+
+
+def group_target(group_id: int) -> str:
+    """The target string for messages to a study group (digests)."""
+    return f"group:{group_id}"
+
+
+def new_nonce() -> str:
+    """96 random bits as 24 hex characters: within Discord's 25-character nonce limit."""
+    return secrets.token_hex(12)
+
+
+def delivery_from_row(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        kind=DeliveryKind(row["kind"]),
+        target=row["target"],
+        period_key=row["period_key"],
+        nonce=row["nonce"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        message_id=row["message_id"],
+        created_at=codec.from_instant(row["created_at"]),
+        updated_at=codec.from_instant(row["updated_at"]),
+        next_attempt_at=codec.opt_from_instant(row["next_attempt_at"]),
+    )
+
+
+async def _read(tx: Tx, delivery_id: int) -> Delivery:
+    row = await tx.fetchone(_BY_ID, (delivery_id,))
+    if row is None:
+        raise NotFound(f"Delivery {delivery_id} does not exist.")
+    return delivery_from_row(row)
+
+
+class Deliveries:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(
+        self,
+        kind: DeliveryKind,
+        target: str,
+        period_key: str,
+        now: datetime,
+        abandon_after: datetime | None = None,
+    ) -> ClaimResult:
+        """Create the pending row for this period, or return the one already there.
+
+        `claimed` is True only for the caller that created it. `abandon_after` (default
+        `now`) is when `due_for_retry` may offer the row if nobody has marked it by then.
+        """
+        ts = codec.instant(now)
+        retry_at = codec.instant(abandon_after or now)
+        async with self._db.write() as tx:
+            row = await tx.fetchone(
+                _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
+            )
+            if row is not None:
+                return ClaimResult(claimed=True, delivery=delivery_from_row(row))
+            existing = await tx.fetchrow(_BY_KEY, (target, kind.value, period_key))
+        return ClaimResult(claimed=False, delivery=delivery_from_row(existing))
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        async with self._db.read() as tx:
+            row = await tx.fetchone(_BY_ID, (delivery_id,))
+        return None if row is None else delivery_from_row(row)
+
+    # The marks below change only a pending row; on a row already sent, failed or skipped they
+    # change nothing and return it as stored, so repeating one after a crash is harmless.
+
+    async def mark_sent(self, delivery_id: int, message_id: int, now: datetime) -> Delivery:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE deliveries SET status = 'sent', message_id = ?, attempts = attempts + 1,"
+                " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'",
+                (message_id, codec.instant(now), delivery_id),
+            )
+            return await _read(tx, delivery_id)
+
+    async def mark_failed(
+        self,
+        delivery_id: int,
+        error: str,
+        now: datetime,
+        max_attempts: int,
+        retry_at: datetime,
+    ) -> Delivery:
+        """Count a failed attempt: failed for good at `max_attempts`, else retry at `retry_at`."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,"
+                " next_attempt_at = CASE WHEN attempts + 1 >= ? THEN NULL ELSE ? END,"
+                " updated_at = ? WHERE id = ? AND status = 'pending'",
+                (
+                    error[:_MAX_ERROR_CHARS],
+                    max_attempts,
+                    max_attempts,
+                    codec.instant(retry_at),
+                    codec.instant(now),
+                    delivery_id,
+                ),
+            )
+            return await _read(tx, delivery_id)
+
+    async def skip(self, delivery_id: int, now: datetime, reason: str | None = None) -> Delivery:
+        """Give up on purpose (DMs closed, learner paused): nothing will retry it."""
+        note = None if reason is None else reason[:_MAX_ERROR_CHARS]
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE deliveries SET status = 'skipped', last_error = ?, next_attempt_at = NULL,"
+                " updated_at = ? WHERE id = ? AND status = 'pending'",
+                (note, codec.instant(now), delivery_id),
+            )
+            return await _read(tx, delivery_id)
+
+    async def due_for_retry(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Pending rows whose next attempt is due: retries and abandoned claims, oldest first."""
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(_DUE_FOR_RETRY, (codec.instant(now), limit))
+        return [delivery_from_row(row) for row in rows]

@@ -1,0 +1,268 @@
+"""Enrolments: one learner on one pathway in one guild (or a DM), and its life cycle.
+
+Status moves active <-> paused, either -> completed, any -> left, and left -> active again
+when the learner re-enrols. Leaving keeps the row and its completions, and opens a pause
+(unless one is already open); re-enrolling reactivates the same row and closes that pause.
+So a returning learner gets their progress back and, since the cadence engine discounts
+paused intervals, their schedule resumes where they stopped instead of jumping ahead by the
+time they were away. The start date and pathway hash stay as first enrolled; change them
+explicitly with `set_start_date` if the learner wants a fresh start.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+
+from bot.core.errors import AlreadyExists, InvalidInput, NotEnrolled, NotFound
+from bot.core.models import Enrolment, EnrolmentStatus, Pause, ReminderPrefs
+from bot.store import codec
+from bot.store.db import Database, Tx
+from bot.store.guilds import read_settings
+from bot.store.learners import ensure_learner
+from bot.store.results import EnrolResult
+
+# The learner's prefs are joined in so the cadence engine needs nothing else; pauses come as
+# a JSON array from an indexed correlated subquery, so a sweep batch is still one statement.
+# The array is NULL when there are no pauses (most enrolments), saving a parse per row.
+# Columns are in the order enrolment_from_row unpacks them.
+SELECT = """
+SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, e.status,
+       e.next_reminder_at, e.created_at, e.updated_at, l.tz, l.weekday, l.remind_at,
+       (SELECT json_group_array(json_array(p.start_at, p.end_at))
+          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)
+  FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
+"""
+_BY_ID = SELECT + " WHERE e.id = ?"
+_BY_KEY = SELECT + (
+    " WHERE e.user_id = ? AND COALESCE(e.guild_id, 0) = COALESCE(?, 0) AND e.pathway_id = ?"
+)
+_FOR_USER = SELECT + " WHERE e.user_id = ? AND (? IS NULL OR e.guild_id = ?) ORDER BY e.id"
+# Keyset pagination over the partial index enrolments_due: (next_reminder_at, id) > cursor.
+_DUE = SELECT + (
+    " WHERE e.status = 'active' AND e.next_reminder_at <= ?"
+    " AND (e.next_reminder_at, e.id) > (?, ?)"
+    " ORDER BY e.next_reminder_at, e.id LIMIT ?"
+)
+_STATUS = {status.value: status for status in EnrolmentStatus}
+
+
+def _pauses(encoded: str | None) -> tuple[Pause, ...]:
+    if encoded is None:
+        return ()
+    return tuple(
+        Pause(codec.from_instant(start), codec.opt_from_instant(end))
+        for start, end in sorted(json.loads(encoded), key=lambda pause: pause[0])
+    )
+
+
+def enrolment_from_row(row: sqlite3.Row) -> Enrolment:
+    """Positional, not by name: a sweep converts 500 of these per batch."""
+    (id_, user_id, guild_id, pathway_id, pathway_hash, start_date, status, next_reminder_at,
+     created_at, updated_at, tz, weekday, remind_at, pauses) = row  # fmt: skip
+    return Enrolment(
+        id=id_,
+        user_id=user_id,
+        guild_id=guild_id,
+        pathway_id=pathway_id,
+        pathway_hash=pathway_hash,
+        start_date=codec.from_day(start_date),
+        prefs=codec.prefs_from_columns(tz, weekday, remind_at),
+        status=_STATUS[status],
+        pauses=_pauses(pauses),
+        next_reminder_at=None if next_reminder_at is None else codec.from_instant(next_reminder_at),
+        created_at=codec.from_instant(created_at),
+        updated_at=codec.from_instant(updated_at),
+    )
+
+
+async def read_enrolment(tx: Tx, enrolment_id: int) -> Enrolment:
+    row = await tx.fetchone(_BY_ID, (enrolment_id,))
+    if row is None:
+        raise NotFound("That enrolment does not exist (any more).")
+    return enrolment_from_row(row)
+
+
+async def _status(tx: Tx, enrolment_id: int) -> EnrolmentStatus:
+    row = await tx.fetchone("SELECT status FROM enrolments WHERE id = ?", (enrolment_id,))
+    if row is None:
+        raise NotFound("That enrolment does not exist (any more).")
+    return EnrolmentStatus(row["status"])
+
+
+async def _set_status(tx: Tx, enrolment_id: int, status: EnrolmentStatus, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE enrolments SET status = ?, updated_at = ? WHERE id = ?",
+        (status.value, codec.instant(now), enrolment_id),
+    )
+
+
+async def _open_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
+    await tx.execute(
+        "INSERT INTO enrolment_pauses (enrolment_id, start_at) VALUES (?, ?)",
+        (enrolment_id, codec.instant(now)),
+    )
+
+
+async def _close_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
+    # MAX(): a caller's clock a little behind the pause start must not violate end >= start.
+    await tx.execute(
+        "UPDATE enrolment_pauses SET end_at = MAX(start_at, ?)"
+        " WHERE enrolment_id = ? AND end_at IS NULL",
+        (codec.instant(now), enrolment_id),
+    )
+
+
+class Enrolments:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enrol(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        pathway_id: str,
+        pathway_hash: str,
+        start_date: date,
+        now: datetime,
+        next_reminder_at: datetime | None = None,
+    ) -> EnrolResult:
+        """Enrol, or reactivate the enrolment the learner left (`restored=True`).
+
+        Raises AlreadyExists when they are still enrolled (active, paused or completed): a
+        second enrolment would split their progress. A learner first seen here starts with
+        the guild's default reminder preferences, if it has any.
+        """
+        async with self._db.write() as tx:
+            existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
+            if existing is None:
+                prefs = None
+                if guild_id is not None:
+                    prefs = (await read_settings(tx, guild_id)).default_prefs
+                await ensure_learner(tx, user_id, now, prefs or ReminderPrefs())
+                row = await tx.fetchrow(
+                    "INSERT INTO enrolments (user_id, guild_id, pathway_id, pathway_hash,"
+                    " start_date, status, next_reminder_at, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
+                    (
+                        user_id,
+                        guild_id,
+                        pathway_id,
+                        pathway_hash,
+                        codec.day(start_date),
+                        codec.opt_instant(next_reminder_at),
+                        codec.instant(now),
+                        codec.instant(now),
+                    ),
+                )
+                return EnrolResult(await read_enrolment(tx, row["id"]), restored=False)
+            enrolment = enrolment_from_row(existing)
+            if enrolment.status is EnrolmentStatus.COMPLETED:
+                raise AlreadyExists("You have already completed this pathway here.")
+            if enrolment.status is not EnrolmentStatus.LEFT:
+                raise AlreadyExists("You are already enrolled in this pathway here.")
+            await tx.execute(
+                "UPDATE enrolments SET status = 'active', next_reminder_at = ?, updated_at = ?"
+                " WHERE id = ?",
+                (codec.opt_instant(next_reminder_at), codec.instant(now), enrolment.id),
+            )
+            await _close_pause(tx, enrolment.id, now)
+            return EnrolResult(await read_enrolment(tx, enrolment.id), restored=True)
+
+    async def get(self, enrolment_id: int) -> Enrolment | None:
+        async with self._db.read() as tx:
+            row = await tx.fetchone(_BY_ID, (enrolment_id,))
+        return None if row is None else enrolment_from_row(row)
+
+    async def find(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment | None:
+        """The enrolment for (user, guild, pathway), whatever its status; guild None is a DM."""
+        async with self._db.read() as tx:
+            row = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
+        return None if row is None else enrolment_from_row(row)
+
+    async def list_for_user(self, user_id: int, guild_id: int | None = None) -> list[Enrolment]:
+        """All of a user's enrolments (every status), or only those in `guild_id`."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(_FOR_USER, (user_id, guild_id, guild_id))
+        return [enrolment_from_row(row) for row in rows]
+
+    async def set_start_date(self, enrolment_id: int, start_date: date, now: datetime) -> Enrolment:
+        async with self._db.write() as tx:
+            await _status(tx, enrolment_id)
+            await tx.execute(
+                "UPDATE enrolments SET start_date = ?, updated_at = ? WHERE id = ?",
+                (codec.day(start_date), codec.instant(now), enrolment_id),
+            )
+            return await read_enrolment(tx, enrolment_id)
+
+    async def set_next_reminder_at(
+        self, enrolment_id: int, at: datetime | None, now: datetime
+    ) -> None:
+        """Advance (or clear) the reminder; returns nothing so a sweep pays one statement."""
+        async with self._db.write() as tx:
+            changed = await tx.execute(
+                "UPDATE enrolments SET next_reminder_at = ?, updated_at = ? WHERE id = ?",
+                (codec.opt_instant(at), codec.instant(now), enrolment_id),
+            )
+        if not changed:
+            raise NotFound("That enrolment does not exist (any more).")
+
+    async def pause(self, enrolment_id: int, now: datetime) -> Enrolment:
+        async with self._db.write() as tx:
+            status = await _status(tx, enrolment_id)
+            if status is EnrolmentStatus.PAUSED:
+                raise InvalidInput("This pathway is already paused.")
+            if status is not EnrolmentStatus.ACTIVE:
+                raise NotEnrolled("You can only pause a pathway you are following.")
+            await _set_status(tx, enrolment_id, EnrolmentStatus.PAUSED, now)
+            await _open_pause(tx, enrolment_id, now)
+            return await read_enrolment(tx, enrolment_id)
+
+    async def resume(self, enrolment_id: int, now: datetime) -> Enrolment:
+        async with self._db.write() as tx:
+            status = await _status(tx, enrolment_id)
+            if status is EnrolmentStatus.ACTIVE:
+                raise InvalidInput("This pathway is not paused.")
+            if status is not EnrolmentStatus.PAUSED:
+                raise NotEnrolled("You can only resume a pathway you are following.")
+            await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
+            await _close_pause(tx, enrolment_id, now)
+            return await read_enrolment(tx, enrolment_id)
+
+    async def mark_completed(self, enrolment_id: int, now: datetime) -> Enrolment:
+        async with self._db.write() as tx:
+            status = await _status(tx, enrolment_id)
+            if status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
+                raise NotEnrolled("Only a pathway you are following can be completed.")
+            await _set_status(tx, enrolment_id, EnrolmentStatus.COMPLETED, now)
+            await _close_pause(tx, enrolment_id, now)
+            return await read_enrolment(tx, enrolment_id)
+
+    async def leave(self, enrolment_id: int, now: datetime) -> Enrolment:
+        """Leave, keeping progress for a later re-enrol (see the module docstring)."""
+        async with self._db.write() as tx:
+            status = await _status(tx, enrolment_id)
+            if status is EnrolmentStatus.LEFT:
+                raise NotEnrolled("You have already left this pathway.")
+            if status is not EnrolmentStatus.PAUSED:
+                await _open_pause(tx, enrolment_id, now)
+            await _set_status(tx, enrolment_id, EnrolmentStatus.LEFT, now)
+            return await read_enrolment(tx, enrolment_id)
+
+    async def due(
+        self, now: datetime, limit: int = 500, after: tuple[datetime, int] | None = None
+    ) -> list[Enrolment]:
+        """Active enrolments with next_reminder_at <= now, oldest first, at most `limit`.
+
+        Pass the last row's `(next_reminder_at, id)` as `after` for the next batch: rows the
+        caller could not advance are then not returned again in the same sweep.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        after_at, after_id = (
+            (codec.MIN_INSTANT, 0) if after is None else (codec.instant(after[0]), after[1])
+        )
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(_DUE, (codec.instant(now), after_at, after_id, limit))
+        return [enrolment_from_row(row) for row in rows]

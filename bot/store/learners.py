@@ -1,0 +1,107 @@
+"""Learners: reminder preferences, the cached DM channel, DM-blocked state and visibility.
+
+Every setter is an upsert: a learner row appears the first time anything about them is saved
+(settings before enrolling, a group join, an enrolment), with default reminder preferences.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.core.models import Learner, ReminderPrefs, Visibility
+from bot.store import codec
+from bot.store.db import Database, Params, Tx
+
+_INSERT = (
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+_GET = "SELECT * FROM learners WHERE user_id = ?"
+_SET_PREFS = (
+    _INSERT + " ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, weekday = excluded.weekday,"
+    " remind_at = excluded.remind_at RETURNING *"
+)
+_SET_DM_CHANNEL = (
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_channel_id)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+    " SET dm_channel_id = excluded.dm_channel_id RETURNING *"
+)
+_SET_DM_BLOCKED = (
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_blocked_since)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+    " SET dm_blocked_since = excluded.dm_blocked_since RETURNING *"
+)
+_SET_VISIBILITY = (
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, visibility)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+    " SET visibility = excluded.visibility RETURNING *"
+)
+
+
+def learner_from_row(row: sqlite3.Row) -> Learner:
+    return Learner(
+        user_id=row["user_id"],
+        prefs=codec.prefs_from_columns(row["tz"], row["weekday"], row["remind_at"]),
+        dm_channel_id=row["dm_channel_id"],
+        dm_blocked_since=codec.opt_from_instant(row["dm_blocked_since"]),
+        visibility=Visibility(row["visibility"]),
+        created_at=codec.from_instant(row["created_at"]),
+    )
+
+
+def _new_row(user_id: int, now: datetime, prefs: ReminderPrefs) -> tuple[int, str, int, str, int]:
+    return (user_id, prefs.tz, prefs.weekday, codec.wall_time(prefs.at), codec.instant(now))
+
+
+async def ensure_learner(tx: Tx, user_id: int, now: datetime, prefs: ReminderPrefs) -> None:
+    """Inside a write: create the learner with `prefs` unless they already exist."""
+    await tx.execute(_INSERT + " ON CONFLICT (user_id) DO NOTHING", _new_row(user_id, now, prefs))
+
+
+class Learners:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, user_id: int) -> Learner | None:
+        async with self._db.read() as tx:
+            row = await tx.fetchone(_GET, (user_id,))
+        return None if row is None else learner_from_row(row)
+
+    async def ensure(
+        self, user_id: int, now: datetime, prefs: ReminderPrefs | None = None
+    ) -> Learner:
+        """Return the learner, creating them with `prefs` (or the defaults) if new."""
+        async with self._db.write() as tx:
+            await ensure_learner(tx, user_id, now, prefs or ReminderPrefs())
+            row = await tx.fetchrow(_GET, (user_id,))
+        return learner_from_row(row)
+
+    async def set_prefs(self, user_id: int, prefs: ReminderPrefs, now: datetime) -> Learner:
+        return await self._upsert(_SET_PREFS, _new_row(user_id, now, prefs))
+
+    async def set_dm_channel(self, user_id: int, channel_id: int | None, now: datetime) -> Learner:
+        """Cache the DM channel so a reminder costs one request instead of two."""
+        return await self._upsert(_SET_DM_CHANNEL, (*self._defaults(user_id, now), channel_id))
+
+    async def set_dm_blocked(self, user_id: int, since: datetime) -> Learner:
+        """Record a 403/50007: stop DMing them (never retry) until they come back."""
+        return await self._upsert(
+            _SET_DM_BLOCKED, (*self._defaults(user_id, since), codec.instant(since))
+        )
+
+    async def clear_dm_blocked(self, user_id: int, now: datetime) -> Learner:
+        return await self._upsert(_SET_DM_BLOCKED, (*self._defaults(user_id, now), None))
+
+    async def set_visibility(self, user_id: int, visibility: Visibility, now: datetime) -> Learner:
+        return await self._upsert(
+            _SET_VISIBILITY, (*self._defaults(user_id, now), visibility.value)
+        )
+
+    @staticmethod
+    def _defaults(user_id: int, now: datetime) -> tuple[int, str, int, str, int]:
+        return _new_row(user_id, now, ReminderPrefs())
+
+    async def _upsert(self, sql: str, params: Params) -> Learner:
+        async with self._db.write() as tx:
+            row = await tx.fetchrow(sql, params)
+        return learner_from_row(row)

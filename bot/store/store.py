@@ -1,0 +1,67 @@
+"""The storage facade the rest of the bot holds: one object per open database file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from bot.store import migrations
+from bot.store.completions import Completions
+from bot.store.db import Database
+from bot.store.deliveries import Deliveries
+from bot.store.enrolments import Enrolments
+from bot.store.groups import StudyGroups
+from bot.store.guilds import Guilds
+from bot.store.leaderboards import Leaderboards
+from bot.store.learners import Learners
+from bot.store.meta import Meta
+from bot.store.privacy import Privacy
+
+DEFAULT_PATH = Path("data/pathway-bot.sqlite3")
+
+
+class Store:
+    """Repositories over one database: `store.enrolments.enrol(...)`, `store.meta.get(...)`.
+
+    Open it once per process (the single-writer lock lives in it) and close it on shutdown.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.learners = Learners(db)
+        self.guilds = Guilds(db)
+        self.enrolments = Enrolments(db)
+        self.completions = Completions(db)
+        self.groups = StudyGroups(db)
+        self.leaderboards = Leaderboards(db)
+        self.deliveries = Deliveries(db)
+        self.privacy = Privacy(db)
+        self.meta = Meta(db)
+
+    @classmethod
+    async def open(cls, path: Path = DEFAULT_PATH) -> Store:
+        """Open the file (creating it and its directory) and upgrade its schema.
+
+        Raises ConfigError when the file cannot be opened or its schema is newer than ours.
+        """
+        db = await Database.open(path)
+        try:
+            await migrations.upgrade(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,147 @@
+"""The database file, its PRAGMAs, and the single-writer transaction discipline."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import ConfigError, StorageError
+from bot.store import DEFAULT_PATH, Store
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_file_is_private_and_directory_created(db_path: Path) -> None:
+    assert not db_path.parent.exists()
+    async with await Store.open(db_path) as store:
+        await store.meta.set("k", "v")  # a write, so the WAL and shared-memory files exist
+        for name in (db_path.name, db_path.name + "-wal", db_path.name + "-shm"):
+            assert _mode(db_path.with_name(name)) == 0o600, name
+    assert _mode(db_path.parent) == 0o700
+
+
+async def test_private_despite_permissive_umask(db_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        async with await Store.open(db_path) as store:
+            await store.meta.set("k", "v")
+            assert _mode(db_path) == 0o600
+            assert _mode(db_path.with_name(db_path.name + "-wal")) == 0o600
+    finally:
+        os.umask(old)
+
+
+async def test_default_path_and_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with await Store.open() as store:
+        assert store.db.path == DEFAULT_PATH
+    assert (tmp_path / "data" / "pathway-bot.sqlite3").is_file()
+    assert _mode(tmp_path / "data" / "pathway-bot.sqlite3") == 0o600
+
+
+async def test_unusable_path_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "not-a-dir").write_text("")
+    with pytest.raises(ConfigError, match="cannot open database"):
+        await Store.open(tmp_path / "not-a-dir" / "db.sqlite3")
+
+
+async def test_pragmas(store: Store) -> None:
+    async with store.db.write() as tx:
+        assert (await tx.fetchrow("PRAGMA journal_mode"))[0] == "wal"
+        assert (await tx.fetchrow("PRAGMA synchronous"))[0] == 2  # FULL
+        assert (await tx.fetchrow("PRAGMA foreign_keys"))[0] == 1
+        assert (await tx.fetchrow("PRAGMA busy_timeout"))[0] == 5000
+    async with store.db.read() as tx:
+        assert (await tx.fetchrow("PRAGMA foreign_keys"))[0] == 1
+        assert (await tx.fetchrow("PRAGMA query_only"))[0] == 1
+
+
+async def test_error_in_body_rolls_back(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.db.write() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+            raise RuntimeError("boom")
+    assert await store.meta.get("a") is None
+    await store.meta.set("a", "2")  # the connection is usable afterwards
+    assert await store.meta.get("a") == "2"
+
+
+async def test_sqlite_errors_become_storage_errors(store: Store) -> None:
+    with pytest.raises(StorageError) as caught:
+        async with store.db.write() as tx:
+            await tx.execute(
+                "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at)"
+                " VALUES (1, 'UTC', 9, '09:00', 0)"
+            )
+    assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
+    assert "sqlite" not in caught.value.user_message.lower()
+    with pytest.raises(StorageError):
+        async with store.db.read() as tx:
+            await tx.fetchall("SELECT * FROM no_such_table")
+
+
+async def test_writes_never_interleave(store: Store) -> None:
+    events: list[str] = []
+
+    async def writer(name: str) -> None:
+        async with store.db.write() as tx:
+            events.append(f"begin {name}")
+            for i in range(3):
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)", (f"{name}{i}", name)
+                )
+            events.append(f"end {name}")
+
+    await asyncio.gather(*(writer(f"w{n}") for n in range(10)))
+    for begin, end in zip(events[::2], events[1::2], strict=True):
+        assert begin.split()[1] == end.split()[1], events
+
+
+async def test_cancelled_writer_rolls_back_and_frees_the_connection(store: Store) -> None:
+    entered = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with store.db.write() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('cancelled', 'x')")
+            entered.set()
+            await asyncio.sleep(60)  # only a test may await something else inside a write
+
+    task = asyncio.create_task(slow_writer())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await store.meta.set("after", "y")
+    assert await store.meta.get("cancelled") is None
+    assert await store.meta.get("after") == "y"
+
+
+async def test_reads_see_only_committed_data(store: Store) -> None:
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with store.db.write() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('pending', 'x')")
+            inside.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    assert await store.meta.get("pending") is None  # not yet committed
+    release.set()
+    await task
+    assert await store.meta.get("pending") == "x"
+
+
+async def test_integrity_check(store: Store) -> None:
+    assert await store.db.integrity_check() == ["ok"]

@@ -1,0 +1,112 @@
+"""The outbox: one claim per (kind, target, period), idempotent marks, retries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.core.errors import NotFound, StorageError
+from bot.core.models import DeliveryKind, DeliveryStatus
+from bot.store import Store, enrolment_target, group_target
+
+from .values import NOW
+
+MINUTE = timedelta(minutes=1)
+REMINDER = DeliveryKind.REMINDER
+
+
+async def test_claim_round_trip(store: Store) -> None:
+    result = await store.deliveries.claim(REMINDER, enrolment_target(42), "2026-W10", NOW)
+    assert result.claimed
+    d = result.delivery
+    assert (d.kind, d.target, d.period_key) == (REMINDER, "enrolment:42", "2026-W10")
+    assert d.status is DeliveryStatus.PENDING and d.attempts == 0
+    assert 1 <= len(d.nonce) <= 25
+    assert d.created_at == NOW == d.updated_at and d.next_attempt_at == NOW
+    assert await store.deliveries.get(d.id) == d
+    assert await store.deliveries.get(d.id + 1) is None
+
+
+async def test_second_claim_returns_the_existing_row(store: Store) -> None:
+    first = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW)
+    second = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW + MINUTE)
+    assert not second.claimed and second.delivery == first.delivery
+    others = [
+        await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W11", NOW),
+        await store.deliveries.claim(DeliveryKind.FALLBACK, "enrolment:1", "2026-W10", NOW),
+        await store.deliveries.claim(DeliveryKind.DIGEST, group_target(7), "2026-W10", NOW),
+    ]
+    assert all(o.claimed for o in others)
+    assert len({o.delivery.nonce for o in [first, *others]}) == 4
+
+
+async def test_concurrent_claims_have_one_winner(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW) for _ in range(20))
+    )
+    assert sum(r.claimed for r in results) == 1
+    assert len({r.delivery.id for r in results}) == 1
+
+
+async def test_mark_sent_is_final(store: Store) -> None:
+    d = (await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW)).delivery
+    sent = await store.deliveries.mark_sent(d.id, 123456789012345678, NOW + MINUTE)
+    assert sent.status is DeliveryStatus.SENT and sent.message_id == 123456789012345678
+    assert sent.attempts == 1 and sent.next_attempt_at is None and sent.updated_at == NOW + MINUTE
+    # a repeat after a crash, or a late failure report, changes nothing
+    assert await store.deliveries.mark_sent(d.id, 1, NOW + 2 * MINUTE) == sent
+    assert await store.deliveries.mark_failed(d.id, "x", NOW, 3, NOW) == sent
+    assert await store.deliveries.skip(d.id, NOW) == sent
+
+
+async def test_mark_failed_retries_then_gives_up(store: Store) -> None:
+    d = (await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW)).delivery
+    once = await store.deliveries.mark_failed(d.id, "503", NOW, 2, retry_at=NOW + 5 * MINUTE)
+    assert once.status is DeliveryStatus.PENDING and once.attempts == 1
+    assert once.last_error == "503" and once.next_attempt_at == NOW + 5 * MINUTE
+    twice = await store.deliveries.mark_failed(
+        d.id, "e" * 10_000, NOW + 5 * MINUTE, 2, retry_at=NOW + 10 * MINUTE
+    )
+    assert twice.status is DeliveryStatus.FAILED and twice.attempts == 2
+    assert twice.next_attempt_at is None
+    assert twice.last_error is not None and len(twice.last_error) <= 500
+
+
+async def test_skip(store: Store) -> None:
+    d = (await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW)).delivery
+    skipped = await store.deliveries.skip(d.id, NOW, reason="dm_blocked")
+    assert skipped.status is DeliveryStatus.SKIPPED and skipped.last_error == "dm_blocked"
+    assert skipped.next_attempt_at is None
+
+
+async def test_marks_on_a_missing_row(store: Store) -> None:
+    with pytest.raises(NotFound):
+        await store.deliveries.mark_sent(1, 1, NOW)
+
+
+async def test_due_for_retry(store: Store) -> None:
+    claim = store.deliveries.claim
+    abandoned = (await claim(REMINDER, "enrolment:1", "w", NOW - MINUTE)).delivery
+    in_flight = (await claim(REMINDER, "enrolment:2", "w", NOW, NOW + 5 * MINUTE)).delivery
+    retry = (await claim(REMINDER, "enrolment:3", "w", NOW - 9 * MINUTE)).delivery
+    await store.deliveries.mark_failed(retry.id, "429", NOW - 9 * MINUTE, 5, NOW - 2 * MINUTE)
+    sent = (await claim(REMINDER, "enrolment:4", "w", NOW - MINUTE)).delivery
+    await store.deliveries.mark_sent(sent.id, 1, NOW)
+
+    due = await store.deliveries.due_for_retry(NOW)
+    assert [d.id for d in due] == [retry.id, abandoned.id]
+    assert [d.id for d in await store.deliveries.due_for_retry(NOW, limit=1)] == [retry.id]
+    later = await store.deliveries.due_for_retry(NOW + 5 * MINUTE)
+    assert in_flight.id in {d.id for d in later}
+
+
+async def test_nonce_length_is_enforced_by_the_schema(store: Store) -> None:
+    with pytest.raises(StorageError):
+        async with store.db.write() as tx:
+            await tx.execute(
+                "INSERT INTO deliveries (kind, target, period_key, nonce, status, created_at,"
+                " updated_at) VALUES ('reminder', 't', 'p', ?, 'pending', 0, 0)",
+                ("x" * 26,),
+            )

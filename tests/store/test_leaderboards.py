@@ -1,0 +1,93 @@
+"""Leaderboard reads: points, counts and time reached per enrolment, within a window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.models import LeaderboardRow, Visibility
+from bot.store import Store
+from bot.store.leaderboards import _GROUP_ALL_TIME, _GROUP_WINDOW, _PATHWAY_WINDOW
+
+from .values import NOW, START, Enrol
+
+DAY = timedelta(days=1)
+PATHWAY = "data-analyst"
+
+
+async def _setup(store: Store, enrol: Enrol) -> tuple[int, dict[int, int]]:
+    """Users 1-4 on the pathway in guild 100 (1-3 in the group), 5 in another guild."""
+    group = await store.groups.create(100, "Owls", PATHWAY, START, NOW)
+    ids = {}
+    for user in (1, 2, 3, 4):
+        ids[user] = (await enrol(user)).id
+    ids[5] = (await enrol(5, 200)).id
+    for user in (1, 2, 3):
+        await store.groups.join(group.id, user, NOW)
+    record = store.completions.record
+    await record(ids[1], "a", NOW, points=10)
+    await record(ids[1], "b", NOW + DAY, points=20)
+    await record(ids[1], "c", NOW + 3 * DAY, points=5)
+    await record(ids[2], "a", NOW + DAY, points=10)
+    await record(ids[4], "a", NOW, points=50)
+    await record(ids[5], "a", NOW, points=70)
+    await store.learners.set_visibility(2, Visibility.HIDDEN, NOW)
+    return group.id, ids
+
+
+async def test_group_all_time(store: Store, enrol: Enrol) -> None:
+    group_id, ids = await _setup(store, enrol)
+    rows = sorted(await store.leaderboards.for_group(group_id))
+    assert rows == [
+        LeaderboardRow(ids[1], 1, 35, 3, NOW + 3 * DAY, Visibility.SHOWN),
+        LeaderboardRow(ids[2], 2, 10, 1, NOW + DAY, Visibility.HIDDEN),
+        LeaderboardRow(ids[3], 3, 0, 0, None, Visibility.SHOWN),
+    ]
+
+
+async def test_group_window_is_half_open(store: Store, enrol: Enrol) -> None:
+    group_id, _ = await _setup(store, enrol)
+    rows = sorted(
+        await store.leaderboards.for_group(group_id, since=NOW + DAY, until=NOW + 3 * DAY)
+    )
+    assert [(r.user_id, r.points, r.completions, r.reached_at) for r in rows] == [
+        (1, 20, 1, NOW + DAY),
+        (2, 10, 1, NOW + DAY),
+        (3, 0, 0, None),
+    ]
+    only_until = sorted(await store.leaderboards.for_group(group_id, until=NOW + DAY))
+    assert [(r.user_id, r.points) for r in only_until] == [(1, 10), (2, 0), (3, 0)]
+
+
+async def test_pathway_board_spans_the_guild_not_other_guilds(store: Store, enrol: Enrol) -> None:
+    _, ids = await _setup(store, enrol)
+    rows = sorted(await store.leaderboards.for_pathway(100, PATHWAY))
+    assert [(r.enrolment_id, r.points) for r in rows] == [
+        (ids[1], 35),
+        (ids[2], 10),
+        (ids[3], 0),
+        (ids[4], 50),
+    ]
+    week = sorted(await store.leaderboards.for_pathway(100, PATHWAY, since=NOW + DAY))
+    assert [(r.user_id, r.points) for r in week] == [(1, 25), (2, 10), (3, 0), (4, 0)]
+    assert await store.leaderboards.for_pathway(100, "ux-designer") == []
+
+
+async def test_left_enrolments_drop_out(store: Store, enrol: Enrol) -> None:
+    group_id, ids = await _setup(store, enrol)
+    await store.enrolments.leave(ids[1], NOW)
+    assert {r.user_id for r in await store.leaderboards.for_group(group_id)} == {2, 3}
+    assert {r.user_id for r in await store.leaderboards.for_pathway(100, PATHWAY)} == {2, 3, 4}
+
+
+async def test_boards_walk_indexes_not_tables(store: Store) -> None:
+    """Cost must grow with the group: no full scan of completions or enrolments."""
+    async with store.db.read() as tx:
+        for sql, params in [
+            (_GROUP_ALL_TIME, (1,)),
+            (_GROUP_WINDOW, (0, 1, 1)),
+            (_PATHWAY_WINDOW, (0, 1, 1, "p")),
+        ]:
+            plan = [row[3] for row in await tx.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
+            assert not [step for step in plan if step.startswith("SCAN")], plan
+            if sql != _GROUP_ALL_TIME:
+                assert any("COVERING INDEX completions_by_time" in step for step in plan), plan

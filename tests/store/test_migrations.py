@@ -1,0 +1,174 @@
+"""Migrations: every older schema upgrades with its data intact; a newer one is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import ConfigError
+from bot.core.models import DeliveryStatus, EnrolmentStatus, Pause
+from bot.store import Database, Store, codec, migrations
+
+from .values import NOW
+
+T0 = codec.instant(NOW)
+T1 = codec.instant(NOW + timedelta(hours=1))
+T2 = codec.instant(NOW + timedelta(hours=2))
+
+# Rows written with the schema of each version, before anything newer existed. Adding a
+# migration means adding its seed here, so the upgrade test keeps covering every step.
+SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
+    1: [
+        (
+            "INSERT INTO guild_settings VALUES (100, 555, 'Europe/Paris', 2, '18:30:00', 1)",
+            (),
+        ),
+        (
+            "INSERT INTO learners VALUES"
+            " (7, 'Europe/Paris', 2, '18:30:00', 777, NULL, 'hidden', ?)",
+            (T0,),
+        ),
+        (
+            "INSERT INTO enrolments (id, user_id, guild_id, pathway_id, pathway_hash, start_date,"
+            " status, next_reminder_at, created_at, updated_at) VALUES (1, 7, 100,"
+            " 'data-analyst', 'sha256:abc', '2026-03-02', 'paused', ?, ?, ?)",
+            (T2, T0, T1),
+        ),
+        ("INSERT INTO enrolment_pauses (enrolment_id, start_at) VALUES (1, ?)", (T1,)),
+        ("INSERT INTO completions VALUES (1, 'read-guide', ?, 'command', 10)", (T0,)),
+        ("INSERT INTO completions VALUES (1, 'first-project', ?, 'button', 20)", (T1,)),
+        (
+            "INSERT INTO study_groups (id, guild_id, name, name_key, pathway_id, channel_id,"
+            " cohort_start, created_by, created_at) VALUES (3, 100, 'Night Owls', 'night owls',"
+            " 'data-analyst', 888, '2026-03-02', 7, ?)",
+            (T0,),
+        ),
+        ("INSERT INTO group_members VALUES (3, 1, ?)", (T0,)),
+        (
+            "INSERT INTO deliveries (id, kind, target, period_key, nonce, status, attempts,"
+            " message_id, created_at, updated_at) VALUES (5, 'reminder', 'enrolment:1',"
+            " '2026-W10', 'abc123', 'sent', 1, 999, ?, ?)",
+            (T0, T0),
+        ),
+    ],
+    2: [("INSERT INTO meta VALUES ('command_tree_hash', 'f00d')", ())],
+    3: [],
+}
+
+
+def test_every_migration_has_seed_data() -> None:
+    assert set(SEED) == set(range(1, migrations.latest_version() + 1))
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    found = migrations.load()
+    assert [m.version for m in found] == list(range(1, len(found) + 1))
+    assert found[0].name == "001-init.sql"
+
+
+def test_statements_split_where_sqlite_says() -> None:
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (a TEXT DEFAULT 'x;y');
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+        UPDATE t SET a = 'z;' WHERE a = NEW.a;
+    END;
+    -- trailing comment
+    """
+    found = migrations.statements(script)
+    assert len(found) == 2
+    assert found[1].startswith("CREATE TRIGGER") and found[1].endswith("END;")
+    with pytest.raises(ValueError, match="incomplete"):
+        migrations.statements("CREATE TABLE t (a)")
+
+
+async def _open_at(path: Path, version: int) -> None:
+    db = await Database.open(path)
+    try:
+        assert await migrations.upgrade(db, up_to=version) == version
+        async with db.write() as tx:
+            for step in range(1, version + 1):
+                for sql, params in SEED[step]:
+                    await tx.execute(sql, params)
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("version", range(migrations.latest_version()))
+async def test_upgrade_from_every_earlier_version(db_path: Path, version: int) -> None:
+    await _open_at(db_path, version)
+    async with await Store.open(db_path) as store:
+        assert await store.db.schema_version() == migrations.latest_version()
+        assert await store.db.integrity_check() == ["ok"]
+        if version >= 1:
+            await _check_v1_data(store)
+        if version >= 2:
+            assert await store.meta.get("command_tree_hash") == "f00d"
+
+
+async def _check_v1_data(store: Store) -> None:
+    guild = await store.guilds.get(100)
+    assert guild.digest_channel_id == 555 and guild.members_can_create_groups
+    assert guild.default_prefs is not None and guild.default_prefs.tz == "Europe/Paris"
+    learner = await store.learners.get(7)
+    assert learner is not None and learner.dm_channel_id == 777
+    enrolment = await store.enrolments.get(1)
+    assert enrolment is not None
+    assert enrolment.status is EnrolmentStatus.PAUSED
+    assert enrolment.pauses == (Pause(codec.from_instant(T1)),)
+    assert enrolment.next_reminder_at == codec.from_instant(T2)
+    done = await store.completions.list_for_enrolment(1)
+    assert [c.item_id for c in done] == ["read-guide", "first-project"]
+    assert [m.user_id for m in await store.groups.members(3)] == [7]
+    delivery = await store.deliveries.get(5)
+    assert delivery is not None and delivery.status is DeliveryStatus.SENT
+    # 003 backfilled the running totals from the completions already there.
+    [row] = await store.leaderboards.for_group(3)
+    assert (row.points, row.completions, row.reached_at) == (30, 2, codec.from_instant(T1))
+
+
+async def test_reopening_is_a_no_op(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        await store.meta.set("k", "v")
+    async with await Store.open(db_path) as store:
+        assert await store.meta.get("k") == "v"
+        assert await store.db.schema_version() == migrations.latest_version()
+
+
+async def test_newer_database_is_refused_naming_both_versions(db_path: Path) -> None:
+    async with await Store.open(db_path):
+        pass
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 7")
+    known = migrations.latest_version()
+    with pytest.raises(ConfigError) as caught:
+        await Store.open(db_path)
+    assert str(caught.value) == (
+        f"database {db_path} is at schema version 7 but this pathway-bot knows only up to"
+        f" {known}; upgrade pathway-bot or restore a backup"
+    )
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (7,)
+
+
+async def test_failed_migration_changes_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = migrations.load()
+    broken = migrations.Migration(
+        len(shipped) + 1,
+        "999-broken.sql",
+        "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);\n",
+    )
+    monkeypatch.setattr(migrations, "load", lambda: (*shipped, broken))
+    with pytest.raises(ConfigError, match=r"999-broken\.sql failed .*no_such_table"):
+        await Store.open(db_path)
+    monkeypatch.undo()
+    async with await Store.open(db_path) as store:
+        assert await store.db.schema_version() == len(shipped)
+        async with store.db.read() as tx:
+            tables = await tx.fetchall("SELECT name FROM sqlite_schema WHERE name = 'half_done'")
+        assert tables == []
