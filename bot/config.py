@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     send_rate: float = Field(default=45.0, gt=0, le=10000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
+    digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tests.discord_emulator.driver import Emulator
@@ -25,6 +25,16 @@ SEED = "backend-to-ml-engineer"
 #: Every bot process a test started; the autouse fixture in tests/conftest.py kills leftovers
 #: so a failing test never leaves an orphaned `python -m bot` running.
 RUNNING: list[BotProcess] = []
+
+
+async def poll(predicate: Callable[[], object], within: float = 15.0, what: str = "") -> None:
+    """Wait for a condition the emulator cannot announce (a database change, say)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what or predicate}")
+        await asyncio.sleep(0.05)
 
 
 class BotProcess:

@@ -137,7 +137,17 @@ class ReminderSender:
             after = (last.next_reminder_at, last.id)
             await asyncio.sleep(0)
         report.add(await self.retry_due())
+        await self.resume_due(now)
         return report
+
+    async def resume_due(self, now: datetime) -> int:
+        """Pauses with an end date (`/reminders pause until:`) end by themselves."""
+        resumed = 0
+        for enrolment in await self.store.enrolments.paused_due(now, limit=BATCH):
+            await self.store.enrolments.resume(enrolment.id, now)
+            await self._advance(enrolment, now)
+            resumed += 1
+        return resumed
 
     async def _guarded(self, enrolment: Enrolment, now: datetime) -> SweepReport:
         async with self._gate:

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -18,14 +19,16 @@ from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.core.registry import PathwayRegistry
+from bot.delivery.digests import DigestSender
 from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.notifier import DiscordNotifier
+from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree
-from bot.discord_app.views import DYNAMIC_ITEMS
+from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
 from bot.service.account import Account
 from bot.service.admin import Admin, describe_reload
 from bot.service.context import Context
@@ -78,6 +81,8 @@ class PathwayBot(commands.Bot):
         self.gateway_connected = False
         self.started_at = time.time()
         self.health_file = health.health_path(Path(settings.database_path))
+        self._last_digest_check = float("-inf")
+        self._pending_notice: set[int] = set()
 
     @property
     def store(self) -> Store:
@@ -110,6 +115,7 @@ class PathwayBot(commands.Bot):
             self.clock,
             retry_base=self.settings.retry_base_seconds,
         )
+        self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
         if not self.sync_only and self.run_scheduler:
             self._install_sighup()
             self.start_delivery()
@@ -120,6 +126,7 @@ class PathwayBot(commands.Bot):
             return
         self.scheduler.add("health", self._write_health)
         self.scheduler.add("reminders", self._sweep_reminders)
+        self.scheduler.add("digests", self._sweep_digests)
         self.scheduler.start()
 
     async def _sweep_reminders(self) -> None:
@@ -134,6 +141,42 @@ class PathwayBot(commands.Bot):
                 report.failed,
                 report.fallbacks,
                 report.retried,
+            )
+
+    async def _sweep_digests(self) -> None:
+        """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""
+        now = time.monotonic()
+        if now - self._last_digest_check < self.settings.digest_check_seconds:
+            return
+        self._last_digest_check = now
+        posted = await self.digests.sweep()
+        if posted:
+            log.info("posted %d channel digest(s)", posted)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Any interaction lifts a DM block: their DMs may be open again."""
+        if self._store is None:
+            return
+        learner = await self.store.learners.get(interaction.user.id)
+        if learner is not None and learner.dm_blocked:
+            await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
+            self._pending_notice.add(learner.user_id)
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: object
+    ) -> None:
+        """Show the reminder that could not be DMed, privately, after their next command."""
+        if interaction.user.id not in self._pending_notice:
+            return
+        self._pending_notice.discard(interaction.user.id)
+        for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
+            content = await self.reminders.content_for(enrolment, self.clock.now(), None)
+            await interaction.followup.send(
+                "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "
+                "to this bot (Privacy Settings → Direct Messages) to get them there again.",
+                embed=reminder_embed(content),
+                view=reminder_controls(enrolment.id, urgent_items(content)),
+                ephemeral=True,
             )
 
     async def _write_health(self) -> None:

@@ -16,6 +16,7 @@ from bot.core.pathway import Horizon, ItemKind
 from bot.core.progress import Track
 from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
+from bot.discord_app.card import CardData
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
 from bot.service.views import DoneOutcome, EnrollOutcome, LearnerPlan, PrefsSource, UndoOutcome
 
@@ -276,6 +277,31 @@ def progress_embed(view: LearnerPlan, who: str | None = None) -> discord.Embed:
             name="Skills to learn", value=bar(prog.skills.done, prog.skills.total), inline=False
         )
     return embed
+
+
+def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
+    """The progress card carries the same facts as `progress_embed` (the embed stays complete
+    on its own, for screen readers)."""
+    prog = view.progress
+    phases = [
+        (phase.title, tally.done, tally.total, view.plan.phase_index == i)
+        for i, (phase, tally) in enumerate(
+            zip(view.pathway.roadmap.phases, prog.by_phase, strict=True)
+        )
+    ]
+    return CardData(
+        title=view.pathway.title,
+        learner=who,
+        week=view.plan.week,
+        phases=phases,
+        horizons=[(h.label, t.done, t.total) for h, t in prog.by_horizon.items() if t.total],
+        skills=(prog.skills.done, prog.skills.total),
+        overall=(prog.overall.done, prog.overall.total),
+        streak=view.streak,
+        track_label=prog.on_track.describe(),
+        track_kind=prog.on_track.track.value,
+        points=view.points,
+    )
 
 
 def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:

@@ -191,9 +191,7 @@ class Learning:
                 proposed_start=start_date.isoformat() if asked and changed and start_date else None,
             )
 
-        learner = await store.learners.set_prefs(user_id, prefs, now)
-        if learner.dm_blocked:
-            await store.learners.clear_dm_blocked(user_id, now)
+        await store.learners.set_prefs(user_id, prefs, now)
         restored = existing is not None
         first_start = start_date or (existing.start_date if existing else today)
         schedule = Schedule(first_start, prefs)
@@ -323,8 +321,12 @@ class Learning:
         result = await store.completions.record(
             enrolment.id, status.item.id, now, source, points_for(status, now)
         )
-        await self._touch(enrolment.user_id, now)
         view = await self.view(await self._reload(enrolment.id), now)
+        if view.progress.complete and view.enrolment.status is not EnrolmentStatus.COMPLETED:
+            # Every item done: the pathway is complete and weekly reminders stop.
+            await store.enrolments.mark_completed(enrolment.id, now)
+            await store.enrolments.set_next_reminder_at(enrolment.id, None, now)
+            view = await self.view(await self._reload(enrolment.id), now)
         after = await self._rank(enrolment) if result.created else before
         scope = after or before
         change = None
@@ -350,15 +352,12 @@ class Learning:
             )
         removed = await self.ctx.store.completions.undo(enrolment.id, status.item.id)
         now = self.ctx.clock.now()
-        await self._touch(user_id, now)
+        if removed and enrolment.status is EnrolmentStatus.COMPLETED:
+            await self.ctx.store.enrolments.reopen(enrolment.id, now)
+            slot = cadence.next_reminder(now, enrolment.prefs)
+            await self.ctx.store.enrolments.set_next_reminder_at(enrolment.id, slot.at, now)
         view = await self.view(await self._reload(enrolment.id), now)
         return UndoOutcome(removed, view.plan.status(status.item.id) or status, view)
-
-    async def _touch(self, user_id: int, now: datetime) -> None:
-        """Any interaction lifts a DM block: we may try their DMs again."""
-        learner = await self.ctx.store.learners.get(user_id)
-        if learner is not None and learner.dm_blocked:
-            await self.ctx.store.learners.clear_dm_blocked(user_id, now)
 
     async def _rank(self, enrolment: Enrolment) -> tuple[int, str] | None:
         """The learner's points rank in their group, or on the pathway in this server."""

@@ -45,6 +45,11 @@ _DUE = SELECT + (
     " AND (e.next_reminder_at, e.id) > (?, ?)"
     " ORDER BY e.next_reminder_at, e.id LIMIT ?"
 )
+# A pause with an end date keeps its resume time in next_reminder_at (migration 004 indexes it).
+_PAUSED_DUE = SELECT + (
+    " WHERE e.status = 'paused' AND e.next_reminder_at <= ?"
+    " ORDER BY e.next_reminder_at, e.id LIMIT ?"
+)
 _STATUS = {status.value: status for status in EnrolmentStatus}
 
 
@@ -238,6 +243,21 @@ class Enrolments:
             await _set_status(tx, enrolment_id, EnrolmentStatus.COMPLETED, now)
             await _close_pause(tx, enrolment_id, now)
             return await read_enrolment(tx, enrolment_id)
+
+    async def reopen(self, enrolment_id: int, now: datetime) -> Enrolment:
+        """A completed enrolment becomes active again (an item was undone)."""
+        async with self._db.write() as tx:
+            status = await _status(tx, enrolment_id)
+            if status is not EnrolmentStatus.COMPLETED:
+                raise InvalidInput("Only a completed pathway can be reopened.")
+            await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
+            return await read_enrolment(tx, enrolment_id)
+
+    async def paused_due(self, now: datetime, limit: int = 500) -> list[Enrolment]:
+        """Paused enrolments whose planned resume time (next_reminder_at) has come."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(_PAUSED_DUE, (codec.instant(now), limit))
+        return [enrolment_from_row(row) for row in rows]
 
     async def leave(self, enrolment_id: int, now: datetime) -> Enrolment:
         """Leave, keeping progress for a later re-enrol (see the module docstring)."""

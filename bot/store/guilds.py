@@ -47,6 +47,14 @@ class Guilds:
         async with self._db.read() as tx:
             return await read_settings(tx, guild_id)
 
+    async def with_digest_channel(self) -> list[GuildSettings]:
+        """Guilds that want channel digests (the digest sweep's work list)."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                "SELECT * FROM guild_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
+            )
+        return [_from_row(row) for row in rows]
+
     async def set(self, settings: GuildSettings) -> GuildSettings:
         """Save all of a guild's settings at once (build the changed copy with replace())."""
         prefs = settings.default_prefs

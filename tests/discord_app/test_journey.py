@@ -71,6 +71,9 @@ async def test_whole_journey(world: World) -> None:
 
     progress = await emu.run_command(alice, "progress", guild=g)
     assert "5/30" in json.dumps(progress.embeds)
+    (card,) = progress.attachments
+    assert card.filename == "progress-1.png" and card.data.startswith(b"\x89PNG")
+    assert progress.embeds[0]["image"]["url"] == "attachment://progress-1.png"
 
     undo = await emu.run_command(alice, "undo", guild=g, options={"task": "week-jupyter-setup"})
     assert "open again" in undo.content

@@ -195,3 +195,22 @@ async def test_due_query_uses_the_partial_index(store: Store) -> None:
     async with store.db.read() as tx:
         plan = " ".join(r[3] for r in await tx.fetchall("EXPLAIN QUERY PLAN " + _DUE, (0, 0, 0, 1)))
     assert "enrolments_due" in plan and "TEMP B-TREE" not in plan
+
+
+async def test_reopen_a_completed_enrolment(enrol: Enrol, store: Store) -> None:
+    e = await enrol(1)
+    with pytest.raises(InvalidInput):
+        await store.enrolments.reopen(e.id, NOW)
+    await store.enrolments.mark_completed(e.id, NOW)
+    reopened = await store.enrolments.reopen(e.id, NOW)
+    assert reopened.status is EnrolmentStatus.ACTIVE
+
+
+async def test_paused_due_finds_planned_resumes(enrol: Enrol, store: Store) -> None:
+    a, b = await enrol(1), await enrol(2)
+    await store.enrolments.pause(a.id, NOW)
+    await store.enrolments.set_next_reminder_at(a.id, NOW + timedelta(days=3), NOW)
+    await store.enrolments.set_next_reminder_at(b.id, NOW, NOW)  # active: not a resume
+    assert await store.enrolments.paused_due(NOW + timedelta(days=2)) == []
+    due = await store.enrolments.paused_due(NOW + timedelta(days=3))
+    assert [e.id for e in due] == [a.id]

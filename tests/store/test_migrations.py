@@ -56,6 +56,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     ],
     2: [("INSERT INTO meta VALUES ('command_tree_hash', 'f00d')", ())],
     3: [],
+    4: [],
 }
 
 
@@ -125,6 +126,9 @@ async def _check_v1_data(store: Store) -> None:
     assert [m.user_id for m in await store.groups.members(3)] == [7]
     delivery = await store.deliveries.get(5)
     assert delivery is not None and delivery.status is DeliveryStatus.SENT
+    # 004 indexes paused enrolments by their planned resume time.
+    assert [e.id for e in await store.enrolments.paused_due(codec.from_instant(T2))] == [1]
+    assert await store.enrolments.paused_due(codec.from_instant(T2 - 1)) == []
     # 003 backfilled the running totals from the completions already there.
     [row] = await store.leaderboards.for_group(3)
     assert (row.points, row.completions, row.reached_at) == (30, 2, codec.from_instant(T1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,6 +12,7 @@ from discord.ext import commands
 
 from bot.core.timeparse import search_zones
 from bot.discord_app import limits, render
+from bot.discord_app.card import render_progress_card
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.views import (
     ApplySettingsButton,
@@ -176,8 +179,18 @@ class LearningCog(commands.Cog):
             interaction.user.id, target.id, _guild(interaction)
         )
         who = None if target.id == interaction.user.id else target.display_name
-        embeds = [render.progress_embed(v, who) for v in outcome.views[:10]]
-        await interaction.response.send_message(embeds=embeds, ephemeral=True)
+        views = outcome.views[:10]
+        embeds = [render.progress_embed(v, who) for v in views]
+        # Rendering takes tens of milliseconds: do it off the event loop.
+        pngs = await asyncio.gather(
+            *(asyncio.to_thread(render_progress_card, render.card_data(v, who)) for v in views)
+        )
+        files = []
+        for i, (embed, png) in enumerate(zip(embeds, pngs, strict=True)):
+            name = f"progress-{i + 1}.png"
+            embed.set_image(url=f"attachment://{name}")
+            files.append(discord.File(io.BytesIO(png), filename=name))
+        await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
 
     @app_commands.command(name="pathways", description="Browse the available pathways")
     @app_commands.describe(pathway="Show one pathway in full (overview, skills, phases, FAQ)")

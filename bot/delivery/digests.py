@@ -1,0 +1,209 @@
+"""Weekly channel digests for study groups and pathway cohorts.
+
+At the guild's configured weekday, time and zone (default Monday 09:00 UTC), each study group
+(in its own channel, else the digest channel) and each pathway cohort (learners on a pathway
+in no group) gets one post: the week's focus, milestones reached, and the top of the
+leaderboard with hidden learners left out. The same outbox as reminders makes it once per
+week per target, whatever restarts or second processes do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.core import cadence
+from bot.core.cadence import Schedule
+from bot.core.leaderboard import Entry, rank
+from bot.core.models import (
+    DeliveryKind,
+    DeliveryStatus,
+    Enrolment,
+    EnrolmentStatus,
+    GuildSettings,
+    LeaderboardRow,
+    ReminderPrefs,
+    StudyGroup,
+    Visibility,
+)
+from bot.core.pathway import Horizon, Pathway
+from bot.core.registry import PathwayRegistry
+from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+TOP = 5
+#: A digest whose slot passed longer ago than this waits for next week's slot (after setting
+#: up a digest channel mid-week, or after a long outage) instead of arriving days late.
+CATCH_UP = timedelta(days=1)
+DEFAULT_DIGEST = ReminderPrefs()  # Monday 09:00 UTC
+MILESTONE_DAYS = {Horizon.WEEK: "week 1", Horizon.MONTH: "month 1", Horizon.QUARTER: "day 90"}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestTarget:
+    key: str  # outbox target
+    channel_id: int
+    title: str
+    pathway: Pathway
+    rows: list[LeaderboardRow]
+    group: StudyGroup | None
+
+
+def current_slot(prefs: ReminderPrefs, now: datetime) -> cadence.ReminderSlot:
+    """The most recent weekly slot at or before `now`."""
+    return cadence.next_reminder(now - timedelta(days=7), prefs)
+
+
+class DigestSender:
+    def __init__(
+        self, store: Store, registry: PathwayRegistry, notifier: Notifier, clock: Clock
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.notifier = notifier
+        self.clock = clock
+
+    async def sweep(self) -> int:
+        """Post every digest whose weekly slot has come; returns how many were posted."""
+        now = self.clock.now()
+        posted = 0
+        for settings in await self.store.guilds.with_digest_channel():
+            prefs = settings.default_prefs or DEFAULT_DIGEST
+            slot = current_slot(prefs, now)
+            if slot.at > now or now - slot.at > CATCH_UP:
+                continue
+            for target in await self._targets(settings):
+                posted += await self._post(target, slot, now)
+        return posted
+
+    async def _targets(self, settings: GuildSettings) -> list[DigestTarget]:
+        assert settings.digest_channel_id is not None  # noqa: S101 - selected for it
+        out: list[DigestTarget] = []
+        grouped: set[int] = set()
+        for group in await self.store.groups.list_for_guild(settings.guild_id):
+            found = self.registry.find(group.pathway_id)
+            if found is None:
+                continue
+            rows = await self.store.leaderboards.for_group(group.id)
+            if not rows:
+                continue
+            grouped |= {r.enrolment_id for r in rows}
+            out.append(
+                DigestTarget(
+                    f"group:{group.id}",
+                    group.channel_id or settings.digest_channel_id,
+                    f"Weekly digest · {group.name}",
+                    found.pathway,
+                    rows,
+                    group,
+                )
+            )
+        for lp in self.registry.all():
+            rows = await self.store.leaderboards.for_pathway(settings.guild_id, lp.pathway.id)
+            rows = [r for r in rows if r.enrolment_id not in grouped]
+            if rows:
+                out.append(
+                    DigestTarget(
+                        f"cohort:{settings.guild_id}:{lp.pathway.id}",
+                        settings.digest_channel_id,
+                        f"Weekly digest · {lp.pathway.title}",
+                        lp.pathway,
+                        rows,
+                        None,
+                    )
+                )
+        return out
+
+    async def _post(self, target: DigestTarget, slot: cadence.ReminderSlot, now: datetime) -> int:
+        claim = await self.store.deliveries.claim(
+            DeliveryKind.DIGEST,
+            target.key,
+            slot.period_key,
+            now,
+            abandon_after=now + timedelta(seconds=10),
+        )
+        delivery = claim.delivery
+        if delivery.status is not DeliveryStatus.PENDING:
+            return 0
+        if (
+            not claim.claimed
+            and delivery.next_attempt_at is not None
+            and delivery.next_attempt_at > now
+        ):
+            return 0
+        content = await self.compose(target, slot.at, now)
+        try:
+            sent = await self.notifier.post_digest(target.channel_id, content, delivery.nonce)
+        except (SendFailed, DmClosed) as exc:
+            permanent = isinstance(exc, SendFailed) and exc.permanent
+            await self.store.deliveries.mark_failed(
+                delivery.id,
+                str(exc),
+                now,
+                1 if permanent else 5,
+                now + timedelta(seconds=60 * 2**delivery.attempts),
+            )
+            log.warning("digest %s for %s failed: %s", delivery.id, target.key, exc)
+            return 0
+        await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
+        return 1
+
+    async def compose(
+        self, target: DigestTarget, slot_at: datetime, now: datetime
+    ) -> DigestContent:
+        pathway = target.pathway
+        phases: Counter[int] = Counter()
+        milestones: Counter[str] = Counter()
+        since = slot_at - timedelta(days=7)
+        for row in target.rows:
+            enrolment = await self.store.enrolments.get(row.enrolment_id)
+            if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
+                continue
+            plan = self._plan(pathway, enrolment, now)
+            if plan.phase_index is not None:
+                phases[plan.phase_index] += 1
+            for horizon, deadline in plan.horizon_deadlines.items():
+                if since < deadline <= now:
+                    milestones[MILESTONE_DAYS[horizon]] += 1
+        focus = [
+            f"Phase {i + 1}: {pathway.roadmap.phases[i].title} ({n} learner{'s' if n != 1 else ''})"
+            for i, n in sorted(phases.items())
+        ]
+        notes = [
+            f"{n} learner{'s' if n != 1 else ''} reached {name} this week"
+            for name, n in milestones.items()
+        ]
+        if target.group is not None:
+            cohort = Schedule(target.group.cohort_start, ReminderPrefs())
+            cohort_plan = cadence.build_plan(pathway, cohort, set(), now)
+            notes += [
+                f"The cohort reached its {MILESTONE_DAYS[horizon]} checkpoint"
+                for horizon, deadline in cohort_plan.horizon_deadlines.items()
+                if since < deadline <= now
+            ]
+        shown = [
+            Entry(r.user_id, float(r.points), r.reached_at)
+            for r in target.rows
+            if r.visibility is Visibility.SHOWN and r.points > 0
+        ]
+        top = [(r.rank, r.entry.user_id, r.entry.score) for r in rank(shown)[:TOP]]
+        hidden = sum(1 for r in target.rows if r.visibility is not Visibility.SHOWN)
+        return DigestContent(
+            title=target.title,
+            pathway_title=pathway.title,
+            week_focus=focus,
+            milestones=notes,
+            leaderboard=top,
+            members=len(target.rows),
+            hidden_members=hidden,
+        )
+
+    @staticmethod
+    def _plan(pathway: Pathway, enrolment: Enrolment, now: datetime) -> cadence.Plan:
+        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+        return cadence.build_plan(pathway, schedule, set(), now)

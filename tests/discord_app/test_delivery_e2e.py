@@ -1,0 +1,140 @@
+"""Delivery seen from Discord: digests in channels, the closed-DM notice, pauses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.discord_app.conftest import World
+from tests.discord_emulator.driver import Emulator
+from tests.discord_emulator.permissions import Permission
+from tests.harness import SEED, BotProcess, poll
+
+
+async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path) -> None:
+    owner = emu.add_user("owner")
+    guild = emu.add_guild("G", owner)
+    admin, shown, hidden = emu.add_user("admin"), emu.add_user("shown"), emu.add_user("hidden")
+    emu.add_member(guild, admin, permissions=Permission.MANAGE_GUILD)
+    for u in (shown, hidden):
+        emu.add_member(guild, u)
+    channel = emu.channels(guild)[0]
+    bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
+    await bot.start()
+    # the guild's digest slot: today, a minute ago (UTC)
+    slot = datetime.now(UTC) - timedelta(minutes=1)
+    await emu.run_command(
+        admin,
+        "setup",
+        guild=guild,
+        subcommand="defaults",
+        options={
+            "day": slot.strftime("%a").lower(),
+            "time": slot.strftime("%H:%M"),
+            "timezone": "UTC",
+        },
+    )
+    await emu.run_command(
+        admin,
+        "group",
+        guild=guild,
+        subcommand="create",
+        options={"name": "Owls", "pathway": SEED},
+    )
+    for u in (shown, hidden):
+        await emu.run_command(u, "enroll", guild=guild, options={"pathway": SEED, "group": "Owls"})
+        await emu.run_command(u, "done", guild=guild, options={"task": "week-jupyter-setup"})
+    await emu.run_command(
+        hidden, "me", guild=guild, subcommand="visibility", options={"mode": "hidden"}
+    )
+    await emu.run_command(
+        admin, "setup", guild=guild, subcommand="digest-channel", options={"channel": channel}
+    )
+
+    def digests() -> list[object]:
+        return [m for m in emu.channel_messages(channel) if m.embeds]
+
+    await emu.wait_for(lambda: digests(), timeout=20)
+    await asyncio.sleep(1.5)  # a few more checks run: still one digest this week
+    await bot.stop()
+    (digest,) = digests()
+    text = json.dumps(digest.embeds)  # type: ignore[attr-defined]
+    assert "Owls" in text and "Foundations of Machine Learning" in text
+    assert str(shown.id) in text
+    assert str(hidden.id) not in text  # hidden learners are never named in public
+    assert "prefer not to be listed" in text
+    assert not emu.schema_violations
+
+
+async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) -> None:
+    emu, g, alice = world.emu, world.guild, world.alice
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    emu.close_dms(alice)
+    world.bot.make_due()
+    blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"
+    await poll(lambda: world.bot.sql(blocked) == [(1,)])
+    emu.open_dms(alice)
+    reply = await emu.run_command(alice, "tasks", guild=g)
+    notice = await reply.wait_followup()
+    assert notice.ephemeral and "could not reach your DMs" in notice.content
+    assert notice.embeds and "Week" in json.dumps(notice.embeds)
+    assert (
+        world.bot.sql("SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL")[0][0] == 0
+    )
+
+
+async def test_reminder_settings_and_pauses(world: World) -> None:
+    emu, g, alice = world.emu, world.guild, world.alice
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    shown = await emu.run_command(alice, "reminders", guild=g, subcommand="show")
+    assert "Mondays at 09:00" in shown.content
+    changed = await emu.run_command(
+        alice,
+        "reminders",
+        guild=g,
+        subcommand="set",
+        options={"day": "fri", "time": "18:30", "timezone": "Asia/Kolkata"},
+    )
+    assert "Fridays at 18:30" in changed.content and "Asia/Kolkata" in changed.content
+    bad = await emu.run_command(
+        alice, "reminders", guild=g, subcommand="set", options={"timezone": "Asia/Kolkatta"}
+    )
+    assert bad.content.startswith("⚠️") and "Asia/Kolkata" in bad.content
+    paused = await emu.run_command(alice, "reminders", guild=g, subcommand="pause")
+    assert "Paused" in paused.content
+    assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "paused"
+    world.bot.make_due()  # a paused learner gets no reminder
+    resumed = await emu.run_command(alice, "reminders", guild=g, subcommand="resume")
+    assert "Welcome back" in resumed.content
+    assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "active"
+    assert emu.dms(alice) == []
+    # pause until a date: the sweep resumes it once that date comes
+    until = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    await emu.run_command(alice, "reminders", guild=g, subcommand="pause", options={"until": until})
+    world.bot.sql(
+        "UPDATE enrolments SET next_reminder_at = ? WHERE status = 'paused'",
+        (int((time.time() - 1) * 1_000_000),),
+    )
+    await poll(lambda: world.bot.sql("SELECT status FROM enrolments") == [("active",)])
+
+
+async def test_pathways_list_and_pages(world: World) -> None:
+    emu, g = world.emu, world.guild
+    listing = await emu.run_command(world.alice, "pathways", guild=g)
+    assert SEED in json.dumps(listing.embeds)
+    detail = await emu.run_command(world.alice, "pathways", guild=g, options={"pathway": SEED})
+    assert "Overview" in json.dumps(detail.embeds)
+    seen = [detail.embeds[0]["title"]]
+    message = detail.message
+    for _ in range(12):
+        nxt = next(c for c in message.custom_ids if c.endswith(":next"))
+        if message.find_component(nxt).get("disabled"):
+            break
+        click = await emu.click(world.alice, message, nxt)
+        message = await click.wait_final()
+        seen.append(message.embeds[0]["title"])
+    assert seen[-1] == "FAQ" and any("Reality check" in s for s in seen)
+    assert len(seen) == len(set(seen))
