@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import discord
 import pytest
+from discord.gateway import DiscordWebSocket
 
 from bot.clock import FixedClock
 from bot.config import Settings
@@ -45,10 +47,14 @@ async def inproc(emu: Emulator, clock: FixedClock, tmp_path: Path) -> AsyncItera
         retry_base_seconds=0.01,
         _env_file=None,  # type: ignore[call-arg]
     )
+    # The bot points discord.py's process-wide REST base and gateway at the emulator; put
+    # them back afterwards so other in-process tests see discord.py's defaults.
+    saved = (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     apply_api_base(emu.api_base)
     bot = PathwayBot(settings, PathwayRegistry(PATHWAYS), clock=clock, run_scheduler=False)
-    await bot.login(emu.token)
     try:
+        await bot.login(emu.token)
         yield bot
     finally:
         await bot.close()
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
