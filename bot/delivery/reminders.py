@@ -9,12 +9,18 @@ Guarantees, all through the outbox row (kind, target, period) that is unique in 
   a mention without task details goes to their group's channel or the server's digest channel.
 - Other failures retry with exponential backoff up to MAX_ATTEMPTS, then the row is failed with
   its error. Nothing is dropped silently.
+
+Work happens in batches of BATCH enrolments: one read for the batch, one transaction for its
+claims, concurrent sends, and one transaction that marks the sent rows and advances their
+enrolments together. The rare paths (closed DMs, failures, skips) write one row at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,8 +28,17 @@ from bot.clock import Clock
 from bot.core import cadence
 from bot.core.cadence import ReminderSlot, Schedule
 from bot.core.errors import PathwayError
-from bot.core.models import Delivery, DeliveryKind, DeliveryStatus, Enrolment, EnrolmentStatus
+from bot.core.models import (
+    Completion,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Learner,
+)
 from bot.core.reminder import ReminderContent, compose
+from bot.core.streaks import current_streak
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
 from bot.service.learning import Learning
@@ -38,7 +53,7 @@ MAX_ATTEMPTS = 5
 # same nonce; should the sender merely be slow, Discord returns its message instead of a copy.
 ABANDON_AFTER = timedelta(seconds=10)
 MAX_SKIPPED_RECORDS = 52
-CONCURRENCY = 16
+CONCURRENCY = 32
 
 
 def backoff(attempts: int, base: float = 30.0) -> timedelta:
@@ -54,6 +69,7 @@ class SweepReport:
     retried: int = 0
     fallbacks: int = 0
     late: int = 0
+    lag_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: SweepReport) -> None:
@@ -63,16 +79,35 @@ class SweepReport:
         self.retried += other.retried
         self.fallbacks += other.fallbacks
         self.late += other.late
+        self.lag_seconds += other.lag_seconds
         self.errors += other.errors
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    HANDLED = "handled"  # skipped, blocked or failed for good: advance to the next week
+    RETRY = "retry"  # will be retried: leave next_reminder_at where it is
+    STOP = "stop"  # nothing left to remind about: no next reminder
+
+
+@dataclass(slots=True)
+class Result:
+    outcome: Outcome
+    report: SweepReport
+    delivery_id: int = 0
+    message_id: int = 0
+    dm_channel: tuple[int, int] | None = None  # (user id, channel id) newly learned
+
+
+def _slot_at(enrolment: Enrolment, at: datetime) -> ReminderSlot:
+    local = at.astimezone(parse_zone(enrolment.prefs.tz)).date()
+    return ReminderSlot(at, local, cadence.period_key(local))
 
 
 def latest_slot(enrolment: Enrolment, now: datetime) -> ReminderSlot:
     """The most recent reminder slot at or before `now`, starting from next_reminder_at."""
     assert enrolment.next_reminder_at is not None  # noqa: S101 - due enrolments have one
-    first = enrolment.next_reminder_at
-    zone = parse_zone(enrolment.prefs.tz)
-    local = first.astimezone(zone).date()
-    slot = ReminderSlot(first, local, cadence.period_key(local))
+    slot = _slot_at(enrolment, enrolment.next_reminder_at)
     while True:
         following = cadence.next_reminder(slot.at, enrolment.prefs)
         if following.at > now:
@@ -84,9 +119,7 @@ def missed_slots(enrolment: Enrolment, until: ReminderSlot) -> list[ReminderSlot
     """Slots from next_reminder_at up to (not including) `until`: weeks the bot was down."""
     assert enrolment.next_reminder_at is not None  # noqa: S101
     out: list[ReminderSlot] = []
-    zone = parse_zone(enrolment.prefs.tz)
-    local = enrolment.next_reminder_at.astimezone(zone).date()
-    slot = ReminderSlot(enrolment.next_reminder_at, local, cadence.period_key(local))
+    slot = _slot_at(enrolment, enrolment.next_reminder_at)
     while slot.at < until.at and len(out) < MAX_SKIPPED_RECORDS:
         if slot.period_key != until.period_key:
             out.append(slot)
@@ -129,9 +162,7 @@ class ReminderSender:
             batch = await self.store.enrolments.due(now, limit=BATCH, after=after)
             if not batch:
                 break
-            results = await asyncio.gather(*(self._guarded(e, now) for e in batch))
-            for r in results:
-                report.add(r)
+            report.add(await self.handle_batch(batch, now))
             last = batch[-1]
             assert last.next_reminder_at is not None  # noqa: S101
             after = (last.next_reminder_at, last.id)
@@ -140,115 +171,189 @@ class ReminderSender:
         await self.resume_due(now)
         return report
 
-    async def resume_due(self, now: datetime) -> int:
-        """Pauses with an end date (`/reminders pause until:`) end by themselves."""
-        resumed = 0
-        for enrolment in await self.store.enrolments.paused_due(now, limit=BATCH):
-            await self.store.enrolments.resume(enrolment.id, now)
-            await self._advance(enrolment, now)
-            resumed += 1
-        return resumed
-
-    async def _guarded(self, enrolment: Enrolment, now: datetime) -> SweepReport:
-        async with self._gate:
-            try:
-                return await self.handle_due(enrolment, now)
-            except PathwayError as exc:  # e.g. the pathway was removed from pathways/
-                log.warning("reminder for enrolment %s skipped: %s", enrolment.id, exc.user_message)
-                await self._advance(enrolment, now)
-                return SweepReport(skipped=1)
-            except Exception:
-                log.exception("reminder for enrolment %s failed unexpectedly", enrolment.id)
-                return SweepReport(errors=[f"enrolment {enrolment.id}"])
-
-    async def handle_due(self, enrolment: Enrolment, now: datetime) -> SweepReport:
+    async def handle_batch(self, batch: Sequence[Enrolment], now: datetime) -> SweepReport:
         report = SweepReport()
-        slot = latest_slot(enrolment, now)
-        target = enrolment_target(enrolment.id)
+        slots = [latest_slot(e, now) for e in batch]
+        for enrolment, slot in zip(batch, slots, strict=True):
+            report.skipped += await self._skip_missed(enrolment, slot, now)
+        claims = await self.store.deliveries.claim_many(
+            DeliveryKind.REMINDER,
+            [(enrolment_target(e.id), s.period_key) for e, s in zip(batch, slots, strict=True)],
+            now,
+            abandon_after=now + ABANDON_AFTER,
+        )
+        advance: list[tuple[int, datetime | None]] = []
+        work: list[tuple[Enrolment, Delivery, datetime]] = []
+        for enrolment, slot, claim in zip(batch, slots, claims, strict=True):
+            delivery = claim.delivery
+            if not claim.claimed:
+                if delivery.status is not DeliveryStatus.PENDING:
+                    advance.append((enrolment.id, self._next_at(enrolment, now)))
+                    continue  # someone already finished this period
+                if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+                    continue  # another sender holds it, or its retry is not due yet
+            work.append((enrolment, delivery, slot.at))
+        learners = await self.store.learners.get_many(list({e.user_id for e, _, _ in work}))
+        completions = await self.store.completions.for_enrolments([e.id for e, _, _ in work])
+        results = await asyncio.gather(
+            *(
+                self._guarded(e, d, at, learners.get(e.user_id), completions[e.id], now)
+                for e, d, at in work
+            )
+        )
+        sent: list[tuple[int, int]] = []
+        channels: list[tuple[int, int]] = []
+        for (enrolment, _, _), result in zip(work, results, strict=True):
+            report.add(result.report)
+            if result.outcome is Outcome.SENT:
+                sent.append((result.delivery_id, result.message_id))
+            if result.dm_channel is not None:
+                channels.append(result.dm_channel)
+            if result.outcome in (Outcome.SENT, Outcome.HANDLED):
+                advance.append((enrolment.id, self._next_at(enrolment, now)))
+            elif result.outcome is Outcome.STOP:
+                advance.append((enrolment.id, None))
+        await self.store.deliveries.finish_batch(sent, advance, channels, now)
+        return report
+
+    async def _skip_missed(self, enrolment: Enrolment, slot: ReminderSlot, now: datetime) -> int:
+        skipped = 0
         for missed in missed_slots(enrolment, slot):
             claim = await self.store.deliveries.claim(
-                DeliveryKind.REMINDER, target, missed.period_key, now
+                DeliveryKind.REMINDER, enrolment_target(enrolment.id), missed.period_key, now
             )
             if claim.claimed:
                 await self.store.deliveries.skip(claim.delivery.id, now, "missed while offline")
-                report.skipped += 1
-        claim = await self.store.deliveries.claim(
-            DeliveryKind.REMINDER, target, slot.period_key, now, abandon_after=now + ABANDON_AFTER
-        )
-        delivery = claim.delivery
-        if not claim.claimed:
-            if delivery.status is not DeliveryStatus.PENDING:
-                await self._advance(enrolment, now)  # someone already finished this period
-                return report
-            if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
-                return report  # another sender holds it, or its retry is not due yet
-        report.add(await self.deliver(enrolment, delivery, slot.at, now, advance=True))
-        return report
+                skipped += 1
+        return skipped
 
     async def retry_due(self) -> SweepReport:
         """Pending reminder rows whose time has come: retries, abandoned claims, snoozes."""
         report = SweepReport()
         now = self.clock.now()
         for delivery in await self.store.deliveries.due_for_retry(now, limit=BATCH):
-            if delivery.kind is not DeliveryKind.REMINDER or not delivery.target.startswith(
-                "enrolment:"
-            ):
-                continue
+            if delivery.kind is DeliveryKind.DIGEST or not delivery.target.startswith("enrolment:"):
+                continue  # digests retry in the digest sweep
             enrolment = await self.store.enrolments.get(int(delivery.target.split(":", 1)[1]))
             if enrolment is None or enrolment.status is not EnrolmentStatus.ACTIVE:
                 await self.store.deliveries.skip(delivery.id, now, "no longer following")
                 report.skipped += 1
                 continue
+            if delivery.kind is DeliveryKind.FALLBACK:
+                channel_id = await self._fallback_channel(enrolment)
+                if channel_id is None:
+                    await self.store.deliveries.skip(delivery.id, now, "no channel to post in")
+                    report.skipped += 1
+                else:
+                    report.add(await self._post_fallback(enrolment, delivery, channel_id, now))
+                continue
             regular = ":snooze" not in delivery.period_key
-            async with self._gate:
-                result = await self.deliver(enrolment, delivery, None, now, advance=regular)
-            result.retried += 1
-            report.add(result)
+            learner = await self.store.learners.get(enrolment.user_id)
+            done = await self.store.completions.list_for_enrolment(enrolment.id)
+            result = await self._guarded(enrolment, delivery, None, learner, done, now)
+            result.report.retried += 1
+            report.add(result.report)
+            sent = (
+                [(result.delivery_id, result.message_id)] if result.outcome is Outcome.SENT else []
+            )
+            channels = [result.dm_channel] if result.dm_channel else []
+            advance: list[tuple[int, datetime | None]] = []
+            if regular and result.outcome in (Outcome.SENT, Outcome.HANDLED):
+                advance.append((enrolment.id, self._next_at(enrolment, now)))
+            await self.store.deliveries.finish_batch(sent, advance, channels, now)
         return report
 
+    async def resume_due(self, now: datetime) -> int:
+        """Pauses with an end date (`/reminders pause until:`) end by themselves."""
+        resumed = 0
+        for enrolment in await self.store.enrolments.paused_due(now, limit=BATCH):
+            await self.store.enrolments.resume(enrolment.id, now)
+            await self.store.enrolments.set_next_reminder_at(
+                enrolment.id, self._next_at(enrolment, now), now
+            )
+            resumed += 1
+        return resumed
+
     # --- one delivery -------------------------------------------------------------------------
+
+    @staticmethod
+    def _next_at(enrolment: Enrolment, now: datetime) -> datetime:
+        return cadence.next_reminder(now, enrolment.prefs).at
+
+    def compose_for(
+        self,
+        enrolment: Enrolment,
+        completions: Sequence[Completion],
+        now: datetime,
+        scheduled_at: datetime | None,
+    ) -> ReminderContent:
+        """The reminder content, from data already read (no I/O)."""
+        pathway = self.learning.ctx.registry.get(enrolment.pathway_id)
+        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+        plan = cadence.build_plan(pathway, schedule, {c.item_id for c in completions}, now)
+        streak = current_streak(
+            [c.completed_at for c in completions],
+            schedule.zone,
+            now,
+            enrolment.pauses,
+            enrolment.start_date,
+        )
+        previous = now - timedelta(days=7)
+        previous_at = previous if previous > schedule.start else None
+        return compose(pathway, plan, previous_at, streak, scheduled_at)
 
     async def content_for(
         self, enrolment: Enrolment, now: datetime, scheduled_at: datetime | None
     ) -> ReminderContent:
-        view = await self.learning.view(enrolment, now)
-        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
-        previous = now - timedelta(days=7)
-        previous_at = previous if previous > schedule.start else None
-        return compose(view.pathway, view.plan, previous_at, view.streak, scheduled_at)
+        done = await self.store.completions.list_for_enrolment(enrolment.id)
+        return self.compose_for(enrolment, done, now, scheduled_at)
+
+    async def _guarded(
+        self,
+        enrolment: Enrolment,
+        delivery: Delivery,
+        scheduled_at: datetime | None,
+        learner: Learner | None,
+        completions: Sequence[Completion],
+        now: datetime,
+    ) -> Result:
+        async with self._gate:
+            try:
+                return await self.deliver(
+                    enrolment, delivery, scheduled_at, learner, completions, now
+                )
+            except PathwayError as exc:  # e.g. the pathway was removed from pathways/
+                log.warning("reminder for enrolment %s skipped: %s", enrolment.id, exc.user_message)
+                await self.store.deliveries.skip(delivery.id, now, exc.user_message)
+                return Result(Outcome.HANDLED, SweepReport(skipped=1))
+            except Exception:
+                log.exception("reminder for enrolment %s failed unexpectedly", enrolment.id)
+                return Result(Outcome.RETRY, SweepReport(errors=[f"enrolment {enrolment.id}"]))
 
     async def deliver(
         self,
         enrolment: Enrolment,
         delivery: Delivery,
         scheduled_at: datetime | None,
+        learner: Learner | None,
+        completions: Sequence[Completion],
         now: datetime,
-        *,
-        advance: bool,
-    ) -> SweepReport:
-        report = SweepReport()
-        learner = await self.store.learners.get(enrolment.user_id)
+    ) -> Result:
+        """Send one reminder; the caller records SENT results (and advances) in a batch."""
         if learner is None:
             await self.store.deliveries.skip(delivery.id, now, "learner deleted")
-            return SweepReport(skipped=1)
+            return Result(Outcome.STOP, SweepReport(skipped=1))
+        content = self.compose_for(enrolment, completions, now, scheduled_at)
+        if content.progress.complete:
+            await self.store.deliveries.skip(delivery.id, now, "pathway complete")
+            return Result(Outcome.STOP, SweepReport(skipped=1))
         if learner.dm_blocked:
-            await self.store.deliveries.skip(delivery.id, now, "DMs closed (50007)")
-            report.skipped += 1
-            report.add(await self._fallback(enrolment, delivery.period_key, now))
-            if advance:
-                await self._advance(enrolment, now)
-            return report
-        content = await self.content_for(enrolment, now, scheduled_at)
+            return await self._blocked(enrolment, delivery, now)
         try:
             sent = await self.notifier.send_reminder(learner, enrolment.id, content, delivery.nonce)
         except DmClosed:
             await self.store.learners.set_dm_blocked(learner.user_id, now)
-            await self.store.deliveries.skip(delivery.id, now, "DMs closed (50007)")
-            report.skipped += 1
-            report.add(await self._fallback(enrolment, delivery.period_key, now))
-            if advance:
-                await self._advance(enrolment, now)
-            return report
+            return await self._blocked(enrolment, delivery, now)
         except SendFailed as exc:
             limit = 1 if exc.permanent else MAX_ATTEMPTS
             row = await self.store.deliveries.mark_failed(
@@ -256,36 +361,25 @@ class ReminderSender:
             )
             if row.status is DeliveryStatus.FAILED:
                 log.warning("reminder %s failed for good: %s", delivery.id, exc)
-                report.failed += 1
-                if advance:
-                    await self._advance(enrolment, now)
-            return report
-        if learner.dm_channel_id != sent.channel_id:
-            await self.store.learners.set_dm_channel(learner.user_id, sent.channel_id, now)
-        await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
-        report.sent += 1
-        if content.late_by is not None:
-            report.late += 1
-        if advance:
-            await self._advance(enrolment, now)
-        return report
+                return Result(Outcome.HANDLED, SweepReport(failed=1))
+            return Result(Outcome.RETRY, SweepReport())
+        report = SweepReport(sent=1, late=int(content.late_by is not None))
+        if scheduled_at is not None:
+            report.lag_seconds.append(max(0.0, (now - scheduled_at).total_seconds()))
+        learned = (
+            (learner.user_id, sent.channel_id) if learner.dm_channel_id != sent.channel_id else None
+        )
+        return Result(Outcome.SENT, report, delivery.id, sent.message_id, learned)
 
-    async def _advance(self, enrolment: Enrolment, now: datetime) -> None:
-        slot = cadence.next_reminder(now, enrolment.prefs)
-        await self.store.enrolments.set_next_reminder_at(enrolment.id, slot.at, now)
+    async def _blocked(self, enrolment: Enrolment, delivery: Delivery, now: datetime) -> Result:
+        await self.store.deliveries.skip(delivery.id, now, "DMs closed (50007)")
+        report = SweepReport(skipped=1)
+        report.add(await self._fallback(enrolment, delivery.period_key, now))
+        return Result(Outcome.HANDLED, report)
 
     async def _fallback(self, enrolment: Enrolment, period_key: str, now: datetime) -> SweepReport:
         """Mention the learner where their group (or server) gathers; no task details."""
-        if enrolment.guild_id is None:
-            return SweepReport()
-        channel_id: int | None = None
-        group = await self.store.groups.group_of(
-            enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
-        )
-        if group is not None and group.channel_id is not None:
-            channel_id = group.channel_id
-        else:
-            channel_id = (await self.store.guilds.get(enrolment.guild_id)).digest_channel_id
+        channel_id = await self._fallback_channel(enrolment)
         if channel_id is None:
             return SweepReport()
         claim = await self.store.deliveries.claim(
@@ -297,22 +391,38 @@ class ReminderSender:
         )
         if not claim.claimed and claim.delivery.status is not DeliveryStatus.PENDING:
             return SweepReport()
+        return await self._post_fallback(enrolment, claim.delivery, channel_id, now)
+
+    async def _post_fallback(
+        self, enrolment: Enrolment, delivery: Delivery, channel_id: int, now: datetime
+    ) -> SweepReport:
         title = self.learning.ctx.registry.get(enrolment.pathway_id).title
         try:
             sent = await self.notifier.post_fallback(
-                channel_id, enrolment.user_id, title, claim.delivery.nonce
+                channel_id, enrolment.user_id, title, delivery.nonce
             )
         except (SendFailed, DmClosed) as exc:
+            permanent = isinstance(exc, SendFailed) and exc.permanent
             await self.store.deliveries.mark_failed(
-                claim.delivery.id,
-                str(exc),
+                delivery.id,
+                f"channel {channel_id}: {exc}",
                 now,
-                MAX_ATTEMPTS,
-                now + backoff(claim.delivery.attempts, self.retry_base),
+                1 if permanent else MAX_ATTEMPTS,
+                now + backoff(delivery.attempts, self.retry_base),
             )
             return SweepReport()
-        await self.store.deliveries.mark_sent(claim.delivery.id, sent.message_id, now)
+        await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
         return SweepReport(fallbacks=1)
+
+    async def _fallback_channel(self, enrolment: Enrolment) -> int | None:
+        if enrolment.guild_id is None:
+            return None
+        group = await self.store.groups.group_of(
+            enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
+        )
+        if group is not None and group.channel_id is not None:
+            return group.channel_id
+        return (await self.store.guilds.get(enrolment.guild_id)).digest_channel_id
 
     async def snooze(self, enrolment_id: int, user_id: int, until: datetime) -> Delivery:
         """Queue one extra reminder at `until` (a day later, or the weekend)."""

@@ -8,6 +8,7 @@ without changing the first one's time, source or points.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.errors import NotEnrolled
@@ -73,6 +74,22 @@ class Completions:
                 (enrolment_id, item_id),
             )
         return removed > 0
+
+    async def for_enrolments(self, enrolment_ids: Sequence[int]) -> dict[int, list[Completion]]:
+        """Completions of many enrolments in one query, each list in completion order."""
+        out: dict[int, list[Completion]] = {eid: [] for eid in enrolment_ids}
+        if not enrolment_ids:
+            return out
+        marks = ",".join("?" * len(enrolment_ids))
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                f"SELECT * FROM completions WHERE enrolment_id IN ({marks})"  # noqa: S608
+                " ORDER BY enrolment_id, completed_at, item_id",
+                tuple(enrolment_ids),
+            )
+        for row in rows:
+            out[row["enrolment_id"]].append(completion_from_row(row))
+        return out
 
     async def list_for_enrolment(self, enrolment_id: int) -> list[Completion]:
         """In the order they were completed."""

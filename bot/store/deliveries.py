@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.errors import NotFound
@@ -99,6 +100,62 @@ class Deliveries:
                 return ClaimResult(claimed=True, delivery=delivery_from_row(row))
             existing = await tx.fetchrow(_BY_KEY, (target, kind.value, period_key))
         return ClaimResult(claimed=False, delivery=delivery_from_row(existing))
+
+    async def claim_many(
+        self,
+        kind: DeliveryKind,
+        keys: Sequence[tuple[str, str]],
+        now: datetime,
+        abandon_after: datetime | None = None,
+    ) -> list[ClaimResult]:
+        """`claim` for many (target, period_key) pairs in one transaction, in order."""
+        ts = codec.instant(now)
+        retry_at = codec.instant(abandon_after or now)
+        out: list[ClaimResult] = []
+        async with self._db.write() as tx:
+            for target, period_key in keys:
+                row = await tx.fetchone(
+                    _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
+                )
+                if row is not None:
+                    out.append(ClaimResult(claimed=True, delivery=delivery_from_row(row)))
+                else:
+                    existing = await tx.fetchrow(_BY_KEY, (target, kind.value, period_key))
+                    out.append(ClaimResult(claimed=False, delivery=delivery_from_row(existing)))
+        return out
+
+    async def finish_batch(
+        self,
+        sent: Sequence[tuple[int, int]],
+        advance: Sequence[tuple[int, datetime | None]],
+        dm_channels: Sequence[tuple[int, int]],
+        now: datetime,
+    ) -> None:
+        """One transaction for a sweep batch's outcome: rows sent (delivery id, message id),
+        enrolments advanced (id, next reminder), and DM channels learned (user, channel).
+
+        Marking and advancing together means a crash can never leave a sent row whose
+        enrolment still looks due; batching them keeps a fan-out at one commit per batch.
+        """
+        ts = codec.instant(now)
+        async with self._db.write() as tx:
+            if sent:
+                await tx.executemany(
+                    "UPDATE deliveries SET status = 'sent', message_id = ?,"
+                    " attempts = attempts + 1, next_attempt_at = NULL, updated_at = ?"
+                    " WHERE id = ? AND status = 'pending'",
+                    [(message_id, ts, delivery_id) for delivery_id, message_id in sent],
+                )
+            if advance:
+                await tx.executemany(
+                    "UPDATE enrolments SET next_reminder_at = ?, updated_at = ? WHERE id = ?",
+                    [(codec.opt_instant(at), ts, eid) for eid, at in advance],
+                )
+            if dm_channels:
+                await tx.executemany(
+                    "UPDATE learners SET dm_channel_id = ? WHERE user_id = ?",
+                    [(channel_id, user_id) for user_id, channel_id in dm_channels],
+                )
 
     async def get(self, delivery_id: int) -> Delivery | None:
         async with self._db.read() as tx:

@@ -7,6 +7,7 @@ Every setter is an upsert: a learner row appears the first time anything about t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import Learner, ReminderPrefs, Visibility
@@ -66,6 +67,18 @@ class Learners:
         async with self._db.read() as tx:
             row = await tx.fetchone(_GET, (user_id,))
         return None if row is None else learner_from_row(row)
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, Learner]:
+        """Learners by id, in one query (a sweep batch reads hundreds at once)."""
+        if not user_ids:
+            return {}
+        marks = ",".join("?" * len(user_ids))
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                f"SELECT * FROM learners WHERE user_id IN ({marks})",  # noqa: S608 - only ?s
+                tuple(user_ids),
+            )
+        return {row["user_id"]: learner_from_row(row) for row in rows}
 
     async def ensure(
         self, user_id: int, now: datetime, prefs: ReminderPrefs | None = None
