@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     sweep_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
-    send_rate: float = Field(default=45.0, gt=0, le=10000)
+    send_rate: float = Field(default=48.0, gt=0, le=1_000_000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
 

@@ -18,6 +18,7 @@ Rules, all in the learner's own zone:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -105,8 +106,9 @@ def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
+@functools.lru_cache(maxsize=8192)
 def resolve_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall time, DST-safe.
+    """The UTC instant of a local wall time, DST-safe (cached: cohorts share dates).
 
     Existing times map directly; ambiguous ones take the first occurrence (fold=0); times in
     a gap move to the first valid minute after them, i.e. the instant the gap ends.
@@ -235,8 +237,14 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
     pauses = schedule.pauses
     offsets = phase_offsets(pathway)
 
+    cache: dict[int, datetime] = {}
+
     def when(days: int) -> datetime:
-        return shift_for_pauses(add_local_days(schedule.start_date, days, zone), pauses, at)
+        found = cache.get(days)
+        if found is None:
+            base = add_local_days(schedule.start_date, days, zone)
+            found = cache[days] = shift_for_pauses(base, pauses, at) if pauses else base
+        return found
 
     windows = tuple((when(a), when(b)) for a, b in offsets)
     statuses: list[ItemStatus] = []

@@ -8,6 +8,7 @@ so an author may reword an item freely but must never reuse or rename its id.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -166,10 +167,15 @@ class Pathway(_Strict):
 
     def items(self) -> list[CheckableItem]:
         """Every item a learner can check off, in reading order: action plan, phases, skills."""
-        return list(_checkable(self))
+        return list(self._items)
+
+    @functools.cached_property
+    def _items(self) -> tuple[CheckableItem, ...]:
+        # Computed once per loaded pathway: the reminder sweep asks for every learner.
+        return tuple(_checkable(self))
 
     def item(self, item_id: str) -> CheckableItem | None:
-        for it in _checkable(self):
+        for it in self._items:
             if it.id == item_id:
                 return it
         return None

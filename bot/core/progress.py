@@ -7,10 +7,9 @@ toward overall progress but never toward on-track status, because they have no d
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.cadence import ItemState, ItemStatus, Plan
+from bot.core.cadence import ItemState, Plan
 from bot.core.pathway import Horizon, ItemKind, Pathway
 
 
@@ -92,22 +91,29 @@ def on_track(plan: Plan) -> OnTrack:
 
 
 def progress(pathway: Pathway, plan: Plan) -> Progress:
-    def tally(pred: Callable[[ItemStatus], bool]) -> Tally:
-        chosen = [s for s in plan.statuses if pred(s)]
-        return Tally(sum(s.state is ItemState.DONE for s in chosen), len(chosen))
-
-    def in_phase(i: int) -> Callable[[ItemStatus], bool]:
-        return lambda s: s.item.kind is ItemKind.TASK and s.item.phase_index == i
-
-    def in_horizon(h: Horizon) -> Callable[[ItemStatus], bool]:
-        return lambda s: s.item.kind is ItemKind.ACTION and s.item.horizon is h
-
-    phases = tuple(tally(in_phase(i)) for i in range(len(pathway.roadmap.phases)))
-    horizons = {h: tally(in_horizon(h)) for h in Horizon}
+    """One pass over the plan: the reminder sweep computes this for every learner."""
+    n_phases = len(pathway.roadmap.phases)
+    phase_done, phase_total = [0] * n_phases, [0] * n_phases
+    horizon_done = dict.fromkeys(Horizon, 0)
+    horizon_total = dict.fromkeys(Horizon, 0)
+    skills_done = skills_total = done = 0
+    for s in plan.statuses:
+        is_done = s.state is ItemState.DONE
+        done += is_done
+        item = s.item
+        if item.kind is ItemKind.TASK and item.phase_index is not None:
+            phase_done[item.phase_index] += is_done
+            phase_total[item.phase_index] += 1
+        elif item.kind is ItemKind.ACTION and item.horizon is not None:
+            horizon_done[item.horizon] += is_done
+            horizon_total[item.horizon] += 1
+        elif item.kind is ItemKind.SKILL:
+            skills_done += is_done
+            skills_total += 1
     return Progress(
-        overall=tally(lambda s: True),
-        by_phase=phases,
-        by_horizon=horizons,
-        skills=tally(lambda s: s.item.kind is ItemKind.SKILL),
+        overall=Tally(done, len(plan.statuses)),
+        by_phase=tuple(Tally(d, t) for d, t in zip(phase_done, phase_total, strict=True)),
+        by_horizon={h: Tally(horizon_done[h], horizon_total[h]) for h in Horizon},
+        skills=Tally(skills_done, skills_total),
         on_track=on_track(plan),
     )

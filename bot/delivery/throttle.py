@@ -1,8 +1,9 @@
 """A token bucket that keeps our REST traffic under Discord's global limit.
 
 discord.py only reacts to a global 429 after it happens, and 429s count toward the invalid
-request ban; so bulk sends wait here first. The default 45/s leaves headroom under 50/s for
-the interaction responses and other calls the bot makes meanwhile.
+request ban; so bulk sends wait here first. The default 48/s, without bursts, leaves room
+under 50/s for the few other calls the bot makes meanwhile (interaction callbacks do not
+count toward the global limit).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import time
 
 
 class Throttle:
-    def __init__(self, rate: float = 45.0, burst: int | None = None) -> None:
+    def __init__(self, rate: float = 48.0, burst: int | None = None) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.capacity = float(burst if burst is not None else max(1, int(rate // 5)))
+        # No burst by default: a bucket of one keeps any one-second window at most rate + 1.
+        self.capacity = float(burst if burst is not None else 1)
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()

@@ -24,6 +24,7 @@ from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
 from bot.discord_app.gateway import apply_api_base, discover_gateway
+from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.notifier import DiscordNotifier
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.sync import sync_if_changed
@@ -75,6 +76,7 @@ class PathwayBot(commands.Bot):
         self.sync_only = sync_only
         self.run_scheduler = run_scheduler
         self.sync_guild = sync_guild
+        amortise_bucket_cleanup(self.http)
         self._store: Store | None = None
         self.synced: bool | None = None
         self.scheduler = DeliveryScheduler(settings.sweep_interval_seconds)
