@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from aiohttp import web
 from discord.ext import commands
 
 from bot import health
@@ -30,6 +31,7 @@ from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree
 from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
+from bot.metrics import Metrics, start_metrics_server
 from bot.service.account import Account
 from bot.service.admin import Admin, describe_reload
 from bot.service.context import Context
@@ -85,6 +87,10 @@ class PathwayBot(commands.Bot):
         self.health_file = health.health_path(Path(settings.database_path))
         self._last_digest_check = float("-inf")
         self._pending_notice: set[int] = set()
+        self.metrics_runner: web.AppRunner | None = None
+        self._close_task: asyncio.Future[None] | None = None
+        self._sigterm: asyncio.Future[None] | None = None
+        self.metrics = Metrics()  # replaced in setup_hook once the command names are known
 
     @property
     def store(self) -> Store:
@@ -118,8 +124,21 @@ class PathwayBot(commands.Bot):
             retry_base=self.settings.retry_base_seconds,
         )
         self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
+        self.metrics = Metrics(
+            commands=[c.qualified_name for c in self.tree.walk_commands()] + ["component"]
+        )
+        self.metrics.watch_discord_http()
+        port = self.settings.metrics_port
+        if port is not None and not self.sync_only:
+            try:
+                self.metrics_runner = await start_metrics_server(
+                    self.metrics, port, self.health_problems
+                )
+            except OSError as exc:
+                raise ConfigError(f"METRICS_PORT {port}: {exc.strerror}") from None
+            log.info("metrics and /healthz on port %d", port)
         if not self.sync_only and self.run_scheduler:
-            self._install_sighup()
+            self._install_signals()
             self.start_delivery()
 
     def start_delivery(self) -> None:
@@ -131,8 +150,23 @@ class PathwayBot(commands.Bot):
         self.scheduler.add("digests", self._sweep_digests)
         self.scheduler.start()
 
+    def health_problems(self) -> list[str]:
+        last = self.scheduler.last_tick_wall
+        return health.Health(
+            pid=os.getpid(),
+            gateway_connected=self.gateway_connected,
+            last_tick=last.timestamp() if last is not None else None,
+            interval=self.scheduler.interval,
+            started=self.started_at,
+        ).problems(time.time())
+
     async def _sweep_reminders(self) -> None:
+        started = time.perf_counter()
         report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
+        self.metrics.sweep(time.perf_counter() - started)
+        self.metrics.sweep_report(report)
+        for lag in report.lag_seconds:
+            self.metrics.delivery_lag(lag)
         if report.sent or report.failed or report.skipped or report.errors:
             log.info(
                 "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks,"
@@ -167,7 +201,9 @@ class PathwayBot(commands.Bot):
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: object
     ) -> None:
-        """Show the reminder that could not be DMed, privately, after their next command."""
+        """Count the success; show a reminder that could not be DMed, privately."""
+        name = getattr(command, "qualified_name", "other")
+        self.metrics.interaction(name, "ok")
         if interaction.user.id not in self._pending_notice:
             return
         self._pending_notice.discard(interaction.user.id)
@@ -182,6 +218,8 @@ class PathwayBot(commands.Bot):
             )
 
     async def _write_health(self) -> None:
+        self.metrics.tick()
+        self.metrics.gateway(self.latency, self.gateway_connected)
         try:
             health.write(
                 self.health_file,
@@ -199,19 +237,35 @@ class PathwayBot(commands.Bot):
     async def on_ready(self) -> None:
         # Fires again after every reconnect: only flips a flag, never starts anything.
         self.gateway_connected = True
+        self.metrics.gateway(self.latency, True)
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def on_connect(self) -> None:
+        # The websocket is up (on_ready comes later, after the guild-chunking wait).
+        self.gateway_connected = True
+        self.metrics.gateway(self.latency, True)
 
     async def on_resumed(self) -> None:
         self.gateway_connected = True
+        self.metrics.gateway(self.latency, True)
 
     async def on_disconnect(self) -> None:
         self.gateway_connected = False
+        self.metrics.gateway(None, False)
 
-    def _install_sighup(self) -> None:
+    def _install_signals(self) -> None:
+        """SIGHUP reloads pathways; SIGTERM (docker stop) closes cleanly. As PID 1 in a
+        container, the process would otherwise ignore SIGTERM until Docker's SIGKILL."""
+        loop = asyncio.get_running_loop()
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reload_pathways)
+            loop.add_signal_handler(signal.SIGHUP, self.reload_pathways)
+            loop.add_signal_handler(signal.SIGTERM, self._terminate)
         except (NotImplementedError, AttributeError):  # not on this platform
-            log.info("SIGHUP reload is not available on this platform")
+            log.info("signal handlers are not available on this platform")
+
+    def _terminate(self) -> None:
+        log.info("SIGTERM: closing")
+        self._sigterm = asyncio.ensure_future(self.close())
 
     def reload_pathways(self) -> None:
         report = self.registry.reload()
@@ -219,12 +273,23 @@ class PathwayBot(commands.Bot):
             (log.warning if report.problems else log.info)("reload: %s", line)
 
     async def close(self) -> None:
+        """SIGTERM and the `async with bot` exit may both call this: every caller waits for
+        the one shutdown to finish, so none returns while the store is still closing."""
+        if self._close_task is None:
+            self._close_task = asyncio.ensure_future(self._close_once())
+        await asyncio.shield(self._close_task)
+
+    async def _close_once(self) -> None:
         self.scheduler.shutdown()
         self.gateway_connected = False
+        runner, self.metrics_runner = self.metrics_runner, None
+        if runner is not None:
+            await runner.cleanup()
         await super().close()
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
+        store, self._store = self._store, None
+        if store is not None:
+            await store.close()
+        self.metrics.close()
 
 
 async def serve(
@@ -245,6 +310,9 @@ async def serve(
                 print("synced" if bot.synced else "unchanged")
                 return 0
             await bot.start(token)
+        # discord.py's __aexit__ skips close() once closing has begun (after SIGTERM), and
+        # asyncio.run would then cancel our shutdown halfway; wait for it to finish here.
+        await bot.close()
     except discord.LoginFailure:
         raise ConfigError(
             "DISCORD_TOKEN was rejected by Discord: reset it in the Developer Portal"

@@ -24,6 +24,7 @@ from bot.discord_app.render_delivery import (
     reminder_embed,
     urgent_items,
 )
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -34,7 +35,12 @@ CANNOT_MESSAGE_USER = 50007
 UNKNOWN_CHANNEL = 10003
 
 
-def _translate(exc: Exception) -> Exception:
+def _translate(exc: Exception, metrics: Metrics | None = None) -> Exception:
+    if metrics is not None:
+        status = exc.status if isinstance(exc, discord.HTTPException) else None
+        metrics.http_error(status)
+        if status == 429:
+            metrics.rate_limited("cloudflare")  # discord.py retries the others itself
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_MESSAGE_USER:
             return DmClosed(str(exc))
@@ -87,7 +93,7 @@ class DiscordNotifier:
                 channel_id = await self._dm_channel(learner.user_id)  # the cached id went stale
                 message = await self._send(channel_id, nonce, **kwargs)
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)
 
     async def post_fallback(
@@ -101,7 +107,7 @@ class DiscordNotifier:
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=user_id)]),
             )
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)
 
     async def post_digest(self, channel_id: int, digest: DigestContent, nonce: str) -> Sent:
@@ -113,5 +119,5 @@ class DiscordNotifier:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)

@@ -53,6 +53,11 @@ def unwrap(error: BaseException) -> BaseException:
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Shared by the tree and by component callbacks (which the tree does not see)."""
     error = unwrap(error)
+    metrics = getattr(interaction.client, "metrics", None)
+    command = interaction.command.qualified_name if interaction.command else "component"
+    expected = isinstance(error, PathwayError | app_commands.CheckFailure)
+    if metrics is not None:
+        metrics.interaction(command, "user_error" if expected else "error")
     if isinstance(error, PathwayError):
         message = f"{WARNING} {error.user_message}"
     elif isinstance(error, app_commands.MissingPermissions):
@@ -65,7 +70,6 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         message = f"{WARNING} You are not allowed to use this command here."
     else:
         eid = error_id()
-        command = interaction.command.qualified_name if interaction.command else "component"
         log.error(
             "unexpected error %s in %s for user %s",
             eid,

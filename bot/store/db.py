@@ -124,6 +124,7 @@ class Database:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
+        self._closed = False
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -154,6 +155,10 @@ class Database:
         return cls(path, writer, reader)
 
     async def close(self) -> None:
+        """Idempotent: a second close (two shutdown paths racing) returns at once."""
+        if self._closed:
+            return
+        self._closed = True
         async with self._write_lock, self._read_lock:
             await self._reader.close()
             await self._writer.close()

@@ -3,7 +3,10 @@ Also: the token never reaches the logs, even at DEBUG."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+
+import aiohttp
 
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.models import User
@@ -45,7 +48,8 @@ async def test_buttons_work_after_restart_and_sync_happens_only_on_change(
     await bot.stop()
     await bot.start()
     assert emu.counters.command_syncs == 2
-    await bot.stop()
+    assert await bot.stop() == 0  # SIGTERM closes cleanly
+    assert "SIGTERM: closing" in bot.logs()
     assert not emu.schema_violations and not emu.failed_interactions
 
 
@@ -59,3 +63,24 @@ async def test_token_never_in_logs_even_at_debug(emu: Emulator, tmp_path: Path) 
     logs = bot.log_path.read_text(errors="replace")
     assert "DEBUG" in logs  # the level really was DEBUG
     assert emu.token not in logs
+
+
+async def test_metrics_endpoint(emu: Emulator, tmp_path: Path) -> None:
+    guild, user = _member(emu)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bot = BotProcess(emu, tmp_path, METRICS_PORT=str(port))
+    await bot.start()
+    await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
+    await emu.run_command(user, "done", guild=guild, options={"task": "nope"})
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 200
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+            text = await r.text()
+    await bot.stop()
+    assert 'pathway_interactions_total{command="enroll",outcome="ok"} 1.0' in text
+    assert 'pathway_interactions_total{command="done",outcome="user_error"} 1.0' in text
+    assert "pathway_gateway_connected 1.0" in text
+    assert "pathway_sweep_duration_seconds_count" in text
