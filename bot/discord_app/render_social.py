@@ -36,7 +36,7 @@ def board_embed(board: Board) -> discord.Embed:
     if board.since is not None:
         head += f" (since {ts(board.since, 'D')})"
     embed.description = head + "\n\n" + (fit_lines(lines, 3500) if lines else "No one yet.")
-    hidden = board.total - len(board.public)
+    hidden = board.hidden
     footer = "Ties share a rank; whoever got there first is listed first."
     if hidden:
         footer += f" {hidden} learner{'s' if hidden != 1 else ''} prefer not to be listed."

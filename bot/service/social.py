@@ -19,6 +19,11 @@ from bot.core.timeparse import check_start_date, parse_date, parse_zone
 from bot.service.context import Context
 
 MAX_GROUP_NAME = 80
+TOP = 10
+
+
+def _entry(row: LeaderboardRow) -> Entry:
+    return Entry(row.user_id, float(row.points), row.reached_at, row.visibility is Visibility.SHOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +49,11 @@ class Board:
     metric: Metric
     period: Period
     since: datetime | None
-    public: list[Ranked]
+    public: list[Ranked]  # the top of the board, shown learners only
     mine: Ranked | None  # the caller's rank among everyone, hidden or not
     caller_hidden: bool
     total: int
+    hidden: int
 
 
 def period_window(
@@ -162,19 +168,46 @@ class Social:
         else:
             pathway_id = await self._default_pathway(guild_id, caller_id)
             group = await store.groups.group_of(caller_id, guild_id, pathway_id)
+        title = self.ctx.registry.get(pathway_id).title
+        scope = (
+            f"study group “{group.name}”" if group is not None else "everyone on this pathway here"
+        )
+        if metric is Metric.POINTS:
+            # The fast path: SQLite ranks the board; only the top and the caller come back.
+            if group is not None:
+                top = await store.leaderboards.top_for_group(group.id, caller_id, TOP, since, until)
+            else:
+                top = await store.leaderboards.top_for_pathway(
+                    guild_id, pathway_id, caller_id, TOP, since, until
+                )
+            public = [Ranked(r, _entry(row)) for r, row in top.shown]
+            mine = Ranked(top.mine[0], _entry(top.mine[1])) if top.mine else None
+            hidden_caller = mine is not None and not mine.entry.visible
+            return Board(
+                title,
+                scope,
+                metric,
+                period,
+                since,
+                public,
+                mine,
+                hidden_caller,
+                top.total,
+                top.hidden,
+            )
         if group is not None:
             rows = await store.leaderboards.for_group(group.id, since, until)
-            scope = f"study group “{group.name}”"
         else:
             rows = await store.leaderboards.for_pathway(guild_id, pathway_id, since, until)
-            scope = "everyone on this pathway here"
-        title = self.ctx.registry.get(pathway_id).title
         entries = await self._entries(rows, metric, now)
         everyone = rank(entries)
-        shown = rank([e for e in entries if e.visible])
-        mine = next((r for r in everyone if r.entry.user_id == caller_id), None)
-        caller_hidden = mine is not None and not mine.entry.visible
-        return Board(title, scope, metric, period, since, shown, mine, caller_hidden, len(entries))
+        shown = rank([e for e in entries if e.visible])[:TOP]
+        me = next((r for r in everyone if r.entry.user_id == caller_id), None)
+        caller_hidden = me is not None and not me.entry.visible
+        hidden = sum(1 for e in entries if not e.visible)
+        return Board(
+            title, scope, metric, period, since, shown, me, caller_hidden, len(entries), hidden
+        )
 
     async def _default_pathway(self, guild_id: int, caller_id: int) -> str:
         mine = [

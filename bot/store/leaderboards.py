@@ -11,11 +11,14 @@ listed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.core.models import LeaderboardRow, Visibility
 from bot.store import codec
-from bot.store.db import Database, Params
+from bot.store.db import Database, Params, SqlValue
 
 _GROUP_MEMBERS = """
   FROM group_members AS m
@@ -49,7 +52,7 @@ _PATHWAY_WINDOW = _WINDOWED + _PATHWAY_ENROLMENTS + _WINDOW + _IN_PATHWAY + " GR
 _VISIBILITY = {v.value: v for v in Visibility}
 
 
-def _row(row: sqlite3.Row) -> LeaderboardRow:
+def _row(row: sqlite3.Row | Sequence[Any]) -> LeaderboardRow:
     enrolment_id, user_id, visibility, points, completions, reached_at = row
     return LeaderboardRow(
         enrolment_id,
@@ -85,6 +88,37 @@ class Leaderboards:
             return await self._read(_PATHWAY_ALL_TIME, (guild_id, pathway_id))
         return await self._read(_PATHWAY_WINDOW, (*_window(since, until), guild_id, pathway_id))
 
+    async def top_for_group(
+        self,
+        group_id: int,
+        viewer: int,
+        top: int = 10,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> RankedBoard:
+        return await ranked_top(
+            self._db, top=top, viewer=viewer, group_id=group_id, since=since, until=until
+        )
+
+    async def top_for_pathway(
+        self,
+        guild_id: int,
+        pathway_id: str,
+        viewer: int,
+        top: int = 10,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> RankedBoard:
+        return await ranked_top(
+            self._db,
+            top=top,
+            viewer=viewer,
+            guild_id=guild_id,
+            pathway_id=pathway_id,
+            since=since,
+            until=until,
+        )
+
     async def _read(self, sql: str, params: Params) -> list[LeaderboardRow]:
         async with self._db.read() as tx:
             rows = await tx.fetchall(sql, params)
@@ -96,3 +130,72 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[int, int]:
         codec.MIN_INSTANT if since is None else codec.instant(since),
         codec.MAX_INSTANT if until is None else codec.instant(until),
     )
+
+
+_CTE = "WITH base (enrolment_id, user_id, visibility, points, completions, reached_at) AS ({})"
+# The top of the public board: a LIMIT sort keeps only `top` rows in SQLite's heap.
+_TOP_SHOWN = (
+    " SELECT * FROM base WHERE visibility = 'shown'"
+    " ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?"
+)
+_VIEWER = " SELECT * FROM base WHERE user_id = ?"
+_COUNTS = " SELECT COUNT(*), TOTAL(visibility = 'shown'), TOTAL(points > ?) FROM base"
+
+
+def _scope_sql(
+    group_id: int | None,
+    guild_id: int | None,
+    pathway_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[str, tuple[SqlValue, ...]]:
+    windowed = since is not None or until is not None
+    window: tuple[SqlValue, ...] = _window(since, until) if windowed else ()
+    if group_id is not None:
+        return (_GROUP_WINDOW if windowed else _GROUP_ALL_TIME), (*window, group_id)
+    return (_PATHWAY_WINDOW if windowed else _PATHWAY_ALL_TIME), (*window, guild_id, pathway_id)
+
+
+async def ranked_top(
+    db: Database,
+    *,
+    top: int,
+    viewer: int,
+    group_id: int | None = None,
+    guild_id: int | None = None,
+    pathway_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> RankedBoard:
+    """The top `top` shown learners (ranked among shown learners) and the viewer's rank among
+    everyone: what a public board needs, without turning every member into a Python object.
+
+    Three statements over the scope in one read transaction: the viewer's row, the counts
+    (members, shown members, members ahead of the viewer), and the top shown rows. Ranks are
+    competition ranks by points (ties share a rank); rows with equal points come in the
+    order their score was reached.
+    """
+    base, params = _scope_sql(group_id, guild_id, pathway_id, since, until)
+    cte = _CTE.format(base)
+    async with db.read() as tx:
+        own = await tx.fetchone(cte + _VIEWER, (*params, viewer))
+        mine_row = None if own is None else _row(own)
+        mine_points = mine_row.points if mine_row is not None else -1
+        counts = await tx.fetchrow(cte + _COUNTS, (*params, mine_points))
+        rows = await tx.fetchall(cte + _TOP_SHOWN, (*params, top))
+    total, shown_total, ahead = int(counts[0]), int(counts[1]), int(counts[2])
+    shown: list[tuple[int, LeaderboardRow]] = []
+    for i, row in enumerate(rows):
+        entry = _row(row)
+        same = shown and shown[-1][1].points == entry.points
+        shown.append((shown[-1][0] if same else i + 1, entry))
+    mine = (ahead + 1, mine_row) if mine_row is not None else None
+    return RankedBoard(shown, mine, total, total - shown_total)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedBoard:
+    shown: list[tuple[int, LeaderboardRow]]  # (rank among shown learners, row)
+    mine: tuple[int, LeaderboardRow] | None  # (rank among everyone, row)
+    total: int
+    hidden: int  # learners left out of `shown` because they chose to be hidden

@@ -91,3 +91,29 @@ async def test_boards_walk_indexes_not_tables(store: Store) -> None:
             assert not [step for step in plan if step.startswith("SCAN")], plan
             if sql != _GROUP_ALL_TIME:
                 assert any("COVERING INDEX completions_by_time" in step for step in plan), plan
+
+
+async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol) -> None:
+    group = await store.groups.create(100, "Ties", PATHWAY, START, NOW)
+    ids = {u: (await enrol(u)).id for u in range(1, 8)}
+    for u in ids:
+        await store.groups.join(group.id, u, NOW)
+    points = {1: 50, 2: 30, 3: 30, 4: 10, 5: 90, 6: 5, 7: 0}
+    for u, p in points.items():
+        if p:
+            # user 3 reaches 30 before user 2 does: 3 is listed first within the tie
+            at = NOW + (DAY if u == 2 else timedelta(0))
+            await store.completions.record(ids[u], "a", at, points=p)
+    await store.learners.set_visibility(5, Visibility.HIDDEN, NOW)
+
+    board = await store.leaderboards.top_for_group(group.id, viewer=6, top=3)
+    assert [(r, row.user_id) for r, row in board.shown] == [(1, 1), (2, 3), (2, 2)]
+    assert board.total == 7 and board.hidden == 1
+    assert board.mine is not None and board.mine[0] == 6 and board.mine[1].user_id == 6
+    # a hidden viewer still learns their own rank among everyone
+    hidden = await store.leaderboards.top_for_group(group.id, viewer=5, top=3)
+    assert hidden.mine is not None and hidden.mine[0] == 1
+    assert all(row.user_id != 5 for _, row in hidden.shown)
+    # windows apply too; the pathway scope is the same shape
+    window = await store.leaderboards.top_for_pathway(100, PATHWAY, viewer=2, since=NOW + DAY)
+    assert [(r, row.user_id) for r, row in window.shown][:1] == [(1, 2)]
