@@ -132,14 +132,19 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[int, int]:
     )
 
 
-_CTE = "WITH base (enrolment_id, user_id, visibility, points, completions, reached_at) AS ({})"
-# The top of the public board: a LIMIT sort keeps only `top` rows in SQLite's heap.
-_TOP_SHOWN = (
-    " SELECT * FROM base WHERE visibility = 'shown'"
-    " ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?"
-)
-_VIEWER = " SELECT * FROM base WHERE user_id = ?"
-_COUNTS = " SELECT COUNT(*), TOTAL(visibility = 'shown'), TOTAL(points > ?) FROM base"
+# One statement: the scope is computed once (MATERIALIZED) and then read three times for
+# the top shown rows, the viewer's row and the counts; the first column says which is which.
+_RANKED = """
+WITH base (enrolment_id, user_id, visibility, points, completions, reached_at)
+       AS MATERIALIZED ({base}),
+     me AS (SELECT * FROM base WHERE user_id = ?)
+SELECT 0, *, NULL, NULL, NULL FROM (
+    SELECT * FROM base WHERE visibility = 'shown'
+     ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?)
+UNION ALL SELECT 1, *, NULL, NULL, NULL FROM me
+UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), TOTAL(visibility = 'shown'),
+                 TOTAL(points > COALESCE((SELECT points FROM me), -1)) FROM base
+"""
 
 
 def _scope_sql(
@@ -170,26 +175,30 @@ async def ranked_top(
     """The top `top` shown learners (ranked among shown learners) and the viewer's rank among
     everyone: what a public board needs, without turning every member into a Python object.
 
-    Three statements over the scope in one read transaction: the viewer's row, the counts
-    (members, shown members, members ahead of the viewer), and the top shown rows. Ranks are
+    One statement computes the scope once and returns the top shown rows, the viewer's row
+    and the counts (members, shown members, members ahead of the viewer). Ranks are
     competition ranks by points (ties share a rank); rows with equal points come in the
     order their score was reached.
     """
     base, params = _scope_sql(group_id, guild_id, pathway_id, since, until)
-    cte = _CTE.format(base)
     async with db.read() as tx:
-        own = await tx.fetchone(cte + _VIEWER, (*params, viewer))
-        mine_row = None if own is None else _row(own)
-        mine_points = mine_row.points if mine_row is not None else -1
-        counts = await tx.fetchrow(cte + _COUNTS, (*params, mine_points))
-        rows = await tx.fetchall(cte + _TOP_SHOWN, (*params, top))
-    total, shown_total, ahead = int(counts[0]), int(counts[1]), int(counts[2])
+        rows = await tx.fetchall(_RANKED.format(base=base), (*params, viewer, top))
     shown: list[tuple[int, LeaderboardRow]] = []
-    for i, row in enumerate(rows):
-        entry = _row(row)
-        same = shown and shown[-1][1].points == entry.points
-        shown.append((shown[-1][0] if same else i + 1, entry))
-    mine = (ahead + 1, mine_row) if mine_row is not None else None
+    mine: tuple[int, LeaderboardRow] | None = None
+    total = shown_total = ahead = 0
+    mine_row: LeaderboardRow | None = None
+    for row in rows:
+        kind = row[0]
+        if kind == 0:
+            entry = _row(row[1:7])
+            same = shown and shown[-1][1].points == entry.points
+            shown.append((shown[-1][0] if same else len(shown) + 1, entry))
+        elif kind == 1:
+            mine_row = _row(row[1:7])
+        else:
+            total, shown_total, ahead = int(row[7]), int(row[8]), int(row[9])
+    if mine_row is not None:
+        mine = (ahead + 1, mine_row)
     return RankedBoard(shown, mine, total, total - shown_total)
 
 
