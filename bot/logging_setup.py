@@ -36,6 +36,15 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class NoVoiceWarnings(logging.Filter):
+    """discord.py warns at every start that voice libraries are missing; this bot has no voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "discord.client" and "voice will NOT be supported" in record.msg
+        )
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload = {
@@ -57,6 +66,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactFilter(secrets))
+    handler.addFilter(NoVoiceWarnings())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

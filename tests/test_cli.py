@@ -169,3 +169,30 @@ def test_preview_bad_input() -> None:
     assert proc.returncode == 2 and "Unknown time zone" in _one_line_no_traceback(proc)
     proc = run("preview", "nope", "--start", "2026-01-05", "--tz", "UTC")
     assert proc.returncode == 2 and "backend-to-ml-engineer" in _one_line_no_traceback(proc)
+
+
+def test_unreachable_discord_is_one_line(tmp_path: Path) -> None:
+    proc = run(
+        env={
+            "DISCORD_TOKEN": "abc.def.ghi",
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+            "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10",
+        }
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "cannot reach Discord at http://127.0.0.1:9/api/v10" in proc.stderr
+    assert "abc.def.ghi" not in proc.stderr
+
+
+def test_pathways_dir_that_is_a_file(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file.yaml"
+    not_a_dir.write_text("x")
+    proc = run(
+        env={
+            "DISCORD_TOKEN": "x",
+            "PATHWAYS_DIR": str(not_a_dir),
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        }
+    )
+    assert proc.returncode == 2 and "PATHWAYS_DIR" in _one_line_no_traceback(proc)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 from aiohttp import web
 from discord.ext import commands
@@ -305,11 +306,16 @@ async def serve(
     bot = PathwayBot(settings, registry, sync_only=sync_only, sync_guild=sync_guild)
     try:
         async with bot:
-            if sync_only:
+            try:
                 await bot.login(token)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                raise ConfigError(
+                    f"cannot reach Discord at {settings.discord_api_base_url}: {exc}"
+                ) from None
+            if sync_only:
                 print("synced" if bot.synced else "unchanged")
                 return 0
-            await bot.start(token)
+            await bot.connect(reconnect=True)
         # discord.py's __aexit__ skips close() once closing has begun (after SIGTERM), and
         # asyncio.run would then cancel our shutdown halfway; wait for it to finish here.
         await bot.close()
