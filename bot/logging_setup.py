@@ -40,9 +40,7 @@ class NoVoiceWarnings(logging.Filter):
     """discord.py warns at every start that voice libraries are missing; this bot has no voice."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            record.name == "discord.client" and "voice will NOT be supported" in record.msg
-        )
+        return not (record.name == "discord.client" and "voice will NOT be supported" in record.msg)
 
 
 class JsonFormatter(logging.Formatter):

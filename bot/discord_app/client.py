@@ -87,6 +87,7 @@ class PathwayBot(commands.Bot):
         self.started_at = time.time()
         self.health_file = health.health_path(Path(settings.database_path))
         self._last_digest_check = float("-inf")
+        self._last_tick: float | None = None
         self._pending_notice: set[int] = set()
         self.metrics_runner: web.AppRunner | None = None
         self._close_task: asyncio.Future[None] | None = None
@@ -146,17 +147,16 @@ class PathwayBot(commands.Bot):
         """Idempotent: setup_hook runs once per process, and this guards against a second call."""
         if self.scheduler.running:
             return
-        self.scheduler.add("health", self._write_health)
+        self.scheduler.add("health", self._tick_health)
         self.scheduler.add("reminders", self._sweep_reminders)
         self.scheduler.add("digests", self._sweep_digests)
         self.scheduler.start()
 
     def health_problems(self) -> list[str]:
-        last = self.scheduler.last_tick_wall
         return health.Health(
             pid=os.getpid(),
             gateway_connected=self.gateway_connected,
-            last_tick=last.timestamp() if last is not None else None,
+            last_tick=self._last_tick,
             interval=self.scheduler.interval,
             started=self.started_at,
         ).problems(time.time())
@@ -218,16 +218,21 @@ class PathwayBot(commands.Bot):
                 ephemeral=True,
             )
 
-    async def _write_health(self) -> None:
-        self.metrics.tick()
+    async def _tick_health(self) -> None:
+        """The scheduler's first job each tick: proof that the scheduler is alive."""
+        self._last_tick = time.time()
+        self.metrics.tick(self._last_tick)
         self.metrics.gateway(self.latency, self.gateway_connected)
+        await self._write_health()
+
+    async def _write_health(self) -> None:
         try:
             health.write(
                 self.health_file,
                 health.Health(
                     pid=os.getpid(),
                     gateway_connected=self.gateway_connected,
-                    last_tick=time.time(),
+                    last_tick=self._last_tick,
                     interval=self.scheduler.interval,
                     started=self.started_at,
                 ),
@@ -243,16 +248,19 @@ class PathwayBot(commands.Bot):
 
     async def on_connect(self) -> None:
         # The websocket is up (on_ready comes later, after the guild-chunking wait).
-        self.gateway_connected = True
-        self.metrics.gateway(self.latency, True)
+        await self._gateway_changed(True)
 
     async def on_resumed(self) -> None:
-        self.gateway_connected = True
-        self.metrics.gateway(self.latency, True)
+        await self._gateway_changed(True)
 
     async def on_disconnect(self) -> None:
-        self.gateway_connected = False
-        self.metrics.gateway(None, False)
+        await self._gateway_changed(False)
+
+    async def _gateway_changed(self, connected: bool) -> None:
+        self.gateway_connected = connected
+        self.metrics.gateway(self.latency if connected else None, connected)
+        if self.scheduler.running:
+            await self._write_health()
 
     def _install_signals(self) -> None:
         """SIGHUP reloads pathways; SIGTERM (docker stop) closes cleanly. As PID 1 in a
@@ -283,6 +291,8 @@ class PathwayBot(commands.Bot):
     async def _close_once(self) -> None:
         self.scheduler.shutdown()
         self.gateway_connected = False
+        if self.scheduler.ticks:
+            await self._write_health()  # a stopped bot must not look healthy
         runner, self.metrics_runner = self.metrics_runner, None
         if runner is not None:
             await runner.cleanup()

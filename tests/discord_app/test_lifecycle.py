@@ -3,6 +3,7 @@ Also: the token never reaches the logs, even at DEBUG."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -84,3 +85,18 @@ async def test_metrics_endpoint(emu: Emulator, tmp_path: Path) -> None:
     assert 'pathway_interactions_total{command="done",outcome="user_error"} 1.0' in text
     assert "pathway_gateway_connected 1.0" in text
     assert "pathway_sweep_duration_seconds_count" in text
+
+
+async def test_json_logs_one_event_per_line_with_ids_not_names(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    guild, user = _member(emu)
+    bot = BotProcess(emu, tmp_path, LOG_FORMAT="json")
+    await bot.start()
+    await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
+    await bot.stop()
+    lines = [line for line in bot.log_path.read_text().splitlines() if line.strip()]
+    assert len(lines) > 3
+    events = [json.loads(line) for line in lines]
+    assert all({"ts", "level", "logger", "msg"} <= set(e) for e in events)
+    assert not any("learner" in e["msg"] for e in events)  # the username never appears

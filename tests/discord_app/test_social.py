@@ -42,6 +42,11 @@ async def test_groups_and_a_fair_public_leaderboard(world: World) -> None:
     assert text.index(str(world.bob.id)) < text.index(str(world.alice.id))
     mine = await board.wait_followup()
     assert mine.ephemeral and "#2" in mine.content
+    weekly = await emu.run_command(
+        world.alice, "leaderboard", guild=g, options={"period": "week", "metric": "on-schedule"}
+    )
+    assert "on-schedule, this week" in json.dumps(weekly.embeds, ensure_ascii=False)
+    assert "% of schedule" in json.dumps(weekly.embeds)
 
     # Bob hides: he disappears from everything public, but still sees himself privately
     await emu.run_command(
