@@ -8,6 +8,7 @@ function-scoped `world` fixture is shared across examples on purpose.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -55,6 +56,11 @@ COMMANDS: list[tuple[str, str | None, list[str]]] = [
     ("reminders", "set", ["day", "time", "timezone"]),
     ("reminders", "pause", ["until"]),
     ("setup", "defaults", ["day", "time", "timezone"]),
+    ("group", "create", ["name", "pathway", "cohort_start"]),
+    ("group", "join", ["name"]),
+    ("group", "info", ["name"]),
+    ("leaderboard", None, ["group"]),
+    ("progress", None, []),
 ]
 
 
@@ -69,7 +75,7 @@ def snapshot(world: World) -> list[Any]:
 
 
 @settings(
-    max_examples=120,
+    max_examples=160,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -79,18 +85,22 @@ async def test_commands_survive_any_input(world: World, data: st.DataObject) -> 
     if not world.bot.sql("SELECT COUNT(*) FROM enrolments")[0][0]:
         await emu.run_command(world.alice, "enroll", guild=world.guild, options={"pathway": SEED})
     name, sub, option_names = data.draw(st.sampled_from(COMMANDS))
-    chosen = data.draw(st.sets(st.sampled_from(option_names), min_size=1))
+    chosen = (
+        data.draw(st.sets(st.sampled_from(option_names), min_size=1)) if option_names else set()
+    )
     options = {o: data.draw(junk) for o in sorted(chosen)}
     if name == "leave" or (name == "done" and "task" not in options):
         options.setdefault(option_names[0], data.draw(junk))
     if name in {"done", "undo"}:
         options["task"] = options.get("task", "x")
-    if name == "enroll":
+    if name == "enroll" or (name, sub) == ("group", "create"):
         options.setdefault("pathway", data.draw(junk))
-    user = world.admin if name == "setup" else world.alice
+    if name == "group":
+        options.setdefault("name", data.draw(junk))
+    user = world.admin if name in {"setup", "group"} else world.alice
     before = snapshot(world)
     reply = await emu.run_command(user, name, guild=world.guild, options=options, subcommand=sub)
-    final_text = reply.content
+    final_text = reply.content or json.dumps(reply.embeds)
     if reply.deferred:
         final_text = (await reply.wait_final()).content
     assert reply.acknowledged and not reply.failed
