@@ -10,8 +10,9 @@ from discord.ext import commands
 
 from bot.core.errors import Forbidden
 from bot.core.models import ReminderPrefs
-from bot.core.timeparse import search_zones, weekday_name
+from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
+from bot.discord_app.autocomplete import zone_choices
 from bot.service.admin import describe_reload
 
 if TYPE_CHECKING:
@@ -39,11 +40,6 @@ class AdminCog(commands.Cog):
 
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
-
-    async def zone_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        return [Choice(name=z, value=z) for z in search_zones(current)]
 
     @setup_group.command(name="digest-channel", description="Where weekly group digests are posted")
     @app_commands.describe(channel="The channel for digests; leave empty to turn digests off")

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.errors import Forbidden
 from bot.core.leaderboard import Metric, Period
 from bot.discord_app import limits
+from bot.discord_app.autocomplete import pathway_choices
 from bot.discord_app.render_social import (
     board_embed,
     group_info_embed,
@@ -52,19 +53,6 @@ class GroupsCog(commands.Cog):
             Choice(name=limits.shorten(g.name, 100), value=g.name[:100])
             for g in groups
             if q in g.name.lower()
-        ][: limits.AUTOCOMPLETE_CHOICES]
-
-    async def pathway_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        q = current.strip().lower()
-        return [
-            Choice(
-                name=limits.shorten(f"{lp.pathway.title} ({lp.pathway.id})", 100),
-                value=lp.pathway.id,
-            )
-            for lp in self.bot.registry.all()
-            if q in lp.pathway.id or q in lp.pathway.title.lower()
         ][: limits.AUTOCOMPLETE_CHOICES]
 
     @group.command(

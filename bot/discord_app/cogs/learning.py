@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.timeparse import search_zones
 from bot.discord_app import limits, render
+from bot.discord_app.autocomplete import pathway_choices, zone_choices
 from bot.discord_app.card import render_progress_card
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.views import (
@@ -37,22 +37,6 @@ class LearningCog(commands.Cog):
         self.bot = bot
 
     # --- autocomplete ---------------------------------------------------------------------
-
-    async def pathway_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        q = current.strip().lower()
-        out = []
-        for lp in self.bot.registry.all():
-            p = lp.pathway
-            if q in p.id or q in p.title.lower():
-                out.append(Choice(name=limits.shorten(f"{p.title} ({p.id})", 100), value=p.id))
-        return out[: limits.AUTOCOMPLETE_CHOICES]
-
-    async def zone_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        return [Choice(name=z, value=z) for z in search_zones(current)]
 
     async def _item_choices(
         self, interaction: discord.Interaction[Any], current: str, *, done: bool

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.pathway import ItemKind
-from bot.core.timeparse import search_zones
 from bot.discord_app import limits, render
+from bot.discord_app.autocomplete import zone_choices
 from bot.discord_app.views import ForgetButton, confirm_view
 
 if TYPE_CHECKING:
@@ -27,11 +27,6 @@ class MeCog(commands.Cog):
 
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
-
-    async def zone_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        return [Choice(name=z, value=z) for z in search_zones(current)]
 
     @reminders.command(name="show", description="When your next reminders come")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
