@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.core import cadence
-from bot.core.cadence import ReminderSlot, Schedule
+from bot.core.cadence import ReminderSlot
 from bot.core.errors import PathwayError
 from bot.core.models import (
     Completion,
@@ -38,7 +38,7 @@ from bot.core.models import (
     Learner,
 )
 from bot.core.reminder import ReminderContent, compose
-from bot.core.streaks import current_streak
+from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
 from bot.service.learning import Learning
@@ -289,18 +289,10 @@ class ReminderSender:
     ) -> ReminderContent:
         """The reminder content, from data already read (no I/O)."""
         pathway = self.learning.ctx.registry.get(enrolment.pathway_id)
-        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
-        plan = cadence.build_plan(pathway, schedule, {c.item_id for c in completions}, now)
-        streak = current_streak(
-            [c.completed_at for c in completions],
-            schedule.zone,
-            now,
-            enrolment.pauses,
-            enrolment.start_date,
-        )
+        state = standing(pathway, enrolment, completions, now)
         previous = now - timedelta(days=7)
-        previous_at = previous if previous > schedule.start else None
-        return compose(pathway, plan, previous_at, streak, scheduled_at)
+        previous_at = previous if previous > state.schedule.start else None
+        return compose(pathway, state.plan, previous_at, state.streak, scheduled_at)
 
     async def content_for(
         self, enrolment: Enrolment, now: datetime, scheduled_at: datetime | None

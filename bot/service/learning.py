@@ -24,8 +24,7 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
-from bot.core.progress import progress
-from bot.core.streaks import current_streak
+from bot.core.standing import standing
 from bot.core.timeparse import check_start_date, parse_date, parse_time, parse_weekday, parse_zone
 from bot.service.context import Context
 from bot.service.views import (
@@ -57,18 +56,10 @@ class Learning:
         store = self.ctx.store
         pathway = self.ctx.registry.get(enrolment.pathway_id)
         completions = await store.completions.list_for_enrolment(enrolment.id)
-        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
-        plan = cadence.build_plan(pathway, schedule, {c.item_id for c in completions}, now)
-        streak = current_streak(
-            [c.completed_at for c in completions],
-            schedule.zone,
-            now,
-            enrolment.pauses,
-            enrolment.start_date,
-        )
+        state = standing(pathway, enrolment, completions, now)
         next_slot = None
         if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_reminder_at is not None:
-            local_day = enrolment.next_reminder_at.astimezone(schedule.zone).date()
+            local_day = enrolment.next_reminder_at.astimezone(state.schedule.zone).date()
             next_slot = cadence.ReminderSlot(
                 enrolment.next_reminder_at, local_day, cadence.period_key(local_day)
             )
@@ -80,10 +71,10 @@ class Learning:
         return LearnerPlan(
             pathway=pathway,
             enrolment=enrolment,
-            plan=plan,
-            progress=progress(pathway, plan),
-            streak=streak,
-            points=sum(c.points for c in completions),
+            plan=state.plan,
+            progress=state.progress,
+            streak=state.streak,
+            points=state.points,
             next_reminder=next_slot,
             group=group,
         )
