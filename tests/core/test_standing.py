@@ -13,11 +13,11 @@ def test_standing_combines_plan_progress_streak_and_points(seed: Pathway) -> Non
     )
     at = datetime(2026, 1, 20, 12, tzinfo=UTC)
     done = [
-        Completion(1, "week-jupyter-setup", at - timedelta(days=10), points=15),
+        Completion(1, "week-jupyter-setup", at - timedelta(days=7), points=15),
         Completion(1, "p1-python-libraries", at - timedelta(days=1), points=30),
     ]
     state = standing(seed, enrolment, done, at)
     assert state.points == 45
     assert state.progress.overall.done == 2
-    assert state.streak == 2  # the week of the 10th and the week of the 19th
+    assert state.streak == 2  # the weeks of the 12th and of the 19th, back to back
     assert state.plan.week == 3
