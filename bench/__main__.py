@@ -76,7 +76,8 @@ def main() -> None:
         "# Benchmarks",
         "",
         f"Written by `python -m bench --scale {args.scale:g}` in "
-        f"{time.perf_counter() - started:.0f} s. Figures, not assertions: see `bench/`.",
+        f"{time.perf_counter() - started:.0f} s. Figures, not assertions: see `bench/`. "
+        "p99 figures move with other load on this 2-core machine.",
         "",
         "## Machine",
         *_machine(),
@@ -94,7 +95,9 @@ def main() -> None:
         "`fanout_*`: 10,000 due reminders through the emulator at its default 50 requests/s, "
         "DM channels cached. `ceiling_*`: the emulator in its own process with limits and "
         "schema checks off, so the figure is the bot's own rate. `rss_*`: `python -m bot` "
-        "with 100,000 active enrolments.",
+        "with 100,000 active enrolments. `fanout_max_loop_stall_ms` includes the emulator, which "
+        "shares that process and checks every request against Discord's schema; "
+        "`ceiling_max_loop_stall_ms` is the bot alone.",
         "",
         *_rows(delivery, bench_delivery.TARGETS),
         "",
