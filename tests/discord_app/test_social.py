@@ -45,8 +45,10 @@ async def test_groups_and_a_fair_public_leaderboard(world: World) -> None:
     weekly = await emu.run_command(
         world.alice, "leaderboard", guild=g, options={"period": "week", "metric": "on-schedule"}
     )
-    assert "on-schedule, this week" in json.dumps(weekly.embeds, ensure_ascii=False)
-    assert "% of schedule" in json.dumps(weekly.embeds)
+    assert weekly.deferred
+    final = await weekly.wait_final()
+    assert "on-schedule, this week" in json.dumps(final.embeds, ensure_ascii=False)
+    assert "% of schedule" in json.dumps(final.embeds)
 
     # Bob hides: he disappears from everything public, but still sees himself privately
     await emu.run_command(

@@ -146,16 +146,23 @@ class GroupsCog(commands.Cog):
         period: Choice[str] | None = None,
         metric: Choice[str] | None = None,
     ) -> None:
+        chosen = Metric(metric.value) if metric else Metric.POINTS
+        if chosen is Metric.ON_SCHEDULE:
+            # Builds every member's plan: may take longer than Discord's 3 s for big groups.
+            await interaction.response.defer(thinking=True)
         board = await self.bot.social.board(
             _guild(interaction),
             interaction.user.id,
             group,
             Period(period.value) if period else Period.ALL,
-            Metric(metric.value) if metric else Metric.POINTS,
+            chosen,
         )
-        await interaction.response.send_message(
-            embed=board_embed(board), allowed_mentions=NO_MENTIONS
-        )
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=board_embed(board), allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                embed=board_embed(board), allowed_mentions=NO_MENTIONS
+            )
         mine = my_rank_text(board)
         if mine:
             await interaction.followup.send(mine, ephemeral=True)
