@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
 from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
-from bot.core.leaderboard import Entry, Metric, Period, Ranked, on_schedule_ratio, rank
+from bot.core.leaderboard import (
+    MIN_EXPECTED,
+    Entry,
+    Metric,
+    Period,
+    Ranked,
+    expected_by_now,
+    rank,
+)
 from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
+from bot.core.pathway import ItemKind
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
 from bot.service.context import Context
 
@@ -229,27 +238,38 @@ class Social:
         self, rows: list[LeaderboardRow], metric: Metric, now: datetime
     ) -> list[Entry]:
         if metric is Metric.POINTS:
-            return [
-                Entry(r.user_id, float(r.points), r.reached_at, r.visibility is Visibility.SHOWN)
-                for r in rows
-            ]
-        # On-schedule: done / expected-by-now from each learner's own start; a plan per member.
+            return [_entry(r) for r in rows]
+        # On-schedule: dated items done / dated items expected by now from each learner's own
+        # start. The expectation depends only on the calendar, so learners who share one
+        # (pathway, start date, zone, no pauses) share the computation; two reads in all.
+        ids = [r.enrolment_id for r in rows]
+        enrolments = await self.ctx.store.enrolments.get_many(ids)
+        completions = await self.ctx.store.completions.for_enrolments(ids)
+        expected: dict[tuple[str, date, str], float] = {}
+        dated: dict[str, set[str]] = {}
         out: list[Entry] = []
         for r in rows:
-            enrolment = await self.ctx.store.enrolments.get(r.enrolment_id)
-            if enrolment is None:
+            enrolment = enrolments.get(r.enrolment_id)
+            found = self.ctx.registry.find(enrolment.pathway_id) if enrolment else None
+            if enrolment is None or found is None:
                 continue
-            pathway = self.ctx.registry.find(enrolment.pathway_id)
-            if pathway is None:
-                continue
-            done = {
-                c.item_id
-                for c in await self.ctx.store.completions.list_for_enrolment(r.enrolment_id)
-            }
-            schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
-            plan = cadence.build_plan(pathway.pathway, schedule, done, now)
-            ratio = on_schedule_ratio(plan)
-            out.append(
-                Entry(r.user_id, round(ratio, 4), r.reached_at, r.visibility is Visibility.SHOWN)
-            )
+            pathway = found.pathway
+            if pathway.id not in dated:
+                dated[pathway.id] = {i.id for i in pathway.items() if i.kind is not ItemKind.SKILL}
+            done = sum(1 for c in completions[r.enrolment_id] if c.item_id in dated[pathway.id])
+            key = (pathway.id, enrolment.start_date, enrolment.prefs.tz)
+            if enrolment.pauses or key not in expected:
+                schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+                value = expected_by_now(cadence.build_plan(pathway, schedule, set(), now))
+                if enrolment.pauses:
+                    ratio = done / max(MIN_EXPECTED, value)
+                    out.append(Entry(r.user_id, round(ratio, 4), r.reached_at, _shown(r)))
+                    continue
+                expected[key] = value
+            ratio = done / max(MIN_EXPECTED, expected[key])
+            out.append(Entry(r.user_id, round(ratio, 4), r.reached_at, _shown(r)))
         return out
+
+
+def _shown(row: LeaderboardRow) -> bool:
+    return row.visibility is Visibility.SHOWN

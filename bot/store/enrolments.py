@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.core.errors import AlreadyExists, InvalidInput, NotEnrolled, NotFound
@@ -50,6 +51,7 @@ _PAUSED_DUE = SELECT + (
     " WHERE e.status = 'paused' AND e.next_reminder_at <= ?"
     " ORDER BY e.next_reminder_at, e.id LIMIT ?"
 )
+_CHUNK = 5000  # well under SQLite's limit on bound parameters
 _STATUS = {status.value: status for status in EnrolmentStatus}
 
 
@@ -179,6 +181,24 @@ class Enrolments:
         async with self._db.read() as tx:
             row = await tx.fetchone(_BY_ID, (enrolment_id,))
         return None if row is None else enrolment_from_row(row)
+
+    async def get_many(self, enrolment_ids: Sequence[int]) -> dict[int, Enrolment]:
+        """Enrolments by id, a few statements for any number (an on-schedule board of a big
+        group reads thousands)."""
+        out: dict[int, Enrolment] = {}
+        ids = list(enrolment_ids)
+        async with self._db.read() as tx:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = await tx.fetchall(
+                    SELECT + f" WHERE e.id IN ({marks})",
+                    tuple(chunk),
+                )
+                for row in rows:
+                    enrolment = enrolment_from_row(row)
+                    out[enrolment.id] = enrolment
+        return out
 
     async def find(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment | None:
         """The enrolment for (user, guild, pathway), whatever its status; guild None is a DM."""

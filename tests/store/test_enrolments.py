@@ -214,3 +214,11 @@ async def test_paused_due_finds_planned_resumes(enrol: Enrol, store: Store) -> N
     assert await store.enrolments.paused_due(NOW + timedelta(days=2)) == []
     due = await store.enrolments.paused_due(NOW + timedelta(days=3))
     assert [e.id for e in due] == [a.id]
+
+
+async def test_get_many(enrol: Enrol, store: Store) -> None:
+    a, b = await enrol(1), await enrol(2)
+    found = await store.enrolments.get_many([b.id, a.id, 999])
+    assert set(found) == {a.id, b.id}
+    assert found[a.id] == await store.enrolments.get(a.id)
+    assert await store.enrolments.get_many([]) == {}
