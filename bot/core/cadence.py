@@ -162,16 +162,6 @@ def next_reminder(after: datetime, prefs: ReminderPrefs) -> ReminderSlot:
         day += WEEK
 
 
-def reminders_between(start: datetime, end: datetime, prefs: ReminderPrefs) -> list[ReminderSlot]:
-    """Reminder slots in (start, end]; used by the preview and by tests."""
-    out: list[ReminderSlot] = []
-    slot = next_reminder(start, prefs)
-    while slot.at <= end:
-        out.append(slot)
-        slot = next_reminder(slot.at, prefs)
-    return out
-
-
 def first_reminder(schedule: Schedule, enrolled_at: datetime) -> ReminderSlot:
     """The first reminder of an enrolment: after both the enrolment and the start's midnight."""
     return next_reminder(max(enrolled_at, schedule.start - timedelta(seconds=1)), schedule.prefs)
@@ -199,10 +189,6 @@ def paused_time(pauses: Iterable[Pause], since: datetime, until: datetime) -> ti
         if hi > lo:
             total += hi - lo
     return total
-
-
-def is_paused(pauses: Sequence[Pause], at: datetime) -> bool:
-    return any(p.start <= at and (p.end is None or at < p.end) for p in pauses)
 
 
 # --- the plan ----------------------------------------------------------------------------------

@@ -180,10 +180,6 @@ class Pathway(_Strict):
                 return it
         return None
 
-    @property
-    def total_weeks(self) -> int:
-        return sum(p.weeks for p in self.roadmap.phases)
-
 
 @dataclass(frozen=True, slots=True)
 class CheckableItem:

@@ -40,10 +40,6 @@ from bot.service.views import (
 FOLLOWING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED, EnrolmentStatus.COMPLETED)
 
 
-def today_in(prefs: ReminderPrefs, now: datetime) -> str:
-    return now.astimezone(parse_zone(prefs.tz)).date().isoformat()
-
-
 class Learning:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
