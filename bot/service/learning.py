@@ -240,7 +240,7 @@ class Learning:
     # --- items ---------------------------------------------------------------------------
 
     async def resolve_item(
-        self, user_id: int, guild_id: int | None, ref: str, *, done: bool
+        self, user_id: int, guild_id: int | None, ref: str
     ) -> tuple[Enrolment, ItemStatus]:
         """Find the item a user typed or picked: `item-id`, `pathway/item-id`, or its text."""
         enrolments = await self.require_following(user_id, guild_id)
@@ -265,14 +265,8 @@ class Learning:
         if len(matches) > 1:
             options = ", ".join(f"`{e.pathway_id}/{s.item.id}`" for e, s in matches[:5])
             raise InvalidInput(f"`{ref.strip()[:80]}` is in more than one pathway: use {options}.")
-        enrolment, status = matches[0]
-        if not done and status.state is ItemState.NOT_OPEN:
-            opens = int(status.opens_at.timestamp())
-            raise InvalidInput(
-                f"“{status.item.text}” opens <t:{opens}:R>, with its phase. You can complete it "
-                "then; until then, focus on what's open now (`/tasks`)."
-            )
-        return enrolment, status
+        # Items not open yet may be completed as well: working ahead counts as "ahead".
+        return matches[0]
 
     async def done(
         self,
@@ -281,7 +275,7 @@ class Learning:
         ref: str,
         source: CompletionSource = CompletionSource.COMMAND,
     ) -> DoneOutcome:
-        enrolment, status = await self.resolve_item(user_id, guild_id, ref, done=False)
+        enrolment, status = await self.resolve_item(user_id, guild_id, ref)
         return await self._complete(enrolment, status, source)
 
     async def done_by_id(
@@ -293,8 +287,6 @@ class Learning:
         status = view.plan.status(item_id)
         if status is None:
             raise NotFound("That item is no longer part of this pathway.")
-        if status.state is ItemState.NOT_OPEN:
-            raise InvalidInput(f"“{status.item.text}” has not opened yet.")
         return await self._complete(enrolment, status, source)
 
     async def _complete(
@@ -332,7 +324,7 @@ class Learning:
         )
 
     async def undo(self, user_id: int, guild_id: int | None, ref: str) -> UndoOutcome:
-        enrolment, status = await self.resolve_item(user_id, guild_id, ref, done=True)
+        enrolment, status = await self.resolve_item(user_id, guild_id, ref)
         if status.state is not ItemState.DONE:
             raise InvalidInput(
                 f"“{status.item.text}” is not marked done, so there is nothing to undo."

@@ -72,3 +72,10 @@ async def test_autocomplete(world: World) -> None:
     await emu.run_command(alice, "done", guild=g, options={"task": "week-jupyter-setup"})
     undo = await emu.autocomplete(alice, "undo", "task", "", guild=g)
     assert [c["value"] for c in undo] == ["week-jupyter-setup"]
+
+
+async def test_working_ahead_on_a_later_phase_counts(world: World) -> None:
+    emu, g, alice = world.emu, world.guild, world.alice
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    r = await emu.run_command(alice, "done", guild=g, options={"task": "p5-resume-linkedin"})
+    assert "Done" in r.content and "Ahead" in r.content
