@@ -374,7 +374,7 @@ class Learning:
         for e in await self.following(user_id, guild_id):
             view = await self.view(e)
             for s in view.plan.statuses:
-                if done == (s.state is ItemState.DONE) and s.state is not ItemState.NOT_OPEN:
+                if done == (s.state is ItemState.DONE):
                     out.append((e, s))
         rank_state = {
             ItemState.OVERDUE: 0,

@@ -51,7 +51,7 @@ class LearningCog(commands.Cog):
             if q and q not in s.item.id and q not in s.item.text.lower():
                 continue
             value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
-            tag = {"overdue": "⚠️ ", "due-soon": "⏳ "}.get(s.state.value, "")
+            tag = {"overdue": "⚠️ ", "due-soon": "⏳ ", "not-open": "🔒 "}.get(s.state.value, "")
             out.append(Choice(name=limits.shorten(f"{tag}{s.item.text}", 100), value=value[:100]))
             if len(out) == limits.AUTOCOMPLETE_CHOICES:
                 break
