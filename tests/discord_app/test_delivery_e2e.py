@@ -138,3 +138,19 @@ async def test_pathways_list_and_pages(world: World) -> None:
         seen.append(message.embeds[0]["title"])
     assert seen[-1] == "FAQ" and any("Reality check" in s for s in seen)
     assert len(seen) == len(set(seen))
+
+
+async def test_reconnects_never_start_a_second_scheduler(world: World) -> None:
+    emu, g, alice = world.emu, world.guild, world.alice
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    identifies = emu.counters.gateway_identifies
+    await emu.disconnect_gateway()  # resumes
+    await poll(lambda: emu.counters.gateway_resumes >= 1, what="a RESUME")
+    emu.invalidate_session()  # a fresh IDENTIFY and a second READY / on_ready
+    await poll(lambda: emu.counters.gateway_identifies > identifies, within=20, what="IDENTIFY")
+    await emu.wait_until_connected()
+    world.bot.make_due()
+    await emu.wait_for_dm(alice, timeout=15)
+    await asyncio.sleep(1.5)
+    assert len(emu.dms(alice)) == 1
+    assert world.bot.logs().count("delivery scheduler started") == 1
