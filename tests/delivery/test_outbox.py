@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.delivery.cohort import add_cohort, enrol_all
 from tests.discord_emulator.driver import Emulator
-from tests.harness import BotProcess
+from tests.harness import BotProcess, poll
 
 
 def dm_counts(emu: Emulator, users: list[object]) -> list[int]:
@@ -37,12 +37,22 @@ async def test_sigkill_during_fan_out_loses_and_duplicates_nothing(
     async with Emulator(timeout=30) as emu:
         emu.set_global_rate_limit(5000)
         guild, users = add_cohort(emu, 1000)
-        bot = BotProcess(emu, tmp_path, SEND_RATE="400", SWEEP_INTERVAL_SECONDS="0.3")
+        bot = BotProcess(emu, tmp_path, SEND_RATE="200", SWEEP_INTERVAL_SECONDS="0.3")
         await enrol_all(bot.db_path, guild, users, timedelta(minutes=1))
+        route = "POST /channels/{channel_id}/messages"
         mid_fan_out = 0
         for _ in range(20):
+            before = emu.counters.by_route[route]
             await bot.start(wait=False)
-            await asyncio.sleep(rng.uniform(0.6, 1.6))
+            # kill only once this run is sending (startup time varies with machine load)
+            await poll(
+                lambda before=before: (
+                    emu.counters.by_route[route] > before or sum(dm_counts(emu, users[-1:])) > 0
+                ),
+                within=60,
+                what="the fan-out to start",
+            )
+            await asyncio.sleep(rng.uniform(0.0, 0.3))
             await bot.kill()
             sent = sum(dm_counts(emu, users))
             mid_fan_out += 0 < sent < len(users)
