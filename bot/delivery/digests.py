@@ -160,8 +160,9 @@ class DigestSender:
         phases: Counter[int] = Counter()
         milestones: Counter[str] = Counter()
         since = slot_at - timedelta(days=7)
+        enrolments = await self.store.enrolments.get_many([r.enrolment_id for r in target.rows])
         for row in target.rows:
-            enrolment = await self.store.enrolments.get(row.enrolment_id)
+            enrolment = enrolments.get(row.enrolment_id)
             if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
                 continue
             plan = self._plan(pathway, enrolment, now)

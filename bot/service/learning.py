@@ -13,7 +13,6 @@ from datetime import datetime
 from bot.core import cadence
 from bot.core.cadence import ItemState, ItemStatus, Schedule
 from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
-from bot.core.leaderboard import Entry, rank
 from bot.core.models import (
     CompletionSource,
     Enrolment,
@@ -347,14 +346,14 @@ class Learning:
             enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
         )
         if group is not None:
-            rows = await store.leaderboards.for_group(group.id)
+            board = await store.leaderboards.top_for_group(group.id, enrolment.user_id, top=1)
             scope = f"study group “{group.name}”"
         else:
-            rows = await store.leaderboards.for_pathway(enrolment.guild_id, enrolment.pathway_id)
+            board = await store.leaderboards.top_for_pathway(
+                enrolment.guild_id, enrolment.pathway_id, enrolment.user_id, top=1
+            )
             scope = "this pathway in this server"
-        ranked = rank([Entry(r.user_id, r.points, r.reached_at) for r in rows])
-        mine = next((r.rank for r in ranked if r.entry.user_id == enrolment.user_id), None)
-        return (mine, scope) if mine is not None else None
+        return (board.mine[0], scope) if board.mine is not None else None
 
     # --- listing ---------------------------------------------------------------------------
 
