@@ -79,3 +79,17 @@ async def test_working_ahead_on_a_later_phase_counts(world: World) -> None:
     await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
     r = await emu.run_command(alice, "done", guild=g, options={"task": "p5-resume-linkedin"})
     assert "Done" in r.content and "Ahead" in r.content
+
+
+async def test_a_pathway_followed_in_dms(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    r = await emu.run_command(alice, "enroll", options={"pathway": SEED})  # in the bot's DM
+    assert "enrolled" in r.content
+    done = await emu.run_command(alice, "done", options={"task": "week-jupyter-setup"})
+    assert "Done" in done.content and "rank" not in done.content.lower()
+    tasks = await emu.run_command(alice, "tasks")
+    assert tasks.embeds
+    # the DM enrolment is separate from the server: the server knows nothing of it
+    elsewhere = await emu.run_command(alice, "tasks", guild=world.guild)
+    assert elsewhere.content.startswith("⚠️")
+    assert world.bot.sql("SELECT guild_id FROM enrolments") == [(None,)]
