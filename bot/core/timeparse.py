@@ -13,6 +13,7 @@ import zoneinfo
 from datetime import date, time, timedelta
 
 from bot.core.errors import InvalidInput
+from bot.core.models import ReminderPrefs
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_ABBR = tuple(d[:3] for d in WEEKDAYS)
@@ -126,6 +127,18 @@ def check_start_date(start: date, today: date) -> date:
             f"({today.isoformat()}). Pick a date within a year."
         )
     return start
+
+
+def override_prefs(
+    base: ReminderPrefs, day: str | None, at: str | None, timezone: str | None
+) -> ReminderPrefs:
+    """`base` with whichever of day, time and zone the user typed; every value is checked
+    before anything is built, so a bad one changes nothing."""
+    return ReminderPrefs(
+        tz=parse_zone(timezone).key if timezone else base.tz,
+        weekday=parse_weekday(day) if day else base.weekday,
+        at=parse_time(at) if at else base.at,
+    )
 
 
 def weekday_name(weekday: int) -> str:

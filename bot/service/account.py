@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.core import cadence
 from bot.core.errors import InvalidInput, NotEnrolled
-from bot.core.models import Enrolment, EnrolmentStatus, Learner, ReminderPrefs, Visibility
+from bot.core.models import Enrolment, EnrolmentStatus, Learner, Visibility
 from bot.core.pathway import ItemKind
-from bot.core.timeparse import parse_date, parse_time, parse_weekday, parse_zone
+from bot.core.timeparse import override_prefs, parse_date, parse_zone
 from bot.service.context import Context
 from bot.service.learning import Learning
 from bot.store.results import UserDeletion
@@ -60,15 +60,10 @@ class Account:
         if day is None and at is None and timezone is None:
             raise InvalidInput("Give at least one of `day`, `time` or `timezone` to change.")
         current = await self.reminders(user_id)
-        prefs = current.learner.prefs
-        new = ReminderPrefs(
-            tz=parse_zone(timezone).key if timezone else prefs.tz,
-            weekday=parse_weekday(day) if day else prefs.weekday,
-            at=parse_time(at) if at else prefs.at,
-        )
+        new = override_prefs(current.learner.prefs, day, at, timezone)
         now = self.ctx.clock.now()
         await self.ctx.store.learners.set_prefs(user_id, new, now)
-        await self._replan(user_id, now)
+        await self.learning.replan(user_id, now)
         return await self.reminders(user_id)
 
     async def pause(self, user_id: int, until: str | None) -> tuple[RemindersView, date | None]:
@@ -104,14 +99,8 @@ class Account:
         now = self.ctx.clock.now()
         for e in paused:
             await self.ctx.store.enrolments.resume(e.id, now)
-        await self._replan(user_id, now)
+        await self.learning.replan(user_id, now)
         return await self.reminders(user_id)
-
-    async def _replan(self, user_id: int, now: datetime) -> None:
-        for e in await self.ctx.store.enrolments.list_for_user(user_id):
-            if e.status is EnrolmentStatus.ACTIVE:
-                slot = cadence.next_reminder(now, e.prefs)
-                await self.ctx.store.enrolments.set_next_reminder_at(e.id, slot.at, now)
 
     async def set_visibility(self, user_id: int, visibility: str) -> Learner:
         try:

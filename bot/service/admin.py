@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.core.errors import InvalidInput
 from bot.core.models import GuildSettings, ReminderPrefs
 from bot.core.registry import ReloadReport
-from bot.core.timeparse import parse_time, parse_weekday, parse_zone
+from bot.core.timeparse import override_prefs
 from bot.service.context import Context
 
 
@@ -30,12 +30,7 @@ class Admin:
             if current.default_prefs is None:
                 raise InvalidInput("Give at least one of `day`, `time` or `timezone`.")
             return current
-        base = current.default_prefs or ReminderPrefs()
-        prefs = ReminderPrefs(
-            tz=parse_zone(timezone).key if timezone else base.tz,
-            weekday=parse_weekday(day) if day else base.weekday,
-            at=parse_time(at) if at else base.at,
-        )
+        prefs = override_prefs(current.default_prefs or ReminderPrefs(), day, at, timezone)
         return await self.ctx.store.guilds.set(replace(current, default_prefs=prefs))
 
     async def set_member_groups(self, guild_id: int, allowed: bool) -> GuildSettings:

@@ -24,7 +24,7 @@ from bot.core.models import (
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
 from bot.core.standing import standing
-from bot.core.timeparse import check_start_date, parse_date, parse_time, parse_weekday, parse_zone
+from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
 from bot.service.context import Context
 from bot.service.views import (
     DoneOutcome,
@@ -120,10 +120,7 @@ class Learning:
         now = self.ctx.clock.now()
         store = self.ctx.store
         loaded = self.ctx.registry.loaded(pathway_id.strip())
-        # Parse everything first: invalid input must write nothing.
-        zone = parse_zone(timezone).key if timezone else None
-        weekday = parse_weekday(day) if day else None
-        at = parse_time(time) if time else None
+        # Invalid input must write nothing: every value is checked before the first write.
         start_date = parse_date(start) if start else None
         target_group: StudyGroup | None = None
         if group:
@@ -151,12 +148,8 @@ class Learning:
             base, source = guild_prefs, PrefsSource.GUILD
         else:
             base, source = ReminderPrefs(), PrefsSource.DEFAULT
-        prefs = ReminderPrefs(
-            tz=zone or base.tz,
-            weekday=weekday if weekday is not None else base.weekday,
-            at=at or base.at,
-        )
-        if zone:
+        prefs = override_prefs(base, day, time, timezone)
+        if timezone:
             source = PrefsSource.GIVEN
         today = now.astimezone(parse_zone(prefs.tz)).date()
         if start_date is not None:
@@ -164,7 +157,7 @@ class Learning:
 
         existing = await store.enrolments.find(user_id, guild_id, loaded.pathway.id)
         if existing is not None and existing.status is not EnrolmentStatus.LEFT:
-            asked = any(v is not None for v in (zone, weekday, at, start_date))
+            asked = bool(timezone or day or time or start_date)
             changed = prefs != existing.prefs or (
                 start_date is not None and start_date != existing.start_date
             )
@@ -198,7 +191,7 @@ class Learning:
             current = await store.groups.group_of(user_id, target_group.guild_id, loaded.pathway.id)
             if current is None:
                 await store.groups.join(target_group.id, user_id, now)
-        await self._replan_all(user_id, now)
+        await self.replan(user_id, now)
         enrolment = await self._reload(enrolment.id)
         return EnrollOutcome(
             view=await self.view(enrolment, now),
@@ -220,7 +213,7 @@ class Learning:
         await self.ctx.store.learners.set_prefs(user_id, prefs, now)
         if start_date is not None and start_date != enrolment.start_date:
             await self.ctx.store.enrolments.set_start_date(enrolment.id, start_date, now)
-        await self._replan_all(user_id, now)
+        await self.replan(user_id, now)
         return await self.view(await self._reload(enrolment.id), now)
 
     async def _reload(self, enrolment_id: int) -> Enrolment:
@@ -229,7 +222,7 @@ class Learning:
             raise NotEnrolled("That enrolment no longer exists.")
         return enrolment
 
-    async def _replan_all(self, user_id: int, now: datetime) -> None:
+    async def replan(self, user_id: int, now: datetime) -> None:
         """Reminder settings are the learner's: re-time every active enrolment after a change."""
         for e in await self.ctx.store.enrolments.list_for_user(user_id):
             if e.status is EnrolmentStatus.ACTIVE:

@@ -84,3 +84,16 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
         except InvalidInput as exc:
             assert exc.user_message
             assert len(exc.user_message) < 300
+
+
+def test_override_prefs_keeps_what_was_not_given() -> None:
+    from bot.core.models import ReminderPrefs
+    from bot.core.timeparse import override_prefs
+
+    base = ReminderPrefs("Europe/London", 0, time(9))
+    assert override_prefs(base, None, None, None) == base
+    assert override_prefs(base, "fri", "18:30", "asia/tokyo") == ReminderPrefs(
+        "Asia/Tokyo", 4, time(18, 30)
+    )
+    with pytest.raises(InvalidInput):
+        override_prefs(base, "fri", "18:30", "Mars/Base")
