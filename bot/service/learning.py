@@ -23,7 +23,7 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
-from bot.core.standing import standing
+from bot.core.standing import Standing, standing
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
 from bot.service.context import Context
 from bot.service.views import (
@@ -45,13 +45,19 @@ class Learning:
 
     # --- reading -------------------------------------------------------------------------
 
+    async def standing_of(self, enrolment: Enrolment, now: datetime | None = None) -> Standing:
+        """Plan, progress, streak and points: one query. Autocomplete runs this per keystroke,
+        so it reads nothing `view` adds for replies (the study group)."""
+        pathway = self.ctx.registry.get(enrolment.pathway_id)
+        completions = await self.ctx.store.completions.list_for_enrolment(enrolment.id)
+        return standing(pathway, enrolment, completions, now or self.ctx.clock.now())
+
     async def view(self, enrolment: Enrolment, now: datetime | None = None) -> LearnerPlan:
         """The learner's plan for one enrolment at `now` (default: the clock)."""
         now = now or self.ctx.clock.now()
         store = self.ctx.store
         pathway = self.ctx.registry.get(enrolment.pathway_id)
-        completions = await store.completions.list_for_enrolment(enrolment.id)
-        state = standing(pathway, enrolment, completions, now)
+        state = await self.standing_of(enrolment, now)
         next_slot = None
         if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_reminder_at is not None:
             local_day = enrolment.next_reminder_at.astimezone(state.schedule.zone).date()
@@ -244,7 +250,7 @@ class Learning:
         for e in enrolments:
             if pathway_hint and e.pathway_id != pathway_hint:
                 continue
-            plan = (await self.view(e)).plan
+            plan = (await self.standing_of(e)).plan
             for s in plan.statuses:
                 if s.item.id == text or s.item.text.casefold() == text.casefold():
                     matches.append((e, s))
@@ -275,8 +281,8 @@ class Learning:
     ) -> DoneOutcome:
         """A 'Mark done' button or the select: the enrolment comes from the custom_id."""
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
-        view = await self.view(enrolment)
-        status = view.plan.status(item_id)
+        plan = (await self.standing_of(enrolment)).plan
+        status = plan.status(item_id)
         if status is None:
             raise NotFound("That item is no longer part of this pathway.")
         return await self._complete(enrolment, status, source)
@@ -364,8 +370,8 @@ class Learning:
         """For autocomplete: open items (or done ones, for undo), most urgent first."""
         out: list[tuple[Enrolment, ItemStatus]] = []
         for e in await self.following(user_id, guild_id):
-            view = await self.view(e)
-            for s in view.plan.statuses:
+            state = await self.standing_of(e)
+            for s in state.plan.statuses:
                 if done == (s.state is ItemState.DONE):
                     out.append((e, s))
         rank_state = {
