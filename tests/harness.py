@@ -37,6 +37,11 @@ async def poll(predicate: Callable[[], object], within: float = 15.0, what: str 
         await asyncio.sleep(0.05)
 
 
+def custom_ids(components: list[dict[str, object]]) -> list[str]:
+    """Every custom_id on a message's component rows, in order."""
+    return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+
+
 class BotProcess:
     def __init__(self, emu: Emulator, data_dir: Path, **env: str) -> None:
         self.emu = emu

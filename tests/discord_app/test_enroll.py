@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from tests.discord_app.conftest import World
-from tests.harness import SEED
-
-
-def _ids(components: list[dict[str, object]]) -> list[str]:
-    return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+from tests.harness import SEED, custom_ids
 
 
 async def test_zone_defaults_to_the_servers_and_the_reply_says_so(world: World) -> None:
@@ -34,7 +30,7 @@ async def test_running_enroll_again_offers_to_change_settings(world: World) -> N
     )
     assert "already enrolled" in again.content and "Asia/Tokyo" in again.content
     assert world.bot.sql("SELECT tz FROM learners") == [("UTC",)]  # not applied yet
-    apply = next(i for i in _ids(again.components) if i.startswith("pb:apply:"))
+    apply = next(i for i in custom_ids(again.components) if i.startswith("pb:apply:"))
     done = await emu.click(alice, again.message, apply)
     assert done.acknowledged
     assert world.bot.sql("SELECT tz, weekday FROM learners") == [("Asia/Tokyo", 4)]

@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.discord_app.conftest import World
-from tests.harness import SEED
-
-
-def _custom_ids(components: list[dict[str, object]]) -> list[str]:
-    out: list[str] = []
-    for row in components:
-        for c in row.get("components", []):  # type: ignore[union-attr]
-            out.append(c["custom_id"])  # type: ignore[index]
-    return out
+from tests.harness import SEED, custom_ids
 
 
 async def test_whole_journey(world: World) -> None:
@@ -28,7 +20,7 @@ async def test_whole_journey(world: World) -> None:
     assert "<t:" in text and ":R>" in text  # deadlines as Discord timestamps
     assert "Foundations of Machine Learning" in text  # the first phase
     assert "Next reminder" in text
-    ids = _custom_ids(r.components)
+    ids = custom_ids(r.components)
     assert any(i.startswith("pb:sel:") for i in ids)
     assert any(i.startswith("pb:done:") for i in ids)
 
@@ -63,7 +55,7 @@ async def test_whole_journey(world: World) -> None:
     # done by DM button on a weekly reminder
     world.bot.make_due()
     dm = await emu.wait_for_dm(alice, timeout=15)
-    dm_ids = _custom_ids(dm.components)
+    dm_ids = custom_ids(dm.components)
     dm_button = next(i for i in dm_ids if i.startswith("pb:done:"))
     via_dm = await emu.click(alice, dm, dm_button)
     assert "Done" in via_dm.content
@@ -81,7 +73,7 @@ async def test_whole_journey(world: World) -> None:
 
     # leave, with confirmation, then re-enrol restores progress
     leave = await emu.run_command(alice, "leave", guild=g, options={"pathway": SEED})
-    confirm = next(i for i in _custom_ids(leave.components) if i.startswith("pb:leave:"))
+    confirm = next(i for i in custom_ids(leave.components) if i.startswith("pb:leave:"))
     left = await emu.click(alice, leave.message, confirm)
     assert left.acknowledged
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "left"
@@ -98,7 +90,7 @@ async def test_whole_journey(world: World) -> None:
     blob = json.loads(next(a for a in final.attachments if a.filename.endswith(".json")).data)
     assert len(blob["completions"]) == 4
     delete = await emu.run_command(alice, "me", guild=g, subcommand="delete")
-    forget = next(i for i in _custom_ids(delete.components) if i.startswith("pb:forget:"))
+    forget = next(i for i in custom_ids(delete.components) if i.startswith("pb:forget:"))
     await emu.click(alice, delete.message, forget)
     assert world.bot.sql("SELECT COUNT(*) FROM learners")[0][0] == 0
     assert world.bot.sql("SELECT COUNT(*) FROM completions")[0][0] == 0

@@ -11,11 +11,7 @@ import aiohttp
 
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.models import User
-from tests.harness import SEED, BotProcess
-
-
-def _ids(components: list[dict[str, object]]) -> list[str]:
-    return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+from tests.harness import SEED, BotProcess, custom_ids
 
 
 def _member(emu: Emulator) -> tuple[object, User]:
@@ -33,7 +29,7 @@ async def test_buttons_work_after_restart_and_sync_happens_only_on_change(
     await bot.start()
     assert emu.counters.command_syncs == 1
     reply = await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
-    button = next(i for i in _ids(reply.components) if i.startswith("pb:done:"))
+    button = next(i for i in custom_ids(reply.components) if i.startswith("pb:done:"))
     await bot.stop()
 
     await bot.start()  # unchanged tree: no sync

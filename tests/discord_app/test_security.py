@@ -8,19 +8,15 @@ import pytest
 
 from tests.discord_app.conftest import World
 from tests.discord_emulator.errors import CommandNotAvailableError
-from tests.harness import SEED
-
-
-def _ids(components: list[dict[str, object]]) -> list[str]:
-    return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+from tests.harness import SEED, custom_ids
 
 
 async def test_member_cannot_complete_someone_elses_item(world: World) -> None:
     emu, g = world.emu, world.guild
     r = await emu.run_command(world.alice, "enroll", guild=g, options={"pathway": SEED})
     await emu.run_command(world.bob, "enroll", guild=g, options={"pathway": SEED})
-    alice_buttons = [i for i in _ids(r.components) if i.startswith("pb:done:")]
-    select = next(i for i in _ids(r.components) if i.startswith("pb:sel:"))
+    alice_buttons = [i for i in custom_ids(r.components) if i.startswith("pb:done:")]
+    select = next(i for i in custom_ids(r.components) if i.startswith("pb:sel:"))
     eid = int(re.match(r"pb:done:(\d+):", alice_buttons[0]).group(1))  # type: ignore[union-attr]
     # Alice's controls end up in a public channel (shared, forwarded or copied)
     shared = emu.state.create_message(
