@@ -36,9 +36,24 @@ def _parser() -> argparse.ArgumentParser:
     pv.add_argument("pathway_id")
     pv.add_argument("--start", required=True, help="start date, YYYY-MM-DD")
     pv.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/London")
-    pv.add_argument("--day", default="mon", help="reminder weekday (default mon)")
+    pv.add_argument("--day", help="reminder weekday (default: the start date's weekday)")
     pv.add_argument("--time", default="09:00", help="reminder local time HH:MM (default 09:00)")
-    pv.add_argument("--weeks", type=int, default=40, help="how many weekly reminders (default 40)")
+    pv.add_argument(
+        "--pace",
+        help="as-written, or N-months for a bound of the pathway's stated timeline "
+        "(default: the pathway's default pace)",
+    )
+    pv.add_argument(
+        "--learner",
+        choices=["idle", "on-time"],
+        default="idle",
+        help="simulate a learner who does nothing (idle) or completes each item the day "
+        "before it is due (on-time); default idle",
+    )
+    pv.add_argument(
+        "--weeks", type=int, help="how many weekly reminders (default: the whole timeline)"
+    )
+    pv.add_argument("--json", action="store_true", help="print one JSON object per reminder")
     pv.add_argument("--dir", type=Path, help="directory of pathway files (default: PATHWAYS_DIR)")
     sub.add_parser("health", help="exit 0 when the running bot is healthy (Docker HEALTHCHECK)")
     s = sub.add_parser("sync", help="register slash commands with Discord now")
@@ -66,16 +81,18 @@ def cmd_validate(directory: Path) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from bot.cli_preview import render_preview
+    from bot.cli_preview import render_preview, render_preview_json
+    from bot.core.layout import check_pace, default_pace
 
     try:
         start = parse_date(args.start)
         zone = parse_zone(args.tz)
-        prefs = ReminderPrefs(str(zone.key), parse_weekday(args.day), parse_time(args.time))
+        weekday = parse_weekday(args.day) if args.day else start.weekday()
+        prefs = ReminderPrefs(str(zone.key), weekday, parse_time(args.time))
     except InvalidInput as exc:
         print(f"pathway-bot preview: {exc.user_message}", file=sys.stderr)
         return EXIT_CONFIG
-    if not 1 <= args.weeks <= 520:
+    if args.weeks is not None and not 1 <= args.weeks <= 520:
         print("pathway-bot preview: --weeks must be between 1 and 520", file=sys.stderr)
         return EXIT_CONFIG
     loaded = require_pathways(_pathways_dir(args.dir))
@@ -86,7 +103,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     pathway = loaded.pathways[args.pathway_id].pathway
-    print(render_preview(pathway, start, prefs, args.weeks))
+    try:
+        pace = check_pace(pathway, args.pace) if args.pace else default_pace(pathway)
+    except InvalidInput as exc:
+        print(f"pathway-bot preview: {exc.user_message}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.json:
+        print(render_preview_json(pathway, start, prefs, args.weeks, pace, args.learner))
+    else:
+        print(render_preview(pathway, start, prefs, args.weeks, pace, args.learner))
     return 0
 
 

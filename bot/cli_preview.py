@@ -1,60 +1,85 @@
-"""Text rendering of `python -m bot preview`: a pathway's calendar, one block per reminder."""
+"""Rendering of `python -m bot preview`: a simulated learner's reminders, as text or JSON."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date
 
 from bot.core.cadence import ItemStatus, Schedule
+from bot.core.journey import Learner, as_json, default_weeks, simulate
+from bot.core.layout import AS_WRITTEN, pace_label
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
-from bot.core.preview import calendar
 from bot.core.timeparse import weekday_name
 
 
-def render_preview(pathway: Pathway, start: date, prefs: ReminderPrefs, weeks: int) -> str:
-    schedule = Schedule(start, prefs)
+def _schedule(start: date, prefs: ReminderPrefs, pace: str) -> Schedule:
+    return Schedule(start, prefs, pace=pace)
+
+
+def render_preview_json(
+    pathway: Pathway,
+    start: date,
+    prefs: ReminderPrefs,
+    weeks: int | None,
+    pace: str = AS_WRITTEN,
+    learner: str = "idle",
+) -> str:
+    schedule = _schedule(start, prefs, pace)
+    n = weeks or default_weeks(pathway, schedule)
+    return json.dumps(as_json(simulate(pathway, schedule, n, Learner(learner)), schedule), indent=1)
+
+
+def _due(s: ItemStatus, schedule: Schedule) -> str:
+    if s.due_at is None:
+        return "no deadline"
+    from datetime import timedelta
+
+    last_day = (s.due_at.astimezone(schedule.zone) - timedelta(seconds=1)).date()
+    return f"by end of {last_day.strftime('%a %Y-%m-%d')}"
+
+
+def render_preview(
+    pathway: Pathway,
+    start: date,
+    prefs: ReminderPrefs,
+    weeks: int | None,
+    pace: str = AS_WRITTEN,
+    learner: str = "idle",
+) -> str:
+    schedule = _schedule(start, prefs, pace)
     zone = schedule.zone
+    n = weeks or default_weeks(pathway, schedule)
     lines = [
         f"{pathway.title} [{pathway.id}]",
         f"Start {start.isoformat()} in {prefs.tz}; reminders on {weekday_name(prefs.weekday)}s "
-        f"at {prefs.at.strftime('%H:%M')}; {weeks} weeks shown.",
+        f"at {prefs.at.strftime('%H:%M')}; pace {pace_label(pace)}; {learner} learner; "
+        f"{n} weeks shown.",
         "",
     ]
-    for n, week in enumerate(calendar(pathway, schedule, weeks), start=1):
-        local = week.slot.at.astimezone(zone)
-        utc = week.slot.at.astimezone(UTC)
-        phase = (
-            f"phase {week.plan.phase_index + 1}: "
-            f"{pathway.roadmap.phases[week.plan.phase_index].title}"
-            if week.plan.phase_index is not None
-            else ("roadmap finished" if week.plan.roadmap_finished else "before the roadmap")
-        )
+    for i, r in enumerate(simulate(pathway, schedule, n, Learner(learner)), start=1):
+        c = r.content
+        local = r.slot.at.astimezone(zone)
+        utc = r.slot.at.astimezone(UTC)
+        if c.phase_number is not None and c.phase_week is not None:
+            k, of = c.phase_week
+            phase = f"phase {c.phase_number}: {c.phase_title} (week {k} of {of})"
+        else:
+            phase = "timeline finished" if c.week > 1 else "before the roadmap"
         lines.append(
-            f"Reminder {n} ({week.slot.period_key}, pathway week {week.plan.week}): "
+            f"Reminder {i} ({r.slot.period_key}, pathway week {c.week}): "
             f"{local.strftime('%a %Y-%m-%d %H:%M %Z')} local, "
-            f"{utc.strftime('%Y-%m-%dT%H:%M:%SZ')} UTC; {phase}"
+            f"{utc.strftime('%Y-%m-%dT%H:%M:%SZ')} UTC; {phase}; {c.status.value}"
         )
-        sections = week.sections
-        labels: dict[str, list[str]] = {}
-        order: list[ItemStatus] = []
-        for label, items in (
-            ("new", sections.new),
-            ("due within the week", sections.due_soon),
-            ("overdue", sections.overdue),
-        ):
-            for s in items:
-                if s.item.id not in labels:
-                    labels[s.item.id] = []
-                    order.append(s)
-                labels[s.item.id].append(label)
-        for s in order:
-            due = (
-                f"due {s.due_at.astimezone(zone).strftime('%a %Y-%m-%d %H:%M')}"
-                if s.due_at is not None
-                else "no deadline"
+        for m in c.milestones:
+            lines.append(f"    milestone: {m}")
+        for s in c.focus:
+            tag = (
+                "overdue"
+                if s in c.overdue
+                else ("opens soon" if s.opens_at > r.slot.at else "focus")
             )
-            tag = ", ".join(labels[s.item.id])
-            lines.append(f"    [{tag}] {s.item.id}: {s.item.text} ({due})")
-        if not (sections.new or sections.due_soon or sections.overdue):
-            lines.append("    nothing new, due or overdue")
+            lines.append(f"    [{tag}] {s.item.id}: {s.item.text} ({_due(s, schedule)})")
+        if not c.focus:
+            lines.append("    nothing open: every item is done")
     return "\n".join(lines)

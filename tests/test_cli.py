@@ -152,6 +152,8 @@ def test_preview_lists_every_item_over_40_weeks() -> None:
         "09:00",
         "--weeks",
         "40",
+        "--learner",
+        "on-time",
     )
     assert proc.returncode == 0, proc.stderr
     reminders = re.findall(r"^Reminder (\d+) ", proc.stdout, flags=re.M)

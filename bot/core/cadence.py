@@ -4,10 +4,11 @@ Pure and clock-free: every answer is a function of (pathway, schedule, completio
 
 Rules, all in the learner's own zone:
 - The enrolment starts at local midnight of its start date.
-- Action-plan items open at the start and are due 7, 30 or 90 days after it.
-- Phases run back to back in file order from the start; a phase's tasks open when it starts
-  and are due when it ends. Skills to learn open at the start and have no deadline.
-- Deadlines fall at local midnight, so "7 days" means seven calendar days even across DST.
+- Where each item opens and falls due, in days from the start, comes from `layout`: the
+  learner's pace stretches the phases to fill their timeline, and overlap links extend
+  deadlines (see bot/core/layout.py and pathways/README.md).
+- A deadline is the end of a local day: "due day 7" is the local midnight that ends the
+  seventh day, so "7 days" means seven calendar days even across DST.
 - A pause shifts every deadline (and opening) not yet reached when it began, by its length;
   a pause still running counts up to the instant asked about.
 - Reminders come once per local week at the learner's wall time. A wall time that does not
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.layout import AS_WRITTEN, layout, settled, timeline_days
 from bot.core.models import Pause, ReminderPrefs
-from bot.core.pathway import CheckableItem, Horizon, ItemKind, Pathway
+from bot.core.pathway import CheckableItem, Horizon, Pathway
 from bot.core.timeparse import parse_zone
 
 WEEK = timedelta(days=7)
@@ -47,6 +49,7 @@ class Schedule:
     start_date: date
     prefs: ReminderPrefs = field(default_factory=ReminderPrefs)
     pauses: tuple[Pause, ...] = ()
+    pace: str = AS_WRITTEN
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,6 +75,7 @@ class ItemStatus:
     state: ItemState
     opens_at: datetime
     due_at: datetime | None
+    settled: bool = False  # done because a completed item covers it, not checked itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +88,9 @@ class Plan:
     statuses: tuple[ItemStatus, ...]
     horizon_deadlines: dict[Horizon, datetime]
     phase_windows: tuple[tuple[datetime, datetime], ...]
-
-    def by_state(self, *states: ItemState) -> list[ItemStatus]:
-        return [s for s in self.statuses if s.state in states]
+    start: datetime | None = None
+    timeline_end: datetime | None = None  # when the last phase ends, pauses included
+    pace: str = AS_WRITTEN
 
     def status(self, item_id: str) -> ItemStatus | None:
         for s in self.statuses:
@@ -97,6 +101,16 @@ class Plan:
     @property
     def roadmap_finished(self) -> bool:
         return bool(self.phase_windows) and self.at >= self.phase_windows[-1][1]
+
+    def phase_week(self, index: int | None = None) -> tuple[int, int] | None:
+        """(k, n): the current phase's week k of n, or None outside every phase."""
+        index = self.phase_index if index is None else index
+        if index is None:
+            return None
+        opens, ends = self.phase_windows[index]
+        n = max(1, -(-round((ends - opens).total_seconds() / 86400) // 7))
+        k = min(n, max(1, int((self.at - opens).total_seconds() // WEEK.total_seconds()) + 1))
+        return k, n
 
 
 # --- wall time -> instant -------------------------------------------------------------------
@@ -194,34 +208,17 @@ def paused_time(pauses: Iterable[Pause], since: datetime, until: datetime) -> ti
 # --- the plan ----------------------------------------------------------------------------------
 
 
-def phase_offsets(pathway: Pathway) -> list[tuple[int, int]]:
-    """(start day, end day) of each phase, counted from the enrolment start."""
-    out: list[tuple[int, int]] = []
-    day = 0
-    for ph in pathway.roadmap.phases:
-        out.append((day, day + ph.weeks * 7))
-        day += ph.weeks * 7
-    return out
-
-
-def item_window_days(
-    item: CheckableItem, offsets: Sequence[tuple[int, int]]
-) -> tuple[int, int | None]:
-    """(opening day, due day or None) of one item, before pauses."""
-    if item.kind is ItemKind.ACTION and item.horizon is not None:
-        return 0, item.horizon.days
-    if item.kind is ItemKind.TASK and item.phase_index is not None:
-        return offsets[item.phase_index]
-    return 0, None
-
-
 def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: datetime) -> Plan:
-    """Where the learner stands at `at`: week, phase, and the state of every item."""
+    """Where the learner stands at `at`: week, phase, and the state of every item.
+
+    `done` is what the learner checked off; items those cover count as done too (settled).
+    """
     zone = schedule.zone
     start = schedule.start
-    done_ids = set(done)
+    checked = frozenset(done)
+    done_ids = settled(pathway, checked) if checked else checked
     pauses = schedule.pauses
-    offsets = phase_offsets(pathway)
+    lay = layout(pathway, timeline_days(pathway, schedule.pace, schedule.start_date))
 
     cache: dict[int, datetime] = {}
 
@@ -232,25 +229,24 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
             found = cache[days] = shift_for_pauses(base, pauses, at) if pauses else base
         return found
 
-    windows = tuple((when(a), when(b)) for a, b in offsets)
+    windows = tuple((when(a), when(b)) for a, b in lay.phases)
     statuses: list[ItemStatus] = []
     for item in pathway.items():
-        open_day, due_day = item_window_days(item, offsets)
+        open_day, due_day = lay.windows[item.id]
         opens_at = when(open_day)
-        due_at = when(due_day) if due_day is not None else None
+        due_at = when(due_day)
         if item.id in done_ids:
             state = ItemState.DONE
         elif at < opens_at:
             state = ItemState.NOT_OPEN
-        elif due_at is None:
-            state = ItemState.OPEN
         elif at >= due_at:
             state = ItemState.OVERDUE
         elif due_at - at <= DUE_SOON:
             state = ItemState.DUE_SOON
         else:
             state = ItemState.OPEN
-        statuses.append(ItemStatus(item, state, opens_at, due_at))
+        is_settled = item.id in done_ids and item.id not in checked
+        statuses.append(ItemStatus(item, state, opens_at, due_at, is_settled))
 
     if at < start:
         week = 0
@@ -259,4 +255,14 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
         week = active // WEEK + 1
     phase_index = next((i for i, (a, b) in enumerate(windows) if a <= at < b), None)
     horizons = {h: when(h.days) for h in Horizon}
-    return Plan(at, week, phase_index, tuple(statuses), horizons, windows)
+    return Plan(
+        at,
+        week,
+        phase_index,
+        tuple(statuses),
+        horizons,
+        windows,
+        start=start,
+        timeline_end=when(lay.total_days),
+        pace=schedule.pace,
+    )

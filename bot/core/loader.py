@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.core.pathway import Pathway, duplicate_ids
+from bot.core.pathway import Pathway, broken_links, duplicate_ids
 
 PATHWAY_SUFFIXES = (".yaml", ".yml")
 
@@ -163,6 +163,9 @@ def load_text(text: str, file: str) -> tuple[Pathway | None, list[Problem]]:
                 _line_of(root, loc),
             )
         )
+    if not problems:
+        for loc, message in broken_links(pathway):
+            problems.append(Problem(file, message, format_loc(loc), _line_of(root, loc)))
     return (pathway if not problems else None), problems
 
 

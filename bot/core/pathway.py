@@ -53,10 +53,11 @@ class Horizon(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """What the horizon is: counted from the learner's start, never from today."""
         return {
-            Horizon.WEEK: "This week",
-            Horizon.MONTH: "This month",
-            Horizon.QUARTER: "Next 90 days",
+            Horizon.WEEK: "First week",
+            Horizon.MONTH: "First month",
+            Horizon.QUARTER: "First 90 days",
         }[self]
 
 
@@ -69,16 +70,29 @@ class TransferableSkill(_Strict):
     description: Text
 
 
-class SkillToLearn(_Strict):
+class _Linked(_Strict):
+    """Overlap links between checkable items (see pathways/README.md, "Overlapping items").
+
+    `covers`: this item includes the work of those; completing it settles them.
+    `overlaps`: shares work with those; none of them is late while another's deadline holds.
+    """
+
+    covers: list[ItemId] = Field(default_factory=list)
+    overlaps: list[ItemId] = Field(default_factory=list)
+
+
+class SkillToLearn(_Linked):
     id: ItemId
     name: ShortText
     priority: Priority
     weeks: int = Field(gt=0, le=104)
     how_to_learn: Text
     points: Points | None = None
+    # Phase ids whose work practises this skill: its study window starts with the first.
+    phases: list[ItemId] = Field(default_factory=list)
 
 
-class Task(_Strict):
+class Task(_Linked):
     id: ItemId
     text: Text
     points: Points | None = None
@@ -145,13 +159,25 @@ class Closing(_Strict):
     text: Text
 
 
+class StatedTimeline(_Strict):
+    """The length the pathway itself promises, in months: one bound or a range (9-12)."""
+
+    min_months: int = Field(gt=0, le=60)
+    max_months: int | None = Field(default=None, gt=0, le=60)
+
+
 class Pathway(_Strict):
     id: ItemId
     title: ShortText
+    # Used where the full title is too long: embed titles, button labels, notifications.
+    short_title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
     from_role: ShortText
     to_role: ShortText
     difficulty: ShortText
     timeline: ShortText
+    timeline_months: StatedTimeline | None = None
     salary_change: ShortText | None = None
     demand: Text | None = None
     overview: Annotated[
@@ -175,10 +201,21 @@ class Pathway(_Strict):
         return tuple(_checkable(self))
 
     def item(self, item_id: str) -> CheckableItem | None:
-        for it in self._items:
-            if it.id == item_id:
-                return it
-        return None
+        return self._by_id.get(item_id)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, CheckableItem]:
+        return {it.id: it for it in self._items}
+
+    @functools.cached_property
+    def memo(self) -> dict[object, object]:
+        """Values derived from this pathway (timeline layouts), kept as long as it is loaded."""
+        return {}
+
+    @property
+    def name(self) -> str:
+        """The short title where there is one: what titles and labels show."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,22 +229,53 @@ class CheckableItem:
     horizon: Horizon | None = None
     phase_index: int | None = None  # 0-based index into roadmap.phases for tasks
     phase_id: str | None = None
+    covers: tuple[str, ...] = ()
+    overlaps: tuple[str, ...] = ()
+    weeks: int | None = None  # skills: the source's estimate of study time
+    priority: Priority | None = None  # skills only
+    practice_phases: tuple[int, ...] = ()  # skills: 0-based phases that practise it
 
 
 def _checkable(p: Pathway) -> Iterator[CheckableItem]:
     for horizon, tasks in p.action_plan.by_horizon().items():
         for t in tasks:
             pts = t.points if t.points is not None else DEFAULT_POINTS[ItemKind.ACTION]
-            yield CheckableItem(t.id, ItemKind.ACTION, t.text, pts, horizon=horizon)
+            yield CheckableItem(
+                t.id,
+                ItemKind.ACTION,
+                t.text,
+                pts,
+                horizon=horizon,
+                covers=tuple(t.covers),
+                overlaps=tuple(t.overlaps),
+            )
     for index, phase in enumerate(p.roadmap.phases):
         for t in phase.tasks:
             pts = t.points if t.points is not None else DEFAULT_POINTS[ItemKind.TASK]
             yield CheckableItem(
-                t.id, ItemKind.TASK, t.text, pts, phase_index=index, phase_id=phase.id
+                t.id,
+                ItemKind.TASK,
+                t.text,
+                pts,
+                phase_index=index,
+                phase_id=phase.id,
+                covers=tuple(t.covers),
+                overlaps=tuple(t.overlaps),
             )
+    phase_index = {ph.id: i for i, ph in enumerate(p.roadmap.phases)}
     for s in p.skills_to_learn.items:
         pts = s.points if s.points is not None else DEFAULT_POINTS[ItemKind.SKILL]
-        yield CheckableItem(s.id, ItemKind.SKILL, f"Learn {s.name}", pts)
+        yield CheckableItem(
+            s.id,
+            ItemKind.SKILL,
+            f"Learn {s.name}",
+            pts,
+            covers=tuple(s.covers),
+            overlaps=tuple(s.overlaps),
+            weeks=s.weeks,
+            priority=s.priority,
+            practice_phases=tuple(sorted(phase_index[x] for x in s.phases if x in phase_index)),
+        )
 
 
 Loc = tuple[str | int, ...]
@@ -225,6 +293,43 @@ def _located_ids(p: Pathway) -> Iterator[tuple[Loc, str]]:
     for key in ("this_week", "this_month", "next_90_days"):
         for i, t in enumerate(getattr(p.action_plan, key)):
             yield ("action_plan", key, i, "id"), t.id
+
+
+def broken_links(p: Pathway) -> list[tuple[Loc, str]]:
+    """Links that point nowhere: `covers`/`overlaps` naming no checkable item (or the item
+    itself), and skill `phases` naming no phase. Each with its field path, for the loader."""
+    items = {it.id for it in p.items()}
+    phases = {ph.id for ph in p.roadmap.phases}
+    out: list[tuple[Loc, str]] = []
+
+    def check(base: Loc, own: str, linked: _Linked) -> None:
+        for key in ("covers", "overlaps"):
+            for i, target in enumerate(getattr(linked, key)):
+                if target not in items:
+                    out.append(
+                        ((*base, key, i), f"links to “{target}”, which is no checkable item")
+                    )
+                elif target == own:
+                    out.append(((*base, key, i), "an item cannot link to itself"))
+
+    for key in ("this_week", "this_month", "next_90_days"):
+        for i, t in enumerate(getattr(p.action_plan, key)):
+            check(("action_plan", key, i), t.id, t)
+    for i, ph in enumerate(p.roadmap.phases):
+        for j, t in enumerate(ph.tasks):
+            check(("roadmap", "phases", i, "tasks", j), t.id, t)
+    for i, sk in enumerate(p.skills_to_learn.items):
+        check(("skills_to_learn", "items", i), sk.id, sk)
+        for j, ph_id in enumerate(sk.phases):
+            if ph_id not in phases:
+                out.append(
+                    (("skills_to_learn", "items", i, "phases", j), f"“{ph_id}” is no phase id")
+                )
+    if p.timeline_months is not None:
+        tl = p.timeline_months
+        if tl.max_months is not None and tl.max_months < tl.min_months:
+            out.append((("timeline_months", "max_months"), "must not be less than min_months"))
+    return out
 
 
 def duplicate_ids(p: Pathway) -> list[tuple[Loc, str]]:

@@ -1,7 +1,9 @@
 """Progress and on-track status, computed from a `Plan`.
 
-On-track compares tasks done against tasks whose deadline has passed; skills to learn count
-toward overall progress but never toward on-track status, because they have no deadline.
+On-track compares items done against items whose deadline has passed. Every item has a
+deadline (skills through their study windows), and overlap links already moved deadlines
+later, so "behind" means a deadline really passed with the work undone. Nobody is "behind"
+before their first deadline: a brand-new learner has "just started".
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from bot.core.pathway import Horizon, ItemKind, Pathway
 
 
 class Track(enum.StrEnum):
-    NOT_STARTED = "not started"
+    JUST_STARTED = "just started"
     ON_TRACK = "on track"
     AHEAD = "ahead"
     BEHIND = "behind"
@@ -39,15 +41,15 @@ class OnTrack:
     track: Track
     due: int  # dated items whose deadline has passed
     done_of_due: int  # of those, how many are done
-    done_early: int  # dated items done before their deadline arrived
+    done_early: int  # items done before they even opened: working ahead
 
     @property
     def missing(self) -> int:
         return self.due - self.done_of_due
 
     def describe(self) -> str:
-        if self.track is Track.NOT_STARTED:
-            return "Not started yet"
+        if self.track is Track.JUST_STARTED:
+            return "Just started"
         if self.track is Track.BEHIND:
             return f"Behind: {self.missing} overdue item{'s' if self.missing != 1 else ''}"
         if self.track is Track.AHEAD:
@@ -77,14 +79,14 @@ def on_track(plan: Plan) -> OnTrack:
         if passed:
             due += 1
             done_of_due += s.state is ItemState.DONE
-        elif s.state is ItemState.DONE:
+        elif s.state is ItemState.DONE and plan.at < s.opens_at:
             early += 1
-    if plan.week == 0 and due == 0 and early == 0:
-        track = Track.NOT_STARTED
-    elif done_of_due < due:
+    if done_of_due < due:
         track = Track.BEHIND
     elif early > 0:
         track = Track.AHEAD
+    elif due == 0 and plan.week <= 1:
+        track = Track.JUST_STARTED
     else:
         track = Track.ON_TRACK
     return OnTrack(track, due, done_of_due, early)

@@ -1,29 +1,57 @@
 """What a weekly reminder says, decided in the core so the DM, the preview and tests agree.
 
-The adapter only renders this; it never decides what is due.
+The adapter only renders this; it never decides what is due. The heart of it is the week's
+focus (bot/core/focus.py): at most five concrete next actions, every week of the timeline.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
-from bot.core.pathway import Horizon, Pathway
+from bot.core.focus import due_before, next_opening, overdue, weekly_focus
+from bot.core.pathway import Horizon, Pathway, Resource
 from bot.core.preview import reminder_sections
-from bot.core.progress import Progress, progress
+from bot.core.progress import Progress, Track, progress
 
 MILESTONE_NAMES = {
-    Horizon.WEEK: "You've reached the end of week 1",
-    Horizon.MONTH: "Month 1 is behind you",
+    Horizon.WEEK: "Your first week is done",
+    Horizon.MONTH: "Your first month is behind you",
     Horizon.QUARTER: "Day 90: your 90-day checkpoint",
 }
+END_OF_ROADMAP = "You've reached the end of your timeline"
+COMPLETE = "Pathway complete: every item is done. Congratulations!"
+
+
+class Status(enum.StrEnum):
+    """One word for where a learner stands: the preview JSON and the reminder agree on it."""
+
+    JUST_STARTED = "just-started"
+    ON_TRACK = "on-track"
+    BEHIND = "behind"
+    PAUSED = "paused"
+    COMPLETE = "complete"
+
+
+def status_of(prog: Progress, paused: bool = False) -> Status:
+    if prog.complete:
+        return Status.COMPLETE
+    if paused:
+        return Status.PAUSED
+    track = prog.on_track.track
+    if track is Track.BEHIND:
+        return Status.BEHIND
+    if track is Track.JUST_STARTED:
+        return Status.JUST_STARTED
+    return Status.ON_TRACK
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderContent:
     pathway_id: str
-    pathway_title: str
+    pathway_title: str  # the short title where the pathway has one
     week: int
     phase_number: int | None  # 1-based
     phase_title: str | None
@@ -37,6 +65,13 @@ class ReminderContent:
     milestones: list[str]
     late_by: timedelta | None  # set when sent after its slot (catch-up after downtime)
     paused: bool = False
+    focus: tuple[ItemStatus, ...] = ()
+    due: tuple[ItemStatus, ...] = ()  # open and due before the next reminder
+    phase_week: tuple[int, int] | None = None  # (k, n): week k of the phase's n
+    phase_resources: tuple[Resource, ...] = ()  # shown in the week a phase begins
+    next_up: ItemStatus | None = None  # what opens next, once everything open is done
+    status: Status = Status.ON_TRACK
+    timeline_end: datetime | None = None
 
 
 def milestones_between(
@@ -53,10 +88,18 @@ def milestones_between(
     if plan.phase_windows:
         end = plan.phase_windows[-1][1]
         if (since is None or end > since) and end <= plan.at:
-            out.append("You've reached the end of the roadmap")
+            out.append(END_OF_ROADMAP)
     if prog.complete:
-        out.append("Pathway complete: every item is done. Congratulations!")
+        out.append(COMPLETE)
     return out
+
+
+def phase_began_since(plan: Plan, since: datetime | None) -> bool:
+    """Whether the current phase opened after the previous reminder (or this is the first)."""
+    if plan.phase_index is None:
+        return False
+    opens = plan.phase_windows[plan.phase_index][0]
+    return since is None or opens > since
 
 
 def compose(
@@ -78,9 +121,10 @@ def compose(
     late = None
     if scheduled_at is not None and plan.at - scheduled_at > timedelta(minutes=15):
         late = plan.at - scheduled_at
+    focus = tuple(weekly_focus(plan))
     return ReminderContent(
         pathway_id=pathway.id,
-        pathway_title=pathway.title,
+        pathway_title=pathway.name,
         week=plan.week,
         phase_number=plan.phase_index + 1 if plan.phase_index is not None else None,
         phase_title=phase.title if phase else None,
@@ -94,4 +138,18 @@ def compose(
         milestones=milestones_between(pathway, plan, previous_at, prog),
         late_by=late,
         paused=paused,
+        focus=focus,
+        due=tuple(due_before(plan, horizon_end)),
+        phase_week=plan.phase_week(),
+        phase_resources=(
+            tuple(phase.resources) if phase and phase_began_since(plan, previous_at) else ()
+        ),
+        next_up=next_opening(plan)
+        if not focus or all(s.state is ItemState.NOT_OPEN for s in focus)
+        else None,
+        status=status_of(prog, paused),
+        timeline_end=plan.timeline_end,
     )
+
+
+__all__ = ["ReminderContent", "Status", "compose", "milestones_between", "overdue", "status_of"]

@@ -48,7 +48,7 @@ TRACK_COLOURS: dict[str, RGB] = {
     "on track": (87, 242, 135),
     "ahead": (72, 214, 226),
     "behind": (250, 176, 60),
-    "not started": (160, 170, 255),
+    "just started": (160, 170, 255),
 }
 
 Anchor = Literal["la", "ra", "ma", "lm", "rm", "mm", "ls", "rs", "ms", "lb", "rb", "mb"]
@@ -68,9 +68,9 @@ class CardData:
     skills: tuple[int, int] = (0, 0)
     overall: tuple[int, int] = (0, 0)
     streak: int = 0
-    track_label: str = "Not started yet"
-    track_kind: str = "not started"
-    """One of "on track", "ahead", "behind", "not started"; picks the status colour."""
+    track_label: str = "Just started"
+    track_kind: str = "just started"
+    """One of "on track", "ahead", "behind", "just started"; picks the status colour."""
     points: int = 0
 
 
@@ -298,7 +298,7 @@ def _heading(c: _Canvas, x: float, y: float, text: str) -> None:
 
 def _draw_header(c: _Canvas, card: CardData) -> None:
     kind = card.track_kind.strip().lower()
-    pill_colour = TRACK_COLOURS.get(kind, TRACK_COLOURS["not started"])
+    pill_colour = TRACK_COLOURS.get(kind, TRACK_COLOURS["just started"])
     label = _fit(_clean(card.track_label) or "No status", 30, 480, bold=True)
     pill_w = _width(label, 30, bold=True) + 2 * 28 + 28  # room for the status dot
     pill_h = 64

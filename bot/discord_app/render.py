@@ -36,7 +36,7 @@ TRACK_COLOUR = {
     Track.ON_TRACK: GREEN,
     Track.AHEAD: GREEN,
     Track.BEHIND: AMBER,
-    Track.NOT_STARTED: BLURPLE,
+    Track.JUST_STARTED: BLURPLE,
 }
 FIELD_BUDGET = limits.FIELD_VALUE - 24
 

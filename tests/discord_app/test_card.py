@@ -44,7 +44,7 @@ def make(
     horizons: list[tuple[str, int, int]] | None = None,
     skills: tuple[int, int] = (0, 6),
     streak: int = 0,
-    track: tuple[str, str] = ("Not started yet", "not started"),
+    track: tuple[str, str] = ("Just started", "just started"),
 ) -> CardData:
     return CardData(
         title="Backend developer pathway",
