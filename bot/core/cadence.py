@@ -91,6 +91,7 @@ class Plan:
     start: datetime | None = None
     timeline_end: datetime | None = None  # when the last phase ends, pauses included
     pace: str = AS_WRITTEN
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # the learner's
 
     def status(self, item_id: str) -> ItemStatus | None:
         for s in self.statuses:
@@ -265,4 +266,5 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
         start=start,
         timeline_end=when(lay.total_days),
         pace=schedule.pace,
+        zone=zone,
     )

@@ -3,7 +3,7 @@
 One rule, used by the reminder DM, `/tasks`, the preview and the digests, so they can never
 disagree (documented for authors in pathways/README.md, "The weekly focus"):
 
-1. Overdue items first, the oldest deadline first, but at most 3 of them, so a learner who
+1. Overdue items first, the oldest deadline first, but at most 2 of them, so a learner who
    fell behind still sees what is current.
 2. Then open items, the soonest deadline first; on equal deadlines the current phase's
    tasks come before action-plan items, then skills, then the file's reading order.
@@ -22,7 +22,7 @@ from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
 from bot.core.pathway import ItemKind
 
 FOCUS_LIMIT = 5
-OVERDUE_FIRST = 3
+OVERDUE_FIRST = 2
 ACTIVE = (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
 
 

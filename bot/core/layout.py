@@ -87,6 +87,14 @@ def pace_label(pace: str) -> str:
     return pace.replace("-", " ")
 
 
+def pace_description(pathway: Pathway, pace: str) -> str:
+    """'9 months: phases stretched to fill 9 months' — what a choice means, for menus."""
+    weeks = written_days(pathway) // 7
+    if pace == AS_WRITTEN:
+        return f"as written: the phases' own {weeks} weeks"
+    return f"{pace_label(pace)}: the {weeks} weeks of phases stretched to fill {pace_label(pace)}"
+
+
 def add_months(day: date, months: int) -> date:
     """The same day of the month `months` later, clamped to the month's last day."""
     month0 = day.month - 1 + months

@@ -105,6 +105,7 @@ class Enrolment:
     next_reminder_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    pace: str = "as-written"  # see bot/core/layout.py: how the phases fill the timeline
 
     @property
     def is_active(self) -> bool:

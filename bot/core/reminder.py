@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
 from bot.core.focus import due_before, next_opening, overdue, weekly_focus
@@ -72,6 +73,7 @@ class ReminderContent:
     next_up: ItemStatus | None = None  # what opens next, once everything open is done
     status: Status = Status.ON_TRACK
     timeline_end: datetime | None = None
+    zone: ZoneInfo | None = None  # the learner's: deadlines read as the end of their day
 
 
 def milestones_between(
@@ -149,6 +151,7 @@ def compose(
         else None,
         status=status_of(prog, paused),
         timeline_end=plan.timeline_end,
+        zone=plan.zone,
     )
 
 

@@ -29,7 +29,7 @@ class Standing:
 def standing(
     pathway: Pathway, enrolment: Enrolment, completions: Sequence[Completion], at: datetime
 ) -> Standing:
-    schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+    schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses, enrolment.pace)
     plan = build_plan(pathway, schedule, {c.item_id for c in completions}, at)
     streak = current_streak(
         [c.completed_at for c in completions],

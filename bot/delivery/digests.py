@@ -16,7 +16,10 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.core import cadence
-from bot.core.cadence import Schedule
+from bot.core.cadence import ItemState, Schedule
+from bot.core.deadlines import by_end_of
+from bot.core.focus import weekly_focus
+from bot.core.layout import default_pace
 from bot.core.leaderboard import Entry, rank
 from bot.core.models import (
     DeliveryKind,
@@ -171,7 +174,7 @@ class DigestSender:
             for horizon, deadline in plan.horizon_deadlines.items():
                 if since < deadline <= now:
                     milestones[MILESTONE_DAYS[horizon]] += 1
-        focus = [
+        where = [
             f"Phase {i + 1}: {pathway.roadmap.phases[i].title} ({n} learner{'s' if n != 1 else ''})"
             for i, n in sorted(phases.items())
         ]
@@ -179,14 +182,28 @@ class DigestSender:
             f"{n} learner{'s' if n != 1 else ''} reached {name} this week"
             for name, n in milestones.items()
         ]
+        focus: list[str] = []
         if target.group is not None:
-            cohort = Schedule(target.group.cohort_start, ReminderPrefs())
-            cohort_plan = cadence.build_plan(pathway, cohort, set(), now)
+            # The cohort's focus: what a member keeping to the cohort's calendar works on now,
+            # chosen by the same rule as every learner's reminder.
+            cohort = Schedule(
+                target.group.cohort_start, ReminderPrefs(), pace=default_pace(pathway)
+            )
+            idle = cadence.build_plan(pathway, cohort, set(), now)
+            kept_up = {s.item.id for s in idle.statuses if s.state is ItemState.OVERDUE}
+            cohort_plan = cadence.build_plan(pathway, cohort, kept_up, now)
+            focus = [
+                f"{s.item.text} ({by_end_of(s.due_at, cohort.zone)})"
+                if s.due_at is not None
+                else s.item.text
+                for s in weekly_focus(cohort_plan)
+            ]
             notes += [
                 f"The cohort reached its {MILESTONE_DAYS[horizon]} checkpoint"
-                for horizon, deadline in cohort_plan.horizon_deadlines.items()
+                for horizon, deadline in idle.horizon_deadlines.items()
                 if since < deadline <= now
             ]
+        focus += where
         shown = [
             Entry(r.user_id, float(r.points), r.reached_at)
             for r in target.rows
@@ -206,5 +223,5 @@ class DigestSender:
 
     @staticmethod
     def _plan(pathway: Pathway, enrolment: Enrolment, now: datetime) -> cadence.Plan:
-        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+        schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses, enrolment.pace)
         return cadence.build_plan(pathway, schedule, set(), now)

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.layout import default_pace, pace_description, paces
 from bot.core.timeparse import search_zones
 from bot.discord_app import limits
 
@@ -25,4 +26,25 @@ async def pathway_choices(interaction: discord.Interaction[Any], current: str) -
         p = lp.pathway
         if q in p.id or q in p.title.lower():
             out.append(Choice(name=limits.shorten(f"{p.title} ({p.id})", 100), value=p.id))
+    return out[: limits.AUTOCOMPLETE_CHOICES]
+
+
+async def pace_choices(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+    """The chosen pathway's paces, its default first marked as such (all paces when no
+    pathway is typed yet, so the option never looks empty)."""
+    typed = str(getattr(interaction.namespace, "pathway", "") or "").strip()
+    registry = interaction.client.registry
+    found = registry.find(typed) if typed else None
+    pathways = [found.pathway] if found is not None else [lp.pathway for lp in registry.all()]
+    out: list[Choice[str]] = []
+    seen: set[str] = set()
+    q = current.strip().lower()
+    for p in pathways:
+        default = default_pace(p)
+        for pace in paces(p):
+            if pace in seen or (q and q not in pace):
+                continue
+            seen.add(pace)
+            label = pace_description(p, pace) + (" (default)" if pace == default else "")
+            out.append(Choice(name=limits.shorten(label, 100), value=pace))
     return out[: limits.AUTOCOMPLETE_CHOICES]

@@ -30,7 +30,13 @@ def ts(instant: datetime, style: str = "R") -> str:
 def shorten(text: str, limit: int) -> str:
     """Fit one label into `limit` characters, ending with an ellipsis when shortened."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:  # end on a word boundary unless that would waste half the room
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-(") + "…"
 
 
 def fit_lines(lines: Sequence[str], limit: int, more: str = "…and {n} more") -> str:

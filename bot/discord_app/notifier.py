@@ -22,6 +22,7 @@ from bot.discord_app.render_delivery import (
     digest_embed,
     fallback_text,
     reminder_embed,
+    reminder_summary,
     urgent_items,
 )
 from bot.metrics import Metrics
@@ -82,6 +83,7 @@ class DiscordNotifier:
         try:
             channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)
             kwargs = {
+                "content": reminder_summary(content),
                 "embed": reminder_embed(content),
                 "view": reminder_controls(enrolment_id, urgent_items(content)),
             }

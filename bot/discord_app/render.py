@@ -7,12 +7,17 @@ Long lists are summarised ("…and 4 more"), never cut in the middle of an item.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.core.cadence import ItemState, ItemStatus
+from bot.core.deadlines import end_of_day
+from bot.core.focus import weekly_focus
+from bot.core.layout import pace_label
 from bot.core.models import Enrolment, EnrolmentStatus, Learner
-from bot.core.pathway import Horizon, ItemKind
+from bot.core.pathway import ItemKind
 from bot.core.progress import Track
 from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
@@ -46,13 +51,24 @@ def prefs_line(enrolment: Enrolment) -> str:
     return f"{weekday_name(p.weekday)}s at {p.at.strftime('%H:%M')} ({p.tz})"
 
 
-def item_line(s: ItemStatus, *, with_id: bool = True) -> str:
+def deadline_text(s: ItemStatus, zone: ZoneInfo | None) -> str:
+    """'by end of Sun 6 Dec (in 3 days)': the day in the learner's zone, plus a Discord
+    timestamp so a viewer in another zone still sees the instant in their own time."""
+    if s.due_at is None:
+        return ""
+    if zone is None:
+        return f"due {ts(s.due_at)}"
+    verb = "was due" if s.state is ItemState.OVERDUE else "by"
+    return f"{verb} end of {end_of_day(s.due_at, zone)} ({ts(s.due_at)})"
+
+
+def item_line(s: ItemStatus, *, with_id: bool = False, zone: ZoneInfo | None = None) -> str:
     icon = STATE_ICON[s.state]
     due = ""
     if s.state is ItemState.NOT_OPEN:
         due = f" · opens {ts(s.opens_at)}"
     elif s.due_at is not None and s.state is not ItemState.DONE:
-        due = f" · due {ts(s.due_at)}"
+        due = f" · {deadline_text(s, zone)}"
     ident = f" `{s.item.id}`" if with_id else ""
     return f"{icon} {shorten(s.item.text, 200)}{ident}{due}"
 
@@ -68,8 +84,9 @@ def _status_line(view: LearnerPlan) -> str:
         f"**{track.describe()}**",
         f"{view.progress.overall.done}/{view.progress.overall.total} items",
         f"{view.points} points",
-        f"streak {view.streak} week{'s' if view.streak != 1 else ''}",
     ]
+    if view.streak > 0:  # no streak yet is no failure worth printing
+        parts.append(f"🔥 {view.streak}-week streak")
     return " · ".join(parts)
 
 
@@ -78,32 +95,28 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     plan = view.plan
     e = view.enrolment
     embed = discord.Embed(
-        title=shorten(title or view.pathway.title, limits.EMBED_TITLE),
+        title=shorten(title or view.pathway.name, limits.EMBED_TITLE),
         colour=TRACK_COLOUR[view.progress.on_track.track],
     )
     week = f"Week {plan.week}" if plan.week else f"Starts {ts(plan.phase_windows[0][0], 'D')}"
     embed.description = f"{week} · {_status_line(view)}"
     if e.status is EnrolmentStatus.PAUSED:
         embed.description += "\n⏸️ Paused: reminders are off and deadlines wait for you."
-    this_week = [
-        s
-        for s in plan.statuses
-        if s.item.kind is ItemKind.ACTION and s.item.horizon is Horizon.WEEK
-    ]
-    _lines_field(embed, "This week", [item_line(s) for s in this_week])
-    horizons = [
-        f"{h.label}: due {ts(at)} ({ts(at, 'D')})" for h, at in plan.horizon_deadlines.items()
-    ]
-    _lines_field(embed, "Deadlines", horizons)
+    focus = weekly_focus(plan)
+    _lines_field(embed, "🎯 This week's focus", [item_line(s, zone=plan.zone) for s in focus])
     index = plan.phase_index if plan.phase_index is not None else (0 if plan.week == 0 else None)
     if index is not None:
         phase = view.pathway.roadmap.phases[index]
         ends = plan.phase_windows[index][1]
-        head = f"**Phase {index + 1}: {phase.title}** ({phase.weeks} weeks, ends {ts(ends)})"
-        lines = [head, *[item_line(s) for s in plan.statuses if s.item.phase_index == index]]
-        _lines_field(embed, "Roadmap", lines)
+        k_of_n = plan.phase_week(index)
+        week = f"week {k_of_n[0]} of {k_of_n[1]}, " if k_of_n and plan.week else ""
+        head = (
+            f"**Phase {index + 1} of {len(plan.phase_windows)}: {phase.title}** "
+            f"({week}ends {end_of_day(ends, plan.zone)}, {ts(ends)})"
+        )
+        _lines_field(embed, "Roadmap", [head, f"Pace: {pace_label(plan.pace)}"])
     elif plan.roadmap_finished:
-        _lines_field(embed, "Roadmap", ["Every phase's time is up: finish what's left!"])
+        _lines_field(embed, "Roadmap", ["Your timeline is over: finish what's left!"])
     if view.next_reminder is not None:
         reminder = (
             f"{ts(view.next_reminder.at, 'F')} ({ts(view.next_reminder.at)}) · {prefs_line(e)}"
@@ -138,6 +151,12 @@ def enroll_message(outcome: EnrollOutcome) -> tuple[str, discord.Embed]:
                 )
                 + "? Press **Apply these settings** below."
             )
+        elif outcome.pace_changed:
+            content = (
+                "You're already enrolled in this pathway here, so nothing new was created. "
+                f"Your pace is now **{pace_label(view.enrolment.pace)}**: your deadlines moved "
+                "with it, and everything you checked off stays done."
+            )
         else:
             content = (
                 "You're already enrolled in this pathway here, so nothing new was created. "
@@ -156,11 +175,49 @@ def enroll_message(outcome: EnrollOutcome) -> tuple[str, discord.Embed]:
         else "You're enrolled!"
     )
     content = (
-        f"{head} Reminders come by DM on {weekday_name(p.weekday)}s at "
+        f"{head} Your pace: **{pace_label(view.enrolment.pace)}** (ends "
+        f"{end_of_day(view.plan.timeline_end or view.plan.at, view.plan.zone)}). "
+        f"Reminders come by DM on {weekday_name(p.weekday)}s at "
         f"{p.at.strftime('%H:%M')} in **{p.tz}** ({source}). Change them any time with "
         "`/reminders set day time timezone`."
     )
-    return content, plan_embed(view, title=f"Your plan: {view.pathway.title}")
+    return content, plan_embed(view, title=f"Your plan: {view.pathway.name}")
+
+
+HORIZON_DAYS = {"week": 7, "month": 30, "90d": 90}
+HORIZON_NAMES = {
+    None: "This week's focus",
+    "week": "Due in the next 7 days",
+    "month": "Due in the next 30 days",
+    "90d": "Due in the next 90 days",
+    "phase": "Current phase",
+    "all": "Everything",
+}
+
+
+def chosen_items(view: LearnerPlan, horizon: str | None) -> list[ItemStatus]:
+    """The items a `/tasks` view lists. The default is the week's focus, the same five the
+    reminder shows; week/month/90d are counted from now, on the learner's own calendar."""
+    plan = view.plan
+    if horizon is None:
+        return weekly_focus(plan)
+    if horizon in HORIZON_DAYS:
+        until = plan.at + timedelta(days=HORIZON_DAYS[horizon])
+        found = [
+            s
+            for s in plan.statuses
+            if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
+            and s.due_at is not None
+            and s.due_at <= until
+        ]
+        return sorted(found, key=lambda s: (s.state is not ItemState.OVERDUE, s.due_at))
+    if horizon == "phase":
+        return [
+            s
+            for s in plan.statuses
+            if s.item.kind is ItemKind.TASK and s.item.phase_index == plan.phase_index
+        ]
+    return list(plan.statuses)
 
 
 def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[discord.Embed]:
@@ -168,53 +225,52 @@ def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[disco
     for view in views[:10]:
         plan = view.plan
         embed = discord.Embed(
-            title=shorten(f"Tasks · {view.pathway.title}", limits.EMBED_TITLE),
+            title=shorten(f"Tasks · {view.pathway.name}", limits.EMBED_TITLE),
             colour=TRACK_COLOUR[view.progress.on_track.track],
             description=f"Week {plan.week} · {_status_line(view)}",
         )
-
-        def wanted(s: ItemStatus, phase: int | None = plan.phase_index) -> bool:
-            if horizon in (None, "all"):
-                return True
-            if horizon == "phase":
-                return s.item.kind is ItemKind.TASK and s.item.phase_index == phase
-            return (
-                s.item.kind is ItemKind.ACTION
-                and s.item.horizon is not None
-                and s.item.horizon.value == horizon
-            )
-
-        chosen = [s for s in plan.statuses if wanted(s)]
-        groups = [
-            ("Overdue", [s for s in chosen if s.state is ItemState.OVERDUE]),
-            ("Due within 7 days", [s for s in chosen if s.state is ItemState.DUE_SOON]),
-            (
-                "Open",
-                [
-                    s
-                    for s in chosen
-                    if s.state is ItemState.OPEN and s.item.kind is not ItemKind.SKILL
-                ],
-            ),
-            (
-                "Skills to learn (no deadline)",
-                [s for s in chosen if s.state is ItemState.OPEN and s.item.kind is ItemKind.SKILL],
-            ),
+        chosen = chosen_items(view, horizon)
+        name = HORIZON_NAMES.get(horizon, "Tasks")
+        if horizon == "all":
+            groups = [
+                ("Overdue", [s for s in chosen if s.state is ItemState.OVERDUE]),
+                ("Due within 7 days", [s for s in chosen if s.state is ItemState.DUE_SOON]),
+                ("Open", [s for s in chosen if s.state is ItemState.OPEN]),
+                ("Not open yet", [s for s in chosen if s.state is ItemState.NOT_OPEN]),
+            ]
+            for title, items in groups:
+                _lines_field(
+                    embed, f"{title} ({len(items)})", [item_line(s, zone=plan.zone) for s in items]
+                )
+            shown_open = chosen
+        else:
+            _lines_field(embed, name, [item_line(s, zone=plan.zone) for s in chosen])
+            shown_open = chosen
+        open_now = [
+            s
+            for s in plan.statuses
+            if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
         ]
-        for name, items in groups:
-            _lines_field(embed, f"{name} ({len(items)})", [item_line(s) for s in items])
-        done = [s for s in chosen if s.state is ItemState.DONE]
-        upcoming = [s for s in chosen if s.state is ItemState.NOT_OPEN]
+        done = [s for s in plan.statuses if s.state is ItemState.DONE]
+        upcoming = [s for s in plan.statuses if s.state is ItemState.NOT_OPEN]
         summary = []
+        others = len([s for s in open_now if s not in shown_open])
+        if others and horizon != "all":
+            summary.append(f"▫️ {others} more open: `/tasks horizon:Everything`")
         if done:
-            summary.append(f"✅ {len(done)} done (see `/progress`)")
-        if upcoming:
+            summary.append(f"✅ {len(done)} done")
+        if upcoming and horizon != "all":
             nxt = min(upcoming, key=lambda s: s.opens_at)
             summary.append(f"🔒 {len(upcoming)} not open yet; the next opens {ts(nxt.opens_at)}")
         if summary:
             embed.add_field(name="Also", value="\n".join(summary), inline=False)
-        if not any(items for _, items in groups):
-            embed.add_field(name="All clear", value="Nothing open right now. 🎉", inline=False)
+        if not chosen:
+            empty = (
+                "Every item is done. 🎓"
+                if view.progress.complete
+                else "Nothing here right now: everything open in this view is done. 🎉"
+            )
+            embed.add_field(name="All clear", value=empty, inline=False)
         embeds.append(embed)
     return embeds
 
@@ -228,10 +284,10 @@ def done_message(outcome: DoneOutcome) -> str:
             f"({ts(outcome.completed_at, 'D')}). Nothing changed."
         )
     lines = [f"✅ Done: **{shorten(item.text, 200)}** (+{outcome.points} points)"]
+    streak = f" · 🔥 {view.streak}-week streak" if view.streak > 0 else ""
     lines.append(
         f"Progress {bar(view.progress.overall.done, view.progress.overall.total)} · "
-        f"{view.progress.on_track.describe()} · streak {view.streak} week"
-        f"{'s' if view.streak != 1 else ''} · {view.points} points"
+        f"{view.progress.on_track.describe()}{streak} · {view.points} points"
     )
     r = outcome.rank
     if r is not None and r.after is not None:
@@ -256,7 +312,7 @@ def progress_embed(view: LearnerPlan, who: str | None = None) -> discord.Embed:
     prog = view.progress
     title = f"{who}'s progress" if who else "Your progress"
     embed = discord.Embed(
-        title=shorten(f"{title} · {view.pathway.title}", limits.EMBED_TITLE),
+        title=shorten(f"{title} · {view.pathway.name}", limits.EMBED_TITLE),
         colour=TRACK_COLOUR[prog.on_track.track],
         description=f"Week {view.plan.week} · {_status_line(view)}\n"
         f"Overall {bar(prog.overall.done, prog.overall.total)}",
@@ -290,7 +346,7 @@ def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
         )
     ]
     return CardData(
-        title=view.pathway.title,
+        title=view.pathway.name,
         learner=who,
         week=view.plan.week,
         phases=phases,

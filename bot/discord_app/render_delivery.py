@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import discord
 
 from bot.core.cadence import ItemStatus
@@ -14,7 +16,9 @@ from bot.discord_app.render import FIELD_BUDGET, TRACK_COLOUR, item_line
 MAX_REMINDER_BUTTONS = 5
 
 
-def _field(embed: discord.Embed, name: str, items: list[ItemStatus]) -> None:
+def _field(
+    embed: discord.Embed, name: str, items: list[ItemStatus], zone: ZoneInfo | None = None
+) -> None:
     """One section, spread over as many fields as it needs while the embed stays in limits.
 
     When the 6,000-character embed budget runs out, the rest of the section is summarised
@@ -22,7 +26,7 @@ def _field(embed: discord.Embed, name: str, items: list[ItemStatus]) -> None:
     """
     if not items:
         return
-    lines = [item_line(s) for s in items]
+    lines = [item_line(s, zone=zone) for s in items]
     part = 0
     while lines:
         title = f"{name} ({len(items)})" if part == 0 else f"{name} (continued)"
@@ -51,8 +55,26 @@ def _field(embed: discord.Embed, name: str, items: list[ItemStatus]) -> None:
         )
 
 
+def _streak(n: int) -> str | None:
+    """A streak of 0 is no failure worth printing; only a running streak is shown."""
+    return f"🔥 {n}-week streak" if n > 0 else None
+
+
+def reminder_summary(c: ReminderContent) -> str:
+    """One plain line before the embed: what a phone's notification preview shows."""
+    head = f"Week {c.week} of {c.pathway_title}"
+    if c.focus:
+        first = c.focus[0]
+        more = f" (+{len(c.focus) - 1} more)" if len(c.focus) > 1 else ""
+        return shorten(f"{head}: {first.item.text}{more}", 300)
+    if c.progress.complete:
+        return f"{head}: every item is done. 🎓"
+    return f"{head}: everything open is done."
+
+
 def reminder_embed(c: ReminderContent) -> discord.Embed:
     prog = c.progress
+    zone = c.zone
     embed = discord.Embed(
         title=shorten(f"Week {c.week} · {c.pathway_title}", limits.EMBED_TITLE),
         colour=TRACK_COLOUR[prog.on_track.track],
@@ -65,13 +87,17 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
             "the bot was offline. Sorry for the delay."
         )
     if c.phase_number is not None and c.phase_title:
-        lines.append(f"**Phase {c.phase_number}: {c.phase_title}**")
+        where = f"**Phase {c.phase_number}: {c.phase_title}**"
+        if c.phase_week is not None:
+            where += f" · week {c.phase_week[0]} of {c.phase_week[1]}"
+        lines.append(where)
         if c.phase_focus:
             lines.append(f"Focus: {c.phase_focus}")
-    lines.append(
-        f"{prog.on_track.describe()} · {bar(prog.overall.done, prog.overall.total)} · "
-        f"streak {c.streak} week{'s' if c.streak != 1 else ''}"
-    )
+    status = [prog.on_track.describe(), bar(prog.overall.done, prog.overall.total)]
+    streak = _streak(c.streak)
+    if streak:
+        status.append(streak)
+    lines.append(" · ".join(status))
     embed.description = fit_lines(lines, 1500)
     if c.milestones:
         embed.add_field(
@@ -79,23 +105,47 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
             value=fit_lines([f"• {m}" for m in c.milestones], FIELD_BUDGET),
             inline=False,
         )
-    _field(embed, "⚠️ Overdue", c.overdue)
-    _field(embed, "⏳ Due in the coming week", c.due_soon)
-    new_only = [s for s in c.new if s not in c.due_soon and s not in c.overdue]
-    _field(embed, "🆕 New this week", new_only)
-    _field(embed, "🔜 Opens next week", c.opens_next_week)
-    embed.set_footer(text=f"{c.pathway_id} · /tasks for everything · /reminders to change timing")
+    if c.focus:
+        _field(embed, "🎯 This week's focus", list(c.focus), zone)
+    elif c.progress.complete:
+        embed.add_field(
+            name="🎓 Pathway complete",
+            value="Every item is done. Congratulations! Reminders stop here.",
+            inline=False,
+        )
+    else:
+        nxt = (
+            f"Next: **{shorten(c.next_up.item.text, 200)}** opens {ts(c.next_up.opens_at)}."
+            if c.next_up is not None
+            else "Nothing else is scheduled."
+        )
+        embed.add_field(name="✅ Everything open is done", value=f"Nice work. {nxt}", inline=False)
+    rest = len(c.overdue) - sum(1 for s in c.focus if s in c.overdue)
+    if rest > 0:
+        embed.add_field(
+            name="Also overdue",
+            value=f"{rest} more item{'s' if rest != 1 else ''}: see `/tasks`.",
+            inline=False,
+        )
+    if c.phase_resources:
+        embed.add_field(
+            name="📚 Resources for this phase",
+            value=fit_lines(
+                [
+                    f"• {shorten(r.title, 150)}" + (f" ({r.url})" if r.url else "")
+                    for r in c.phase_resources
+                ],
+                FIELD_BUDGET,
+            ),
+            inline=False,
+        )
+    embed.set_footer(text="/tasks for the full list · /reminders to change timing")
     return embed
 
 
 def urgent_items(c: ReminderContent) -> list[ItemStatus]:
-    seen: set[str] = set()
-    out = []
-    for s in [*c.overdue, *c.due_soon, *c.new]:
-        if s.item.id not in seen and s.due_at is not None:
-            seen.add(s.item.id)
-            out.append(s)
-    return out[:MAX_REMINDER_BUTTONS]
+    """The items the reminder offers a ✅ button for: this week's focus."""
+    return [s for s in c.focus][:MAX_REMINDER_BUTTONS]
 
 
 def fallback_text(user_id: int, pathway_title: str) -> str:
@@ -133,4 +183,11 @@ def limits_colour() -> discord.Colour:
     return discord.Colour.from_rgb(88, 101, 242)
 
 
-__all__ = ["digest_embed", "fallback_text", "reminder_embed", "ts", "urgent_items"]
+__all__ = [
+    "digest_embed",
+    "fallback_text",
+    "reminder_embed",
+    "reminder_summary",
+    "ts",
+    "urgent_items",
+]

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core import cadence
 from bot.core.cadence import ItemState, ItemStatus, Schedule
 from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.layout import check_pace, default_pace
 from bot.core.models import (
     CompletionSource,
     Enrolment,
@@ -122,11 +123,13 @@ class Learning:
         day: str | None = None,
         time: str | None = None,
         start: str | None = None,
+        pace: str | None = None,
     ) -> EnrollOutcome:
         now = self.ctx.clock.now()
         store = self.ctx.store
         loaded = self.ctx.registry.loaded(pathway_id.strip())
         # Invalid input must write nothing: every value is checked before the first write.
+        chosen_pace = check_pace(loaded.pathway, pace) if pace else None
         start_date = parse_date(start) if start else None
         target_group: StudyGroup | None = None
         if group:
@@ -163,6 +166,10 @@ class Learning:
 
         existing = await store.enrolments.find(user_id, guild_id, loaded.pathway.id)
         if existing is not None and existing.status is not EnrolmentStatus.LEFT:
+            pace_changed = chosen_pace is not None and chosen_pace != existing.pace
+            if pace_changed and chosen_pace is not None:
+                # A pace only moves deadlines, and changing it back restores them: no confirm.
+                existing = await store.enrolments.set_pace(existing.id, chosen_pace, now)
             asked = bool(timezone or day or time or start_date)
             changed = prefs != existing.prefs or (
                 start_date is not None and start_date != existing.start_date
@@ -174,6 +181,7 @@ class Learning:
                 prefs_source=PrefsSource.LEARNER,
                 proposed_prefs=prefs if asked and changed else None,
                 proposed_start=start_date.isoformat() if asked and changed and start_date else None,
+                pace_changed=pace_changed,
             )
 
         await store.learners.set_prefs(user_id, prefs, now)
@@ -189,8 +197,11 @@ class Learning:
             first_start,
             now,
             next_reminder_at=slot.at,
+            pace=chosen_pace or default_pace(loaded.pathway),
         )
         enrolment = result.enrolment
+        if chosen_pace is not None and enrolment.pace != chosen_pace:
+            enrolment = await store.enrolments.set_pace(enrolment.id, chosen_pace, now)
         if start_date is not None and restored and enrolment.start_date != start_date:
             enrolment = await store.enrolments.set_start_date(enrolment.id, start_date, now)
         if target_group is not None:

@@ -23,7 +23,6 @@ from bot.core.leaderboard import (
     rank,
 )
 from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
-from bot.core.pathway import ItemKind
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
 from bot.service.context import Context
 
@@ -245,7 +244,7 @@ class Social:
         ids = [r.enrolment_id for r in rows]
         enrolments = await self.ctx.store.enrolments.get_many(ids)
         completions = await self.ctx.store.completions.for_enrolments(ids)
-        expected: dict[tuple[str, date, str], float] = {}
+        expected: dict[tuple[str, date, str, str], float] = {}
         dated: dict[str, set[str]] = {}
         out: list[Entry] = []
         for r in rows:
@@ -255,11 +254,13 @@ class Social:
                 continue
             pathway = found.pathway
             if pathway.id not in dated:
-                dated[pathway.id] = {i.id for i in pathway.items() if i.kind is not ItemKind.SKILL}
+                dated[pathway.id] = {i.id for i in pathway.items()}
             done = sum(1 for c in completions[r.enrolment_id] if c.item_id in dated[pathway.id])
-            key = (pathway.id, enrolment.start_date, enrolment.prefs.tz)
+            key = (pathway.id, enrolment.start_date, enrolment.prefs.tz, enrolment.pace)
             if enrolment.pauses or key not in expected:
-                schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses)
+                schedule = Schedule(
+                    enrolment.start_date, enrolment.prefs, enrolment.pauses, enrolment.pace
+                )
                 value = expected_by_now(cadence.build_plan(pathway, schedule, set(), now))
                 if enrolment.pauses:
                     ratio = done / max(MIN_EXPECTED, value)

@@ -45,6 +45,7 @@ class EnrollOutcome:
     prefs_source: PrefsSource
     proposed_prefs: ReminderPrefs | None = None  # settings a re-run asked for, to confirm
     proposed_start: str | None = None
+    pace_changed: bool = False  # a repeated /enroll changed the pace (applied at once)
 
 
 @dataclass(frozen=True, slots=True)

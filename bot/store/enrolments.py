@@ -30,7 +30,7 @@ from bot.store.results import EnrolResult
 # Columns are in the order enrolment_from_row unpacks them.
 SELECT = """
 SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, e.status,
-       e.next_reminder_at, e.created_at, e.updated_at, l.tz, l.weekday, l.remind_at,
+       e.next_reminder_at, e.created_at, e.updated_at, l.tz, l.weekday, l.remind_at, e.pace,
        (SELECT json_group_array(json_array(p.start_at, p.end_at))
           FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)
   FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
@@ -67,7 +67,7 @@ def _pauses(encoded: str | None) -> tuple[Pause, ...]:
 def enrolment_from_row(row: sqlite3.Row) -> Enrolment:
     """Positional, not by name: a sweep converts 500 of these per batch."""
     (id_, user_id, guild_id, pathway_id, pathway_hash, start_date, status, next_reminder_at,
-     created_at, updated_at, tz, weekday, remind_at, pauses) = row  # fmt: skip
+     created_at, updated_at, tz, weekday, remind_at, pace, pauses) = row  # fmt: skip
     return Enrolment(
         id=id_,
         user_id=user_id,
@@ -81,6 +81,7 @@ def enrolment_from_row(row: sqlite3.Row) -> Enrolment:
         next_reminder_at=None if next_reminder_at is None else codec.from_instant(next_reminder_at),
         created_at=codec.from_instant(created_at),
         updated_at=codec.from_instant(updated_at),
+        pace=pace,
     )
 
 
@@ -134,6 +135,7 @@ class Enrolments:
         start_date: date,
         now: datetime,
         next_reminder_at: datetime | None = None,
+        pace: str = "as-written",
     ) -> EnrolResult:
         """Enrol, or reactivate the enrolment the learner left (`restored=True`).
 
@@ -150,8 +152,8 @@ class Enrolments:
                 await ensure_learner(tx, user_id, now, prefs or ReminderPrefs())
                 row = await tx.fetchrow(
                     "INSERT INTO enrolments (user_id, guild_id, pathway_id, pathway_hash,"
-                    " start_date, status, next_reminder_at, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
+                    " start_date, status, next_reminder_at, created_at, updated_at, pace)"
+                    " VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING id",
                     (
                         user_id,
                         guild_id,
@@ -161,6 +163,7 @@ class Enrolments:
                         codec.opt_instant(next_reminder_at),
                         codec.instant(now),
                         codec.instant(now),
+                        pace,
                     ),
                 )
                 return EnrolResult(await read_enrolment(tx, row["id"]), restored=False)
@@ -218,6 +221,15 @@ class Enrolments:
             await tx.execute(
                 "UPDATE enrolments SET start_date = ?, updated_at = ? WHERE id = ?",
                 (codec.day(start_date), codec.instant(now), enrolment_id),
+            )
+            return await read_enrolment(tx, enrolment_id)
+
+    async def set_pace(self, enrolment_id: int, pace: str, now: datetime) -> Enrolment:
+        """Change the pace: deadlines move with it, completions stay as they are."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE enrolments SET pace = ?, updated_at = ? WHERE id = ?",
+                (pace, codec.instant(now), enrolment_id),
             )
             return await read_enrolment(tx, enrolment_id)
 

@@ -30,7 +30,8 @@ async def test_whole_journey(world: World) -> None:
     assert world.bot.sql("SELECT COUNT(*) FROM enrolments")[0][0] == 1
 
     tasks = await emu.run_command(alice, "tasks", guild=g)
-    assert tasks.ephemeral and "week-jupyter-setup" in json.dumps(tasks.embeds)
+    assert tasks.ephemeral and "set up a Jupyter notebook" in json.dumps(tasks.embeds)
+    assert "week-jupyter-setup" not in json.dumps(tasks.embeds)  # no raw ids in replies
 
     # done by command
     done = await emu.run_command(alice, "done", guild=g, options={"task": "week-jupyter-setup"})

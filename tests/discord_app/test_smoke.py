@@ -27,7 +27,7 @@ async def test_commands_registered_and_enroll_answers(world: World) -> None:
     enroll = world.emu.command("enroll")
     assert enroll is not None
     names = [o["name"] for o in enroll.options]
-    assert names == ["pathway", "group", "timezone", "day", "time", "start"]
+    assert names == ["pathway", "group", "timezone", "day", "time", "start", "pace"]
     assert all(o.get("description") for o in enroll.options)
     reply = await world.emu.run_command(
         world.alice, "enroll", guild=world.guild, options={"pathway": SEED}

@@ -57,6 +57,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     2: [("INSERT INTO meta VALUES ('command_tree_hash', 'f00d')", ())],
     3: [],
     4: [],
+    5: [],
 }
 
 

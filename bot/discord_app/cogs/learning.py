@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import limits, render
-from bot.discord_app.autocomplete import pathway_choices, zone_choices
+from bot.discord_app.autocomplete import pace_choices, pathway_choices, zone_choices
 from bot.discord_app.card import render_progress_card
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.views import (
@@ -79,6 +79,7 @@ class LearningCog(commands.Cog):
         day="Weekday for your weekly reminder DM, e.g. mon (default mon)",
         time="Local time for the reminder, HH:MM 24-hour (default 09:00)",
         start="Start date YYYY-MM-DD (default today)",
+        pace="Your timeline: as-written, 9-months or 12-months (default: the shortest stated)",
     )
     async def enroll(
         self,
@@ -89,6 +90,7 @@ class LearningCog(commands.Cog):
         day: str | None = None,
         time: str | None = None,
         start: str | None = None,
+        pace: str | None = None,
     ) -> None:
         outcome = await self.bot.learning.enroll(
             interaction.user.id,
@@ -99,6 +101,7 @@ class LearningCog(commands.Cog):
             day=day,
             time=time,
             start=start,
+            pace=pace,
         )
         content, embed = render.enroll_message(outcome)
         view = plan_controls(outcome.view.enrolment.id, outcome.view.plan.statuses)
@@ -112,14 +115,15 @@ class LearningCog(commands.Cog):
 
     enroll.autocomplete("pathway")(pathway_choices)
     enroll.autocomplete("timezone")(zone_choices)
+    enroll.autocomplete("pace")(pace_choices)
 
     @app_commands.command(name="tasks", description="Your open, due-soon and overdue items")
-    @app_commands.describe(horizon="Which items to show (default: everything open)")
+    @app_commands.describe(horizon="Which items to show (default: this week's focus)")
     @app_commands.choices(
         horizon=[
-            Choice(name="This week", value="week"),
-            Choice(name="This month", value="month"),
-            Choice(name="Next 90 days", value="90d"),
+            Choice(name="Due in the next 7 days", value="week"),
+            Choice(name="Due in the next 30 days", value="month"),
+            Choice(name="Due in the next 90 days", value="90d"),
             Choice(name="Current roadmap phase", value="phase"),
             Choice(name="Everything", value="all"),
         ]
