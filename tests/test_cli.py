@@ -198,3 +198,53 @@ def test_pathways_dir_that_is_a_file(tmp_path: Path) -> None:
         }
     )
     assert proc.returncode == 2 and "PATHWAYS_DIR" in _one_line_no_traceback(proc)
+
+
+def test_preview_json_is_the_weekly_plan_as_data() -> None:
+    import json
+
+    args = ["preview", "backend-to-ml-engineer", "--start", "2026-12-07", "--tz", "Europe/Berlin"]
+    proc = run(*args, "--pace", "12-months", "--learner", "on-time", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 54  # 365 days: 53 weekly reminders, and one past the end
+    first = rows[0]
+    assert {"week", "local", "utc", "phase", "focus", "due", "overdue", "milestones", "status"} <= (
+        set(first)
+    )
+    assert first["week"] == 1 and first["phase"] == 1 and first["status"] == "just-started"
+    assert first["local"].startswith("2026-12-07T09:00:00+01:00")
+    assert first["utc"] == "2026-12-07T08:00:00Z"
+    assert first["due"] == [
+        "week-enroll-andrew-ng",
+        "week-jupyter-setup",
+        "week-read-hands-on-ml-ch1",
+    ]
+    assert {r["status"] for r in rows} == {"just-started", "on-track", "complete"}
+    assert all(r["focus"] or r["status"] == "complete" for r in rows)
+    assert rows[-1]["phase"] is None and "You've reached the end of your timeline" in (
+        rows[-1]["milestones"] + rows[-2]["milestones"]
+    )
+
+    idle = json.loads(run(*args, "--weeks", "12", "--json").stdout)
+    assert len(idle) == 12 and idle[1]["status"] == "behind"
+    assert set(idle[1]["overdue"]) == {
+        "week-enroll-andrew-ng",
+        "week-jupyter-setup",
+        "week-read-hands-on-ml-ch1",
+    }
+
+
+def test_preview_refuses_an_unknown_pace_in_one_line() -> None:
+    proc = run(
+        "preview",
+        "backend-to-ml-engineer",
+        "--start",
+        "2026-12-07",
+        "--tz",
+        "UTC",
+        "--pace",
+        "2-months",
+    )
+    assert proc.returncode == 2
+    assert "as-written, 9-months, 12-months" in _one_line_no_traceback(proc)

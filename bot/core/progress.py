@@ -69,6 +69,10 @@ class Progress:
     def complete(self) -> bool:
         return self.overall.total > 0 and self.overall.done == self.overall.total
 
+    def describe(self) -> str:
+        """The one-line status a reply shows: "Complete" outranks any track."""
+        return "Complete 🎓" if self.complete else self.on_track.describe()
+
 
 def on_track(plan: Plan) -> OnTrack:
     due = done_of_due = early = 0

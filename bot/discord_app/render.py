@@ -79,9 +79,8 @@ def _lines_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
 
 
 def _status_line(view: LearnerPlan) -> str:
-    track = view.progress.on_track
     parts = [
-        f"**{track.describe()}**",
+        f"**{view.progress.describe()}**",
         f"{view.progress.overall.done}/{view.progress.overall.total} items",
         f"{view.points} points",
     ]
@@ -287,7 +286,7 @@ def done_message(outcome: DoneOutcome) -> str:
     streak = f" · 🔥 {view.streak}-week streak" if view.streak > 0 else ""
     lines.append(
         f"Progress {bar(view.progress.overall.done, view.progress.overall.total)} · "
-        f"{view.progress.on_track.describe()}{streak} · {view.points} points"
+        f"{view.progress.describe()}{streak} · {view.points} points"
     )
     r = outcome.rank
     if r is not None and r.after is not None:
@@ -354,7 +353,7 @@ def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
         skills=(prog.skills.done, prog.skills.total),
         overall=(prog.overall.done, prog.overall.total),
         streak=view.streak,
-        track_label=prog.on_track.describe(),
+        track_label=prog.describe(),
         track_kind=prog.on_track.track.value,
         points=view.points,
     )

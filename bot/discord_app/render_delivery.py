@@ -93,7 +93,7 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
         lines.append(where)
         if c.phase_focus:
             lines.append(f"Focus: {c.phase_focus}")
-    status = [prog.on_track.describe(), bar(prog.overall.done, prog.overall.total)]
+    status = [prog.describe(), bar(prog.overall.done, prog.overall.total)]
     streak = _streak(c.streak)
     if streak:
         status.append(streak)

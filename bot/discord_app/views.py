@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.cadence import ItemState, ItemStatus, next_reminder
+from bot.core.cadence import ItemState, ItemStatus, Plan, next_reminder
 from bot.core.errors import Forbidden
+from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource, ReminderPrefs
 from bot.discord_app import limits
 from bot.discord_app.render import done_message, plan_embed
@@ -109,17 +110,17 @@ class TaskSelect(
             last = outcome.view
             lines.append(
                 f"Progress {limits.bar(last.progress.overall.done, last.progress.overall.total)}"
-                f" · {last.progress.on_track.describe()} · {last.points} points"
+                f" · {last.progress.describe()} · {last.points} points"
             )
             await interaction.response.send_message("\n".join(lines), ephemeral=True)
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-def plan_controls(
-    enrolment_id: int, statuses: Sequence[ItemStatus], buttons: int = 5
-) -> discord.ui.View:
-    """A task select of the open items plus 'Mark done' buttons for the most urgent ones."""
+def plan_controls(enrolment_id: int, plan: Plan, buttons: int = 5) -> discord.ui.View:
+    """A task select of the open items, most urgent first, plus a ✅ button for each item of
+    the week's focus: the same items the reminder DM offers."""
+    statuses = plan.statuses
     open_items = [
         s for s in statuses if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
     ]
@@ -145,7 +146,7 @@ def plan_controls(
         for s in open_items[: limits.SELECT_OPTIONS]
     ]
     view.add_item(TaskSelect(enrolment_id, options))
-    for s in open_items[:buttons]:
+    for s in weekly_focus(plan)[:buttons]:
         view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
     return view
 
@@ -300,7 +301,7 @@ class ApplySettingsButton(
             await interaction.response.edit_message(
                 content="Settings applied: your reminders and plan are updated.",
                 embed=plan_embed(view),
-                view=plan_controls(view.enrolment.id, view.plan.statuses),
+                view=plan_controls(view.enrolment.id, view.plan),
             )
         except Exception as exc:
             await report_error(interaction, exc)

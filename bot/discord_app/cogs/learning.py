@@ -104,7 +104,7 @@ class LearningCog(commands.Cog):
             pace=pace,
         )
         content, embed = render.enroll_message(outcome)
-        view = plan_controls(outcome.view.enrolment.id, outcome.view.plan.statuses)
+        view = plan_controls(outcome.view.enrolment.id, outcome.view.plan)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
                 ApplySettingsButton(
@@ -137,7 +137,7 @@ class LearningCog(commands.Cog):
         first = views[0]
         await interaction.response.send_message(
             embeds=embeds[:10],
-            view=plan_controls(first.enrolment.id, first.plan.statuses, buttons=0),
+            view=plan_controls(first.enrolment.id, first.plan, buttons=0),
             ephemeral=True,
         )
 
