@@ -122,6 +122,8 @@ async def _check_v1_data(store: Store) -> None:
     assert enrolment.status is EnrolmentStatus.PAUSED
     assert enrolment.pauses == (Pause(codec.from_instant(T1)),)
     assert enrolment.next_reminder_at == codec.from_instant(T2)
+    # 005: enrolments from before paces keep the phases' own weeks, the calendar they had
+    assert enrolment.pace == "as-written"
     done = await store.completions.list_for_enrolment(1)
     assert [c.item_id for c in done] == ["read-guide", "first-project"]
     assert [m.user_id for m in await store.groups.members(3)] == [7]
