@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.discord_emulator.driver import Emulator
 
@@ -35,6 +36,15 @@ async def poll(predicate: Callable[[], object], within: float = 15.0, what: str 
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what or predicate}")
         await asyncio.sleep(0.05)
+
+
+def is_reminder(message: object) -> bool:
+    """A weekly reminder DM (they open with "Week N of …"), not the welcome at enrolment."""
+    return str(getattr(message, "content", "")).startswith("Week ")
+
+
+def reminder_dms(emu: object, user: object) -> list[Any]:
+    return [m for m in emu.dms(user) if is_reminder(m)]  # type: ignore[attr-defined]
 
 
 def custom_ids(components: list[dict[str, object]]) -> list[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
@@ -41,6 +43,18 @@ class DigestContent:
     hidden_members: int
 
 
+@dataclass(frozen=True, slots=True)
+class WelcomeContent:
+    """The one DM sent right after a new enrolment: what happens next, and when."""
+
+    pathway_name: str
+    pace: str
+    timeline_end: datetime | None
+    first_reminder_at: datetime | None
+    zone: ZoneInfo
+    focus: tuple[str, ...]  # this week's focus item texts, at most five
+
+
 class Notifier(Protocol):
     async def send_reminder(
         self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
@@ -55,3 +69,7 @@ class Notifier(Protocol):
         ...
 
     async def post_digest(self, channel_id: int, digest: DigestContent, nonce: str) -> Sent: ...
+
+    async def send_welcome(self, learner: Learner, content: WelcomeContent) -> Sent:
+        """DM the welcome (opening the DM channel if needed); raises DmClosed or SendFailed."""
+        ...

@@ -240,7 +240,7 @@ class ReminderSender:
                 report.skipped += 1
                 continue
             if delivery.kind is DeliveryKind.FALLBACK:
-                channel_id = await self._fallback_channel(enrolment)
+                channel_id = await self.fallback_channel(enrolment)
                 if channel_id is None:
                     await self.store.deliveries.skip(delivery.id, now, "no channel to post in")
                     report.skipped += 1
@@ -371,7 +371,7 @@ class ReminderSender:
 
     async def _fallback(self, enrolment: Enrolment, period_key: str, now: datetime) -> SweepReport:
         """Mention the learner where their group (or server) gathers; no task details."""
-        channel_id = await self._fallback_channel(enrolment)
+        channel_id = await self.fallback_channel(enrolment)
         if channel_id is None:
             return SweepReport()
         claim = await self.store.deliveries.claim(
@@ -406,7 +406,8 @@ class ReminderSender:
         await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
         return SweepReport(fallbacks=1)
 
-    async def _fallback_channel(self, enrolment: Enrolment) -> int | None:
+    async def fallback_channel(self, enrolment: Enrolment) -> int | None:
+        """Where a learner with closed DMs is mentioned instead: group channel, else digests."""
         if enrolment.guild_id is None:
             return None
         group = await self.store.groups.group_of(

@@ -26,6 +26,7 @@ from bot.delivery.digests import DigestSender
 from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
+from bot.delivery.welcome import Welcomer
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.notifier import DiscordNotifier
@@ -127,6 +128,7 @@ class PathwayBot(commands.Bot):
             retry_base=self.settings.retry_base_seconds,
         )
         self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
+        self.welcomer = Welcomer(self.store, self.registry, self.notifier)
         self.metrics = Metrics(
             commands=[c.qualified_name for c in self.tree.walk_commands()] + ["component"]
         )

@@ -16,7 +16,7 @@ import discord
 
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
-from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent
+from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.throttle import Throttle
 from bot.discord_app.render_delivery import (
     digest_embed,
@@ -24,6 +24,7 @@ from bot.discord_app.render_delivery import (
     reminder_embed,
     reminder_summary,
     urgent_items,
+    welcome_text,
 )
 from bot.metrics import Metrics
 
@@ -94,6 +95,16 @@ class DiscordNotifier:
                     raise
                 channel_id = await self._dm_channel(learner.user_id)  # the cached id went stale
                 message = await self._send(channel_id, nonce, **kwargs)
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
+        return Sent(message.id, channel_id)
+
+    async def send_welcome(self, learner: Learner, content: WelcomeContent) -> Sent:
+        try:
+            channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)
+            await self.throttle.acquire()
+            channel = self.bot.get_partial_messageable(channel_id)
+            message = await channel.send(welcome_text(content))
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)

@@ -133,9 +133,18 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     return embed
 
 
-def enroll_message(outcome: EnrollOutcome) -> tuple[str, discord.Embed]:
+def enroll_message(outcome: EnrollOutcome, where: str | None = None) -> tuple[str, discord.Embed]:
+    """`where`: the name of the server the enrolment lives in, when it is not this one."""
     view = outcome.view
     p = view.enrolment.prefs
+    if outcome.lives_in is not None:
+        place = f"in **{where}**" if where else "in another server"
+        content = (
+            f"You already follow this pathway {place}, so nothing new was created: one "
+            "enrolment, one weekly reminder. Your reminders, `/tasks`, `/done` and `/progress` "
+            "also work here in your DMs with the bot."
+        )
+        return content, plan_embed(view)
     if outcome.already:
         if outcome.proposed_prefs is not None:
             new = outcome.proposed_prefs

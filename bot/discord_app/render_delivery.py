@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.core.cadence import ItemStatus
+from bot.core.deadlines import end_of_day
+from bot.core.layout import pace_label
 from bot.core.reminder import ReminderContent
-from bot.delivery.notifier import DigestContent
+from bot.delivery.notifier import DigestContent, WelcomeContent
 from bot.discord_app import limits
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
 from bot.discord_app.render import FIELD_BUDGET, TRACK_COLOUR, item_line
@@ -148,6 +150,41 @@ def urgent_items(c: ReminderContent) -> list[ItemStatus]:
     return [s for s in c.focus][:MAX_REMINDER_BUTTONS]
 
 
+def welcome_text(w: WelcomeContent) -> str:
+    """The welcome DM: short, plain text (it is also the notification preview)."""
+    pace = pace_label(w.pace)
+    ends = f", ending {end_of_day(w.timeline_end, w.zone)}" if w.timeline_end else ""
+    lines = [f"👋 Welcome to **{w.pathway_name}**! You're on the {pace} pace{ends}."]
+    if w.first_reminder_at is not None:
+        lines.append(
+            f"Your first weekly reminder comes {ts(w.first_reminder_at, 'F')} "
+            f"({ts(w.first_reminder_at)}). Each one names that week's focus, with a ✅ button "
+            "per item."
+        )
+    if w.focus:
+        lines.append("This week's focus:")
+        lines += [f"• {shorten(text, 120)}" for text in w.focus]
+    lines.append(
+        "`/tasks`, `/done` and `/progress` work right here in this DM too; "
+        "`/reminders set` changes when reminders come."
+    )
+    return fit_lines(lines, limits.CONTENT)
+
+
+def dms_closed_text(fallback_channel_id: int | None) -> str:
+    """The private follow-up to /enroll when the welcome DM bounced (403/50007)."""
+    where = (
+        f"a short mention in <#{fallback_channel_id}> (without your tasks)"
+        if fallback_channel_id is not None
+        else "nowhere until you open them: run `/tasks` to see your week"
+    )
+    return (
+        "📭 I couldn't DM you: your DMs are closed to this bot. Weekly reminders will appear as "
+        f"{where}. To get them by DM, open your DMs: right-click this server's icon → "
+        "Privacy Settings → turn on Direct Messages, then run any command here."
+    )
+
+
 def fallback_text(user_id: int, pathway_title: str) -> str:
     return (
         f"<@{user_id}>, your weekly reminder for **{shorten(pathway_title, 150)}** is ready, "
@@ -190,4 +227,5 @@ __all__ = [
     "reminder_summary",
     "ts",
     "urgent_items",
+    "welcome_text",
 ]

@@ -1,7 +1,9 @@
 """Enrol, see tasks, complete and undo items, see progress, leave.
 
-Scoping: in a server, commands act on the caller's enrolments in that server only (nothing
-about one server leaks into another); a DM acts on enrolments made in DMs. Buttons carry an
+Scoping: a learner follows each pathway once, in the server where they enrolled (or in DMs).
+In a server, commands act on the caller's enrolments in that server only (nothing about one
+server leaks into another); in the bot's DM they act on all of the learner's enrolments,
+wherever they were made, because the DM is where reminders arrive. Buttons carry an
 enrolment id instead and are checked against the clicking user.
 """
 
@@ -82,15 +84,23 @@ class Learning:
         )
 
     async def following(self, user_id: int, guild_id: int | None) -> list[Enrolment]:
-        """Enrolments the user follows in this scope, whose pathway is still loaded."""
+        """Enrolments the user follows in this scope (a server, or everywhere from a DM),
+        whose pathway is still loaded."""
         rows = await self.ctx.store.enrolments.list_for_user(user_id, guild_id)
         return [
             e
             for e in rows
-            if e.guild_id == guild_id
+            if (guild_id is None or e.guild_id == guild_id)
             and e.status in FOLLOWING
             and self.ctx.registry.find(e.pathway_id) is not None
         ]
+
+    async def followed_anywhere(self, user_id: int, pathway_id: str) -> Enrolment | None:
+        """The learner's one enrolment of a pathway, in whichever server or DM it lives."""
+        for e in await self.ctx.store.enrolments.list_for_user(user_id):
+            if e.pathway_id == pathway_id and e.status in FOLLOWING:
+                return e
+        return None
 
     async def require_following(self, user_id: int, guild_id: int | None) -> list[Enrolment]:
         found = await self.following(user_id, guild_id)
@@ -165,6 +175,21 @@ class Learning:
             check_start_date(start_date, today)
 
         existing = await store.enrolments.find(user_id, guild_id, loaded.pathway.id)
+        elsewhere = await self.followed_anywhere(user_id, loaded.pathway.id)
+        if elsewhere is not None and elsewhere.guild_id != guild_id:
+            if elsewhere.guild_id is None and guild_id is not None:
+                # Followed from DMs until now: it moves into this server, progress and all,
+                # so its boards and groups can see it. Still one enrolment, one reminder.
+                elsewhere = await store.enrolments.move_to_guild(elsewhere.id, guild_id, now)
+                existing = elsewhere
+            else:
+                return EnrollOutcome(
+                    view=await self.view(elsewhere, now),
+                    restored=False,
+                    already=True,
+                    prefs_source=PrefsSource.LEARNER,
+                    lives_in=elsewhere.guild_id,
+                )
         if existing is not None and existing.status is not EnrolmentStatus.LEFT:
             pace_changed = chosen_pace is not None and chosen_pace != existing.pace
             if pace_changed and chosen_pace is not None:
@@ -418,8 +443,12 @@ class Learning:
     # --- leave -----------------------------------------------------------------------------
 
     async def leaving(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment:
-        """The enrolment `/leave` would end; the confirmation button then calls `leave`."""
-        enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
+        """The enrolment `/leave` would end; the confirmation button then calls `leave`.
+        In a DM that is the learner's enrolment of the pathway wherever it lives."""
+        if guild_id is None:
+            enrolment = await self.followed_anywhere(user_id, pathway_id.strip())
+        else:
+            enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
             raise NotEnrolled(f"You are not enrolled in `{pathway_id.strip()[:60]}` here.")
         return enrolment

@@ -46,6 +46,9 @@ class EnrollOutcome:
     proposed_prefs: ReminderPrefs | None = None  # settings a re-run asked for, to confirm
     proposed_start: str | None = None
     pace_changed: bool = False  # a repeated /enroll changed the pace (applied at once)
+    # The learner already follows this pathway in another server (its id): nothing was
+    # created, and the reply says where the enrolment lives.
+    lives_in: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

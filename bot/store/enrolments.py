@@ -145,6 +145,16 @@ class Enrolments:
         """
         async with self._db.write() as tx:
             existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
+            following = await tx.fetchone(
+                "SELECT guild_id FROM enrolments WHERE user_id = ? AND pathway_id = ?"
+                " AND status <> 'left' AND COALESCE(guild_id, 0) <> COALESCE(?, 0)",
+                (user_id, pathway_id, guild_id),
+            )
+            if following is not None:
+                raise AlreadyExists(
+                    "You already follow this pathway elsewhere (another server or your DMs): "
+                    "one enrolment per pathway."
+                )
             if existing is None:
                 prefs = None
                 if guild_id is not None:
@@ -221,6 +231,25 @@ class Enrolments:
             await tx.execute(
                 "UPDATE enrolments SET start_date = ?, updated_at = ? WHERE id = ?",
                 (codec.day(start_date), codec.instant(now), enrolment_id),
+            )
+            return await read_enrolment(tx, enrolment_id)
+
+    async def move_to_guild(self, enrolment_id: int, guild_id: int, now: datetime) -> Enrolment:
+        """Bring an enrolment made in a DM into a server, where boards and groups can see it.
+
+        A row the learner left in that server is removed first: the unique key is one row
+        per (user, guild, pathway), and the one being moved carries the progress.
+        """
+        async with self._db.write() as tx:
+            moving = await read_enrolment(tx, enrolment_id)
+            await tx.execute(
+                "DELETE FROM enrolments WHERE user_id = ? AND guild_id = ? AND pathway_id = ?"
+                " AND status = 'left'",
+                (moving.user_id, guild_id, moving.pathway_id),
+            )
+            await tx.execute(
+                "UPDATE enrolments SET guild_id = ?, updated_at = ? WHERE id = ?",
+                (guild_id, codec.instant(now), enrolment_id),
             )
             return await read_enrolment(tx, enrolment_id)
 

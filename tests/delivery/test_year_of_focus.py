@@ -19,7 +19,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.discord_app.client import PathwayBot
 from tests.discord_emulator.driver import Emulator
-from tests.harness import SEED, custom_ids
+from tests.harness import SEED, custom_ids, reminder_dms
 
 LEARNERS = [
     ("Europe/Berlin", "mon", "08:00", "9-months"),
@@ -80,7 +80,7 @@ async def test_a_year_of_reminders_names_the_focus_with_working_buttons(
         report = await bot.reminders.sweep()
         assert report.errors == [] and report.failed == 0
         for user in users:
-            dms = emu.dms(user)
+            dms = reminder_dms(emu, user)
             for dm in dms[seen_dms[user.id] :]:
                 (enrolment,) = await bot.store.enrolments.list_for_user(user.id)
                 state = await bot.learning.standing_of(enrolment, clock.now())

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.discord_app.conftest import World
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.permissions import Permission
-from tests.harness import SEED, BotProcess, poll
+from tests.harness import SEED, BotProcess, is_reminder, poll, reminder_dms
 
 
 async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ async def test_reminder_settings_and_pauses(world: World) -> None:
     resumed = await emu.run_command(alice, "reminders", guild=g, subcommand="resume")
     assert "Welcome back" in resumed.content
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "active"
-    assert emu.dms(alice) == []
+    assert reminder_dms(emu, alice) == []
     # pause until a date: the sweep resumes it once that date comes
     until = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     await emu.run_command(alice, "reminders", guild=g, subcommand="pause", options={"until": until})
@@ -150,7 +150,7 @@ async def test_reconnects_never_start_a_second_scheduler(world: World) -> None:
     await poll(lambda: emu.counters.gateway_identifies > identifies, within=20, what="IDENTIFY")
     await emu.wait_until_connected()
     world.bot.make_due()
-    await emu.wait_for_dm(alice, timeout=15)
+    await emu.wait_for_dm(alice, is_reminder, timeout=15)
     await asyncio.sleep(1.5)
-    assert len(emu.dms(alice)) == 1
+    assert len(reminder_dms(emu, alice)) == 1
     assert world.bot.logs().count("delivery scheduler started") == 1

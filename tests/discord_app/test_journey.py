@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.discord_app.conftest import World
-from tests.harness import SEED, custom_ids
+from tests.harness import SEED, custom_ids, is_reminder
 
 
 async def test_whole_journey(world: World) -> None:
@@ -55,7 +55,7 @@ async def test_whole_journey(world: World) -> None:
 
     # done by DM button on a weekly reminder
     world.bot.make_due()
-    dm = await emu.wait_for_dm(alice, timeout=15)
+    dm = await emu.wait_for_dm(alice, is_reminder, timeout=15)
     dm_ids = custom_ids(dm.components)
     dm_button = next(i for i in dm_ids if i.startswith("pb:done:"))
     via_dm = await emu.click(alice, dm, dm_button)

@@ -51,7 +51,10 @@ async def test_one_enrolment_per_user_guild_pathway(enrol: Enrol) -> None:
     await enrol(1, 100)
     with pytest.raises(AlreadyExists):
         await enrol(1, 100)
-    await enrol(1, 200)  # another guild
+    with pytest.raises(AlreadyExists):
+        await enrol(1, 200)  # another guild: one enrolment per pathway, wherever it lives
+    with pytest.raises(AlreadyExists):
+        await enrol(1, None)  # nor a second one in DMs
     await enrol(1, 100, pathway_id="ux-designer")  # another pathway
     await enrol(2, 100)  # another user
 
@@ -67,8 +70,8 @@ async def test_dm_enrolment_is_unique_too(enrol: Enrol, store: Store) -> None:
 
 async def test_list_for_user(enrol: Enrol, store: Store) -> None:
     a = await enrol(1, 100)
-    b = await enrol(1, None)
-    c = await enrol(1, 200)
+    b = await enrol(1, None, pathway_id="ux-designer")
+    c = await enrol(1, 200, pathway_id="third-pathway")
     await enrol(2, 100)
     assert await store.enrolments.list_for_user(1) == [a, b, c]
     assert await store.enrolments.list_for_user(1, guild_id=200) == [c]

@@ -57,7 +57,16 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     2: [("INSERT INTO meta VALUES ('command_tree_hash', 'f00d')", ())],
     3: [],
     4: [],
-    5: [],
+    5: [
+        # a second enrolment of the same pathway, in DMs, with less progress: 006 retires it
+        (
+            "INSERT INTO enrolments (id, user_id, guild_id, pathway_id, pathway_hash, start_date,"
+            " status, next_reminder_at, created_at, updated_at, pace) VALUES (2, 7, NULL,"
+            " 'data-analyst', 'sha256:abc', '2026-03-09', 'active', ?, ?, ?, '9-months')",
+            (T2, T1, T1),
+        ),
+    ],
+    6: [],
 }
 
 
@@ -109,6 +118,12 @@ async def test_upgrade_from_every_earlier_version(db_path: Path, version: int) -
             await _check_v1_data(store)
         if version >= 2:
             assert await store.meta.get("command_tree_hash") == "f00d"
+        if version >= 5:
+            # 006: one enrolment per pathway: the one with the most completions stays
+            kept, retired = await store.enrolments.get(1), await store.enrolments.get(2)
+            assert kept is not None and kept.status is EnrolmentStatus.PAUSED
+            assert retired is not None and retired.status is EnrolmentStatus.LEFT
+            assert retired.next_reminder_at is None and retired.pace == "9-months"
 
 
 async def _check_v1_data(store: Store) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.models import Enrolment
 from bot.discord_app import limits, render
 from bot.discord_app.autocomplete import pace_choices, pathway_choices, zone_choices
 from bot.discord_app.card import render_progress_card
+from bot.discord_app.render_delivery import dms_closed_text
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.views import (
     ApplySettingsButton,
@@ -25,6 +28,7 @@ from bot.discord_app.views import (
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
 
+log = logging.getLogger(__name__)
 Choice = app_commands.Choice
 
 
@@ -35,6 +39,7 @@ def _guild(interaction: discord.Interaction[Any]) -> int | None:
 class LearningCog(commands.Cog):
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
+        self._background: set[asyncio.Task[None]] = set()  # welcome DMs under way
 
     # --- autocomplete ---------------------------------------------------------------------
 
@@ -103,7 +108,11 @@ class LearningCog(commands.Cog):
             start=start,
             pace=pace,
         )
-        content, embed = render.enroll_message(outcome)
+        where = None
+        if outcome.lives_in is not None:
+            home = self.bot.get_guild(outcome.lives_in)
+            where = home.name if home is not None else None
+        content, embed = render.enroll_message(outcome, where)
         view = plan_controls(outcome.view.enrolment.id, outcome.view.plan)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
@@ -112,6 +121,23 @@ class LearningCog(commands.Cog):
                 )
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+        if not outcome.already:
+            task = asyncio.create_task(self._welcome(interaction, outcome.view.enrolment))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _welcome(self, interaction: discord.Interaction[Any], enrolment: Enrolment) -> None:
+        """After the reply (never on the 3-second path): the welcome DM, or, when DMs are
+        closed, a private follow-up saying so and where reminders will appear instead."""
+        try:
+            fallback = await self.bot.reminders.fallback_channel(enrolment)
+            result = await self.bot.welcomer.welcome(enrolment, self.bot.clock.now(), fallback)
+            if result.dms_closed:
+                await interaction.followup.send(
+                    dms_closed_text(result.fallback_channel_id), ephemeral=True
+                )
+        except Exception:  # the enrolment stands; a lost welcome is only logged
+            log.exception("welcome for enrolment %s failed", enrolment.id)
 
     enroll.autocomplete("pathway")(pathway_choices)
     enroll.autocomplete("timezone")(zone_choices)

@@ -1,0 +1,66 @@
+"""The welcome DM at enrolment: sent after the reply, so never on the 3-second path.
+
+It tells the learner what happens next and when their first reminder comes, and it learns
+their DM channel id, so the first weekly reminder costs one REST request instead of two.
+If their DMs are closed (403/50007) they are marked as blocked, exactly as a failed
+reminder would mark them, and are not DMed again until they interact; the caller tells them
+privately where reminders will appear instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.focus import weekly_focus
+from bot.core.models import Enrolment
+from bot.core.registry import PathwayRegistry
+from bot.core.standing import standing
+from bot.delivery.notifier import DmClosed, Notifier, SendFailed, WelcomeContent
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeResult:
+    sent: bool
+    dms_closed: bool = False
+    fallback_channel_id: int | None = None  # where reminders go instead, when DMs are closed
+
+
+class Welcomer:
+    def __init__(self, store: Store, registry: PathwayRegistry, notifier: Notifier) -> None:
+        self.store = store
+        self.registry = registry
+        self.notifier = notifier
+
+    async def welcome(
+        self, enrolment: Enrolment, now: datetime, fallback_channel_id: int | None
+    ) -> WelcomeResult:
+        learner = await self.store.learners.get(enrolment.user_id)
+        if learner is None:
+            return WelcomeResult(sent=False)
+        pathway = self.registry.get(enrolment.pathway_id)
+        completions = await self.store.completions.list_for_enrolment(enrolment.id)
+        state = standing(pathway, enrolment, completions, now)
+        content = WelcomeContent(
+            pathway_name=pathway.name,
+            pace=enrolment.pace,
+            timeline_end=state.plan.timeline_end,
+            first_reminder_at=enrolment.next_reminder_at,
+            zone=state.plan.zone,
+            focus=tuple(s.item.text for s in weekly_focus(state.plan)),
+        )
+        try:
+            sent = await self.notifier.send_welcome(learner, content)
+        except DmClosed:
+            await self.store.learners.set_dm_blocked(learner.user_id, now)
+            return WelcomeResult(False, True, fallback_channel_id)
+        except SendFailed as exc:
+            log.warning("welcome DM for enrolment %s failed: %s", enrolment.id, exc)
+            return WelcomeResult(sent=False)
+        if sent.channel_id != learner.dm_channel_id:
+            await self.store.learners.set_dm_channel(learner.user_id, sent.channel_id, now)
+        return WelcomeResult(sent=True)
