@@ -72,7 +72,9 @@ class PathwayBot(commands.Bot):
             intents=intents,
             help_command=None,
             tree_cls=PathwayTree,
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # Nothing the bot sends pings anyone unless that one message says whom: text that
+            # echoes what members typed must never notify a user, a role or everyone.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.registry = registry
