@@ -24,6 +24,7 @@ from bot.core.leaderboard import (
 )
 from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
+from bot.core.untrusted import quote_input
 from bot.service.context import Context
 
 MAX_GROUP_NAME = 80
@@ -121,7 +122,7 @@ class Social:
         found = await self.ctx.store.groups.get_by_name(guild_id, " ".join(name.split()))
         if found is None:
             raise NotFound(
-                f"This server has no study group called “{name.strip()[:80]}”. See `/group list`."
+                f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
             )
         return found
 
@@ -132,7 +133,7 @@ class Social:
     async def leave(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
         if not await self.ctx.store.groups.leave(group.id, user_id):
-            raise NotEnrolled(f"You are not in “{group.name}”.")
+            raise NotEnrolled(f"You are not in {quote_input(group.name, 80)}.")
         return group
 
     async def list_groups(self, guild_id: int) -> list[GroupSummary]:
@@ -178,7 +179,9 @@ class Social:
             group = await store.groups.group_of(caller_id, guild_id, pathway_id)
         title = self.ctx.registry.get(pathway_id).title
         scope = (
-            f"study group “{group.name}”" if group is not None else "everyone on this pathway here"
+            f"study group {quote_input(group.name, 80)}"
+            if group is not None
+            else "everyone on this pathway here"
         )
         if metric is Metric.POINTS:
             # The fast path: SQLite ranks the board; only the top and the caller come back.
