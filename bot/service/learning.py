@@ -26,7 +26,7 @@ from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
 from bot.core.standing import Standing, standing
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
-from bot.core.untrusted import quote_input
+from bot.core.untrusted import quote_input, tidy
 from bot.service.context import Context
 from bot.service.views import (
     DoneOutcome,
@@ -136,7 +136,7 @@ class Learning:
         if group:
             if guild_id is None:
                 raise InvalidInput("Study groups exist only in servers.")
-            target_group = await store.groups.get_by_name(guild_id, group.strip())
+            target_group = await store.groups.get_by_name(guild_id, tidy(group))
             if target_group is None:
                 raise NotFound(
                     f"This server has no study group called {quote_input(group, 80)}. "

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
-from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import Forbidden, NotEnrolled, NotFound
 from bot.core.leaderboard import (
     MIN_EXPECTED,
     Entry,
@@ -24,7 +24,7 @@ from bot.core.leaderboard import (
 )
 from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
-from bot.core.untrusted import quote_input
+from bot.core.untrusted import clean_name, quote_input, tidy
 from bot.service.context import Context
 
 MAX_GROUP_NAME = 80
@@ -99,9 +99,9 @@ class Social:
         channel_id: int | None,
         cohort_start: str | None,
     ) -> StudyGroup:
-        clean = " ".join(name.split())
-        if not clean or len(clean) > MAX_GROUP_NAME:
-            raise InvalidInput(f"A group name needs 1 to {MAX_GROUP_NAME} characters.")
+        # Names are shown publicly in the bot's voice: refuse link and mention syntax, control
+        # and direction characters, and names with nothing visible, before anything else.
+        clean = clean_name(name, limit=MAX_GROUP_NAME, what="group name")
         pathway = self.ctx.registry.get(pathway_id.strip())
         now = self.ctx.clock.now()
         settings = await self.ctx.store.guilds.get(guild_id)
@@ -119,7 +119,7 @@ class Social:
         )
 
     async def group(self, guild_id: int, name: str) -> StudyGroup:
-        found = await self.ctx.store.groups.get_by_name(guild_id, " ".join(name.split()))
+        found = await self.ctx.store.groups.get_by_name(guild_id, tidy(name))
         if found is None:
             raise NotFound(
                 f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
