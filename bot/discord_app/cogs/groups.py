@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import Forbidden
 from bot.core.leaderboard import Metric, Period
+from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.autocomplete import pathway_choices
 from bot.discord_app.render_social import (
@@ -82,10 +83,10 @@ class GroupsCog(commands.Cog):
             channel.id if channel else None,
             cohort_start,
         )
+        name = escape_text(created.name, 80)
         await interaction.response.send_message(
-            f"Study group **{limits.shorten(created.name, 80)}** created for "
-            f"`{created.pathway_id}`. "
-            f"Join with `/group join name:{created.name}` or `/enroll … group:{created.name}`.",
+            f"Study group **{name}** created for `{created.pathway_id}`. Join with `/group join` "
+            "or `/enroll … group:`, picking it by name.",
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -96,7 +97,7 @@ class GroupsCog(commands.Cog):
     async def join(self, interaction: discord.Interaction[Any], name: str) -> None:
         joined = await self.bot.social.join(_guild(interaction), interaction.user.id, name)
         await interaction.response.send_message(
-            f"You joined **{limits.shorten(joined.name, 80)}**.", ephemeral=True
+            f"You joined **{escape_text(joined.name, 80)}**.", ephemeral=True
         )
 
     join.autocomplete("name")(group_choices)
@@ -106,7 +107,7 @@ class GroupsCog(commands.Cog):
     async def leave(self, interaction: discord.Interaction[Any], name: str) -> None:
         left = await self.bot.social.leave(_guild(interaction), interaction.user.id, name)
         await interaction.response.send_message(
-            f"You left **{limits.shorten(left.name, 80)}**. Your progress is kept.", ephemeral=True
+            f"You left **{escape_text(left.name, 80)}**. Your progress is kept.", ephemeral=True
         )
 
     leave.autocomplete("name")(group_choices)
