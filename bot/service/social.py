@@ -50,6 +50,16 @@ class GroupInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardScope:
+    """A board the caller may see: checked before any slow work or public reply."""
+
+    guild_id: int
+    pathway_id: str
+    title: str
+    group: StudyGroup | None
+
+
+@dataclass(frozen=True, slots=True)
 class Board:
     """A ranked board. `public` holds only shown learners, ranked among themselves."""
 
@@ -165,11 +175,15 @@ class Social:
         period: Period,
         metric: Metric,
     ) -> Board:
+        scope = await self.board_scope(guild_id, caller_id, group_name)
+        return await self.board_in(scope, caller_id, period, metric)
+
+    async def board_scope(
+        self, guild_id: int, caller_id: int, group_name: str | None
+    ) -> BoardScope:
+        """Check what the caller asked for (a few indexed reads). The adapter calls this before
+        it may defer publicly, so a mistake is answered privately, never in the channel."""
         store = self.ctx.store
-        now = self.ctx.clock.now()
-        settings = await store.guilds.get(guild_id)
-        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
-        since, until = period_window(period, now, tz)
         group: StudyGroup | None = None
         if group_name:
             group = await self.group(guild_id, group_name)
@@ -178,6 +192,23 @@ class Social:
             pathway_id = await self._default_pathway(guild_id, caller_id)
             group = await store.groups.group_of(caller_id, guild_id, pathway_id)
         title = self.ctx.registry.get(pathway_id).title
+        return BoardScope(guild_id, pathway_id, title, group)
+
+    async def board_in(
+        self, where: BoardScope, caller_id: int, period: Period, metric: Metric
+    ) -> Board:
+        """Rank a checked scope: on-schedule builds every member's plan, so it may be slow."""
+        store = self.ctx.store
+        now = self.ctx.clock.now()
+        guild_id, pathway_id, title, group = (
+            where.guild_id,
+            where.pathway_id,
+            where.title,
+            where.group,
+        )
+        settings = await store.guilds.get(guild_id)
+        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
+        since, until = period_window(period, now, tz)
         scope = (
             f"study group {quote_input(group.name, 80)}"
             if group is not None

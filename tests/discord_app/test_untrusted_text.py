@@ -8,16 +8,195 @@ database is unchanged.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.core.untrusted import escape_text
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import message_bodies, permits_nothing, pings, shown_text
 from tests.discord_emulator.driver import Emulator
+from tests.discord_emulator.interactions import DEFERRED_CHANNEL_MESSAGE
+from tests.discord_emulator.metrics import RequestRecord
 from tests.discord_emulator.models import Message
 from tests.discord_emulator.permissions import Permission
 from tests.harness import SEED, BotProcess
+
+#: (command, subcommand, hostile option, other options): every free-text option there is.
+FREE_TEXT: list[tuple[str, str | None, str, dict[str, str]]] = [
+    ("enroll", None, "pathway", {}),
+    ("enroll", None, "group", {"pathway": SEED}),
+    ("enroll", None, "timezone", {"pathway": SEED}),
+    ("enroll", None, "day", {"pathway": SEED}),
+    ("enroll", None, "time", {"pathway": SEED}),
+    ("enroll", None, "start", {"pathway": SEED}),
+    ("done", None, "task", {}),
+    ("undo", None, "task", {}),
+    ("pathways", None, "pathway", {}),
+    ("leave", None, "pathway", {}),
+    ("reminders", "set", "day", {}),
+    ("reminders", "set", "time", {}),
+    ("reminders", "set", "timezone", {}),
+    ("reminders", "pause", "until", {}),
+    ("setup", "defaults", "day", {}),
+    ("setup", "defaults", "time", {}),
+    ("setup", "defaults", "timezone", {}),
+    ("group", "create", "name", {"pathway": SEED}),
+    ("group", "create", "pathway", {"name": "Autumn"}),
+    ("group", "create", "cohort_start", {"name": "Autumn", "pathway": SEED}),
+    ("group", "join", "name", {}),
+    ("group", "leave", "name", {}),
+    ("group", "info", "name", {}),
+    ("leaderboard", None, "group", {}),
+    ("leaderboard", None, "group", {"metric": "on-schedule"}),
+]
+
+HOSTILE = {
+    "everyone": "@everyone",
+    "here": "@here",
+    "role": "<@&{role}>",
+    "user": "<@{user}>",
+    "masked-link": "[x](https://evil.example)",
+    # all of the above at once, cut to 6,000 characters (the most Discord lets a member send)
+    "6000-characters": "@everyone <@{user}> <@&{role}> [x](https://evil.example) " * 120,
+    "nul": "\x00",
+    "nul-inside": "Spring\x00Cohort",
+    "bidi": "\u202eevil\u202c.example",
+    "sql": "'; DROP TABLE enrolments;--",
+}
+
+#: What must never reach Discord from a member's input, in any request body.
+RAW = ("@everyone", "@here", "<@", "](", "https://evil", "\x00", "\u202e")
+
+
+def snapshot(world: World) -> list[Any]:
+    with sqlite3.connect(world.bot.db_path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return [
+            (t, sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr))  # noqa: S608
+            for t in tables
+            if t not in {"meta", "deliveries"}
+        ]
+
+
+def free_text_options(world: World) -> set[tuple[str, str | None, str]]:
+    """Every string option without fixed choices in the registered command tree."""
+    found = set()
+    for command in world.emu.commands():
+        for option in command.options:
+            subs = [option] if option["type"] == 1 else []
+            if subs:
+                for o in option.get("options") or []:
+                    if o["type"] == 3 and not o.get("choices"):
+                        found.add((command.name, option["name"], o["name"]))
+            elif option["type"] == 3 and not option.get("choices"):
+                found.add((command.name, None, option["name"]))
+    return found
+
+
+async def test_the_attack_list_covers_the_command_tree(world: World) -> None:
+    # A new string option without a row above would go unchecked: keep the list complete.
+    assert free_text_options(world) == {(c, s, o) for c, s, o, _ in FREE_TEXT}
+
+
+def public_defers(requests: list[RequestRecord]) -> list[RequestRecord]:
+    return [
+        r
+        for r in requests
+        if r.route == "POST /interactions/{interaction_id}/{interaction_token}/callback"
+        and isinstance(r.body, dict)
+        and r.body.get("type") == DEFERRED_CHANNEL_MESSAGE
+        and not int((r.body.get("data") or {}).get("flags") or 0) & 64
+    ]
+
+
+async def prepare(world: World) -> dict[str, int]:
+    """A learner with an enrolment, a group and members allowed to create groups: every
+    command reaches the point where it reads the hostile option."""
+    emu, g = world.emu, world.guild
+    await emu.run_command(
+        world.admin, "setup", guild=g, subcommand="member-groups", options={"allowed": True}
+    )
+    await emu.run_command(
+        world.admin,
+        "group",
+        guild=g,
+        subcommand="create",
+        options={"name": "Spring Cohort", "pathway": SEED},
+    )
+    await emu.run_command(
+        world.alice, "enroll", guild=g, options={"pathway": SEED, "group": "Spring Cohort"}
+    )
+    await emu.run_command(world.alice, "done", guild=g, options={"task": "week-jupyter-setup"})
+    role = emu.add_role(g, "mods")
+    return {"role": role.id, "user": world.bob.id}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+async def test_hostile_values_get_private_inert_replies_and_store_nothing(
+    world: World, kind: str
+) -> None:
+    emu, g = world.emu, world.guild
+    ids = await prepare(world)
+    value = HOSTILE[kind].format(**ids)[:6000]
+    for command, sub, option, others in FREE_TEXT:
+        if kind == "sql" and (command, option) == ("group", "name"):
+            continue  # plain text: a fine group name (stored with parameters, shown escaped)
+        user = world.admin if command == "setup" else world.alice
+        before = snapshot(world)
+        start = len(emu.requests)
+        public_before = len(emu.channel_messages(emu.channels(g)[0]))
+        reply = await emu.run_command(
+            user, command, guild=g, subcommand=sub, options={**others, option: value}
+        )
+        where = (command, sub, option, kind)
+        if reply.deferred:
+            await reply.wait_final()
+        # private: never a public "thinking" placeholder, every message of the reply ephemeral
+        assert not public_defers(emu.requests[start:]), where
+        assert reply.messages and all(m.ephemeral for m in reply.messages), where
+        assert reply.content.startswith("⚠️"), (where, reply.content[:200])
+        assert len(emu.channel_messages(emu.channels(g)[0])) == public_before, where
+        assert snapshot(world) == before, where
+        bodies = list(message_bodies(emu.requests[start:]))
+        assert bodies, where
+        for body in bodies:
+            assert permits_nothing(body), (where, body.get("allowed_mentions"))
+            assert pings(body) == set(), where
+            sent = json.dumps(body, ensure_ascii=False)
+            for raw in RAW:
+                assert raw not in (body.get("content") or ""), (where, raw, body["content"])
+                if raw not in {"@everyone", "@here", "<@"}:  # embeds may name members
+                    assert raw not in sent, (where, raw)
+            assert len(body.get("content") or "") <= 2000, where
+    assert "unexpected error" not in world.bot.logs()
+
+
+async def test_an_error_after_a_public_deferral_stays_private(world: World) -> None:
+    emu, g = world.emu, world.guild
+    await emu.run_command(
+        world.admin, "setup", guild=g, subcommand="defaults", options={"timezone": "UTC"}
+    )
+    await emu.run_command(world.alice, "enroll", guild=g, options={"pathway": SEED})
+    # the server's zone goes bad behind the bot's back: the board fails only after deferring
+    world.bot.sql("UPDATE guild_settings SET default_tz = '<@&1> [x](https://evil.example)'")
+    start = len(emu.requests)
+    reply = await emu.run_command(
+        world.alice, "leaderboard", guild=g, options={"metric": "on-schedule", "period": "week"}
+    )
+    assert public_defers(emu.requests[start:])  # the slow board does defer publicly
+    error = await reply.wait_followup()
+    assert error.ephemeral and error.content.startswith("⚠️")
+    assert reply.message is None  # the public placeholder was withdrawn, not filled
+    channel = emu.channels(g)[0]
+    assert not [m for m in emu.channel_messages(channel) if "⚠️" in m.content]
+    for body in message_bodies(emu.requests[start:]):
+        assert permits_nothing(body) and not pings(body)
+        assert "<@" not in (body.get("content") or "") and "](" not in json.dumps(body)
 
 
 async def test_the_closed_dm_fallback_pings_exactly_its_learner(world: World) -> None:

@@ -19,6 +19,7 @@ from bot.discord_app.render_social import (
     group_list_embed,
     my_rank_text,
 )
+from bot.discord_app.tree import defer_publicly, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -148,25 +149,21 @@ class GroupsCog(commands.Cog):
         metric: Choice[str] | None = None,
     ) -> None:
         chosen = Metric(metric.value) if metric else Metric.POINTS
+        # Check the options first: a mistake must be answered privately, and after a public
+        # deferral Discord would post the first follow-up (the error) in the channel.
+        where = await self.bot.social.board_scope(_guild(interaction), interaction.user.id, group)
         if chosen is Metric.ON_SCHEDULE:
             # Builds every member's plan: may take longer than Discord's 3 s for big groups.
-            await interaction.response.defer(thinking=True)
-        board = await self.bot.social.board(
-            _guild(interaction),
-            interaction.user.id,
-            group,
-            Period(period.value) if period else Period.ALL,
-            chosen,
+            await defer_publicly(interaction)
+        board = await self.bot.social.board_in(
+            where, interaction.user.id, Period(period.value) if period else Period.ALL, chosen
         )
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=board_embed(board), allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                embed=board_embed(board), allowed_mentions=NO_MENTIONS
-            )
+        await reply(
+            interaction, embed=board_embed(board), ephemeral=False, allowed_mentions=NO_MENTIONS
+        )
         mine = my_rank_text(board)
         if mine:
-            await interaction.followup.send(mine, ephemeral=True)
+            await reply(interaction, mine, ephemeral=True)
 
     leaderboard.autocomplete("group")(group_choices)
 
