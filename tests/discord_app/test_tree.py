@@ -6,6 +6,8 @@ its ephemeral flag. These stand-ins record what `reply` asks of Discord, in orde
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -70,3 +72,20 @@ async def test_without_a_public_deferral_nothing_is_withdrawn() -> None:
     interaction = FakeInteraction(deferred_publicly=False)
     await reply(interaction, "⚠️ nope")  # type: ignore[arg-type]
     assert interaction.calls == [("followup", ("⚠️ nope", True))]
+
+
+def test_public_deferrals_go_through_defer_publicly() -> None:
+    """Any other public `defer(` would skip the placeholder bookkeeping `reply` relies on."""
+    app = Path(__file__).resolve().parents[2] / "bot" / "discord_app"
+    for path in sorted(app.rglob("*.py")):
+        if path.name == "tree.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "defer"
+            ):
+                ephemeral = next((k.value for k in node.keywords if k.arg == "ephemeral"), None)
+                private = isinstance(ephemeral, ast.Constant) and ephemeral.value is True
+                assert private, f"{path.name}:{node.lineno} defers publicly: use defer_publicly"
