@@ -34,6 +34,7 @@ FREE_TEXT: list[tuple[str, str | None, str, dict[str, str]]] = [
     ("enroll", None, "day", {"pathway": SEED}),
     ("enroll", None, "time", {"pathway": SEED}),
     ("enroll", None, "start", {"pathway": SEED}),
+    ("enroll", None, "pace", {"pathway": SEED}),
     ("done", None, "task", {}),
     ("undo", None, "task", {}),
     ("pathways", None, "pathway", {}),
