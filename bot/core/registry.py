@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.core.errors import NotFound
 from bot.core.loader import LoadedPathway, LoadResult, Problem, load_directory
 from bot.core.pathway import Pathway
+from bot.core.untrusted import quote_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,9 @@ class PathwayRegistry:
         found = self._loaded.get(pathway_id)
         if found is None:
             known = ", ".join(f"`{k}`" for k in self.ids()) or "none"
-            raise NotFound(f"There is no pathway `{pathway_id[:60]}`. Available: {known}.")
+            raise NotFound(
+                f"There is no pathway {quote_input(pathway_id, 60)}. Available: {known}."
+            )
         return found
 
     def find(self, pathway_id: str) -> LoadedPathway | None:

@@ -14,6 +14,7 @@ from datetime import date, time, timedelta
 
 from bot.core.errors import InvalidInput
 from bot.core.models import ReminderPrefs
+from bot.core.untrusted import quote_input
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_ABBR = tuple(d[:3] for d in WEEKDAYS)
@@ -38,14 +39,13 @@ def parse_zone(name: str) -> zoneinfo.ZoneInfo:
     cleaned = name.strip().replace(" ", "_")
     canonical = _zones_by_lower().get(cleaned.lower())
     if canonical is None:
-        shown = name.strip()[:60] or "(empty)"
         close = difflib.get_close_matches(cleaned.lower(), list(_zones_by_lower()), n=3, cutoff=0.6)
         hint = (
             " Did you mean " + " or ".join(f"`{_zones_by_lower()[c]}`" for c in close) + "?"
             if close
             else " Use an IANA name such as `Europe/London` or `America/New_York`."
         )
-        raise InvalidInput(f"Unknown time zone `{shown}`.{hint}")
+        raise InvalidInput(f"Unknown time zone {quote_input(name, 60)}.{hint}")
     return zoneinfo.ZoneInfo(canonical)
 
 
@@ -82,7 +82,8 @@ def parse_weekday(text: str) -> int:
         if len(t) >= 2 and name.startswith(t):
             return i
     raise InvalidInput(
-        f"`{text.strip()[:20]}` is not a day of the week. Use mon, tue, wed, thu, fri, sat or sun."
+        f"{quote_input(text, 20)} is not a day of the week. "
+        "Use mon, tue, wed, thu, fri, sat or sun."
     )
 
 
@@ -106,7 +107,8 @@ def parse_time(text: str) -> time:
         if 0 <= hour <= 23 and 0 <= minute <= 59:
             return time(hour, minute)
     raise InvalidInput(
-        f"`{text.strip()[:20]}` is not a time of day. Use 24-hour HH:MM such as `09:00` or `18:30`."
+        f"{quote_input(text, 20)} is not a time of day. "
+        "Use 24-hour HH:MM such as `09:00` or `18:30`."
     )
 
 
@@ -115,7 +117,7 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
-            f"`{text.strip()[:20]}` is not a date. Use YYYY-MM-DD, for example `2026-01-05`."
+            f"{quote_input(text, 20)} is not a date. Use YYYY-MM-DD, for example `2026-01-05`."
         ) from None
 
 

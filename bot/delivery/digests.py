@@ -34,6 +34,7 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, Pathway
 from bot.core.registry import PathwayRegistry
+from bot.core.untrusted import escape_text
 from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
 from bot.store.store import Store
 
@@ -100,7 +101,7 @@ class DigestSender:
                 DigestTarget(
                     f"group:{group.id}",
                     group.channel_id or settings.digest_channel_id,
-                    f"Weekly digest · {group.name}",
+                    f"Weekly digest · {escape_text(group.name, 80)}",  # a member chose it
                     found.pathway,
                     rows,
                     group,

@@ -32,7 +32,7 @@ from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.notifier import DiscordNotifier
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.sync import sync_if_changed
-from bot.discord_app.tree import PathwayTree
+from bot.discord_app.tree import PathwayTree, reply
 from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
 from bot.metrics import Metrics, start_metrics_server
 from bot.service.account import Account
@@ -73,7 +73,9 @@ class PathwayBot(commands.Bot):
             intents=intents,
             help_command=None,
             tree_cls=PathwayTree,
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # Nothing the bot sends pings anyone unless that one message says whom: text that
+            # echoes what members typed must never notify a user, a role or everyone.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
         self.registry = registry
@@ -216,7 +218,8 @@ class PathwayBot(commands.Bot):
         self._pending_notice.discard(interaction.user.id)
         for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
             content = await self.reminders.content_for(enrolment, self.clock.now(), None)
-            await interaction.followup.send(
+            await reply(
+                interaction,
                 "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "
                 "to this bot (Privacy Settings → Direct Messages) to get them there again.",
                 embed=reminder_embed(content),

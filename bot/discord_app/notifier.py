@@ -57,6 +57,13 @@ def _translate(exc: Exception, metrics: Metrics | None = None) -> Exception:
     return SendFailed(f"{type(exc).__name__}: {exc}")
 
 
+def only_user(user_id: int) -> discord.AllowedMentions:
+    """The closed-DM fallback pings its learner, and nobody else even if the text says so."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(id=user_id)]
+    )
+
+
 class DiscordNotifier:
     def __init__(self, bot: PathwayBot, throttle: Throttle) -> None:
         self.bot = bot
@@ -117,7 +124,7 @@ class DiscordNotifier:
                 channel_id,
                 nonce,
                 content=fallback_text(user_id, pathway_title),
-                allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=user_id)]),
+                allowed_mentions=only_user(user_id),
             )
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             raise _translate(exc, getattr(self.bot, "metrics", None)) from exc

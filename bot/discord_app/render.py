@@ -20,6 +20,7 @@ from bot.core.models import Enrolment, EnrolmentStatus, Learner
 from bot.core.pathway import ItemKind
 from bot.core.progress import Track
 from bot.core.timeparse import weekday_name
+from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.card import CardData
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
@@ -126,7 +127,7 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
         reminder = "None scheduled."
     embed.add_field(name="Next reminder", value=reminder, inline=False)
     if view.group is not None:
-        embed.add_field(name="Study group", value=shorten(view.group.name, 100), inline=True)
+        embed.add_field(name="Study group", value=escape_text(view.group.name, 100), inline=True)
     embed.set_footer(
         text=f"{view.pathway.id} · /tasks to see everything · /done to check items off"
     )
@@ -318,7 +319,7 @@ def undo_message(outcome: UndoOutcome) -> str:
 
 def progress_embed(view: LearnerPlan, who: str | None = None) -> discord.Embed:
     prog = view.progress
-    title = f"{who}'s progress" if who else "Your progress"
+    title = f"{escape_text(who, 64)}'s progress" if who else "Your progress"
     embed = discord.Embed(
         title=shorten(f"{title} · {view.pathway.name}", limits.EMBED_TITLE),
         colour=TRACK_COLOUR[prog.on_track.track],
@@ -355,7 +356,7 @@ def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
     ]
     return CardData(
         title=view.pathway.name,
-        learner=who,
+        learner=who,  # drawn as pixels (card.py keeps printable text): no markdown to escape
         week=view.plan.week,
         phases=phases,
         horizons=[(h.label, t.done, t.total) for h, t in prog.by_horizon.items() if t.total],

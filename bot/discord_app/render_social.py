@@ -1,10 +1,12 @@
-"""Embeds for study groups and leaderboards. Public: hidden learners are never named."""
+"""Embeds for study groups and leaderboards. Public: hidden learners are never named, and
+group names (chosen by members) are always shown through `escape_text`."""
 
 from __future__ import annotations
 
 import discord
 
 from bot.core.leaderboard import Metric, Period, Ranked
+from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.limits import fit_lines, shorten, ts
 from bot.service.social import Board, GroupInfo, GroupSummary
@@ -32,7 +34,7 @@ def board_embed(board: Board) -> discord.Embed:
         f"{MEDALS.get(r.rank, f'**#{r.rank}**')} <@{r.entry.user_id}> · {_score(r, board.metric)}"
         for r in board.public[:TOP]
     ]
-    head = f"{shorten(board.scope, 120)} · {metric}, {period}"
+    head = f"{shorten(board.scope, 250)} · {metric}, {period}"  # scope escapes the group name
     if board.since is not None:
         head += f" (since {ts(board.since, 'D')})"
     embed.description = head + "\n\n" + (fit_lines(lines, 3500) if lines else "No one yet.")
@@ -59,7 +61,7 @@ def my_rank_text(board: Board) -> str | None:
 def group_list_embed(groups: list[GroupSummary]) -> discord.Embed:
     embed = discord.Embed(title="Study groups", colour=COLOUR)
     lines = [
-        f"**{shorten(s.group.name, 80)}** · {shorten(s.pathway_title, 80)} · "
+        f"**{escape_text(s.group.name, 80)}** · {shorten(s.pathway_title, 80)} · "
         f"{s.members} member{'s' if s.members != 1 else ''} · cohort from "
         f"{s.group.cohort_start.isoformat()}"
         + (f" · <#{s.group.channel_id}>" if s.group.channel_id else "")
@@ -73,7 +75,8 @@ def group_list_embed(groups: list[GroupSummary]) -> discord.Embed:
 def group_info_embed(info: GroupInfo) -> discord.Embed:
     g = info.summary.group
     embed = discord.Embed(
-        title=shorten(f"Study group: {g.name}", limits.EMBED_TITLE), colour=COLOUR
+        title=shorten(f"Study group: {escape_text(g.name, 80)}", limits.EMBED_TITLE),
+        colour=COLOUR,
     )
     embed.add_field(name="Pathway", value=shorten(info.summary.pathway_title, 200), inline=False)
     embed.add_field(name="Cohort start", value=g.cohort_start.isoformat(), inline=True)

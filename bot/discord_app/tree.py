@@ -2,7 +2,9 @@
 
 Domain errors (`PathwayError`) carry a user-safe message and become ephemeral replies.
 Anything else is unexpected: it is logged with a short error id, and the user sees the id so a
-maintainer can find the log line. Every interaction gets an answer either way.
+maintainer can find the log line. Every interaction gets an answer either way, and an error is
+always private: after a public "thinking" deferral, Discord makes the first follow-up *be* the
+public placeholder whatever its flags, so `reply` removes the placeholder first.
 """
 
 from __future__ import annotations
@@ -22,8 +24,34 @@ log = logging.getLogger(__name__)
 WARNING = "⚠️"
 
 
+#: Set while an interaction's public "thinking" placeholder waits for its first follow-up.
+PUBLIC_PLACEHOLDER = "pathway_public_placeholder"
+
+#: What a placeholder that cannot be deleted is replaced with: nothing the user typed.
+WITHDRAWN = "This reply could not be shown here."
+
+
 def error_id() -> str:
     return secrets.token_hex(4)
+
+
+async def defer_publicly(interaction: discord.Interaction[Any]) -> None:
+    """Show a public "thinking…" placeholder. Call it only once every option was checked."""
+    await interaction.response.defer(thinking=True)
+    interaction.extras[PUBLIC_PLACEHOLDER] = True
+
+
+async def _withdraw_placeholder(interaction: discord.Interaction[Any]) -> None:
+    """Delete the public placeholder so that a private message can follow. If it cannot be
+    deleted, empty it instead; if that fails too, the caller's message is not sent at all."""
+    try:
+        await interaction.delete_original_response()
+    except discord.NotFound:
+        pass  # already gone
+    except discord.HTTPException:
+        await interaction.edit_original_response(
+            content=WITHDRAWN, embeds=[], attachments=[], view=None
+        )
 
 
 async def reply(
@@ -33,12 +61,18 @@ async def reply(
     ephemeral: bool = True,
     **kwargs: Any,
 ) -> None:
-    """Respond, or follow up when the interaction was already answered or deferred."""
-    if interaction.response.is_done():
-        body = content if content is not None else discord.utils.MISSING
-        await interaction.followup.send(body, ephemeral=ephemeral, **kwargs)
-    else:
+    """Respond, or follow up when the interaction was already answered or deferred.
+
+    A private reply after a public deferral never fills the public placeholder: that is
+    withdrawn first and the reply goes out as a new ephemeral follow-up.
+    """
+    if not interaction.response.is_done():
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+        return
+    if interaction.extras.pop(PUBLIC_PLACEHOLDER, False) and ephemeral:
+        await _withdraw_placeholder(interaction)
+    body = content if content is not None else discord.utils.MISSING
+    await interaction.followup.send(body, ephemeral=ephemeral, **kwargs)
 
 
 def unwrap(error: BaseException) -> BaseException:

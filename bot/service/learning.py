@@ -28,6 +28,7 @@ from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
 from bot.core.standing import Standing, standing
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
+from bot.core.untrusted import quote_input, tidy
 from bot.service.context import Context
 from bot.service.views import (
     DoneOutcome,
@@ -145,15 +146,15 @@ class Learning:
         if group:
             if guild_id is None:
                 raise InvalidInput("Study groups exist only in servers.")
-            target_group = await store.groups.get_by_name(guild_id, group.strip())
+            target_group = await store.groups.get_by_name(guild_id, tidy(group))
             if target_group is None:
                 raise NotFound(
-                    f"This server has no study group called “{group.strip()[:80]}”. "
+                    f"This server has no study group called {quote_input(group, 80)}. "
                     "See `/group list`."
                 )
             if target_group.pathway_id != loaded.pathway.id:
                 raise InvalidInput(
-                    f"“{target_group.name}” follows `{target_group.pathway_id}`, "
+                    f"{quote_input(target_group.name, 80)} follows `{target_group.pathway_id}`, "
                     f"not `{loaded.pathway.id}`."
                 )
 
@@ -291,14 +292,15 @@ class Learning:
                 if s.item.id == text or s.item.text.casefold() == text.casefold():
                     matches.append((e, s))
         if not matches:
-            shown = ref.strip()[:80] or "(empty)"
             raise NotFound(
-                f"There is no item `{shown}` in your pathway. Pick one from the list that "
-                "appears as you type, or see `/tasks`."
+                f"There is no item {quote_input(ref, 80)} in your pathway. Pick one from the "
+                "list that appears as you type, or see `/tasks`."
             )
         if len(matches) > 1:
             options = ", ".join(f"`{e.pathway_id}/{s.item.id}`" for e, s in matches[:5])
-            raise InvalidInput(f"`{ref.strip()[:80]}` is in more than one pathway: use {options}.")
+            raise InvalidInput(
+                f"{quote_input(ref, 80)} is in more than one pathway: use {options}."
+            )
         # Items not open yet may be completed as well: working ahead counts as "ahead".
         return matches[0]
 
@@ -382,7 +384,7 @@ class Learning:
         )
         if group is not None:
             board = await store.leaderboards.top_for_group(group.id, enrolment.user_id, top=1)
-            scope = f"study group “{group.name}”"
+            scope = f"study group {quote_input(group.name, 80)}"
         else:
             board = await store.leaderboards.top_for_pathway(
                 enrolment.guild_id, enrolment.pathway_id, enrolment.user_id, top=1
@@ -450,7 +452,7 @@ class Learning:
         else:
             enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled(f"You are not enrolled in `{pathway_id.strip()[:60]}` here.")
+            raise NotEnrolled(f"You are not enrolled in {quote_input(pathway_id, 60)} here.")
         return enrolment
 
     async def leave(self, enrolment_id: int, user_id: int) -> Enrolment:

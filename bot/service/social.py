@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
-from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import Forbidden, NotEnrolled, NotFound
 from bot.core.leaderboard import (
     MIN_EXPECTED,
     Entry,
@@ -24,6 +24,7 @@ from bot.core.leaderboard import (
 )
 from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibility
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
+from bot.core.untrusted import clean_name, quote_input, tidy
 from bot.service.context import Context
 
 MAX_GROUP_NAME = 80
@@ -46,6 +47,16 @@ class GroupInfo:
     summary: GroupSummary
     shown_member_ids: list[int]
     hidden_members: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardScope:
+    """A board the caller may see: checked before any slow work or public reply."""
+
+    guild_id: int
+    pathway_id: str
+    title: str
+    group: StudyGroup | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +109,9 @@ class Social:
         channel_id: int | None,
         cohort_start: str | None,
     ) -> StudyGroup:
-        clean = " ".join(name.split())
-        if not clean or len(clean) > MAX_GROUP_NAME:
-            raise InvalidInput(f"A group name needs 1 to {MAX_GROUP_NAME} characters.")
+        # Names are shown publicly in the bot's voice: refuse link and mention syntax, control
+        # and direction characters, and names with nothing visible, before anything else.
+        clean = clean_name(name, limit=MAX_GROUP_NAME, what="group name")
         pathway = self.ctx.registry.get(pathway_id.strip())
         now = self.ctx.clock.now()
         settings = await self.ctx.store.guilds.get(guild_id)
@@ -118,10 +129,10 @@ class Social:
         )
 
     async def group(self, guild_id: int, name: str) -> StudyGroup:
-        found = await self.ctx.store.groups.get_by_name(guild_id, " ".join(name.split()))
+        found = await self.ctx.store.groups.get_by_name(guild_id, tidy(name))
         if found is None:
             raise NotFound(
-                f"This server has no study group called “{name.strip()[:80]}”. See `/group list`."
+                f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
             )
         return found
 
@@ -132,7 +143,7 @@ class Social:
     async def leave(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
         if not await self.ctx.store.groups.leave(group.id, user_id):
-            raise NotEnrolled(f"You are not in “{group.name}”.")
+            raise NotEnrolled(f"You are not in {quote_input(group.name, 80)}.")
         return group
 
     async def list_groups(self, guild_id: int) -> list[GroupSummary]:
@@ -164,11 +175,15 @@ class Social:
         period: Period,
         metric: Metric,
     ) -> Board:
+        scope = await self.board_scope(guild_id, caller_id, group_name)
+        return await self.board_in(scope, caller_id, period, metric)
+
+    async def board_scope(
+        self, guild_id: int, caller_id: int, group_name: str | None
+    ) -> BoardScope:
+        """Check what the caller asked for (a few indexed reads). The adapter calls this before
+        it may defer publicly, so a mistake is answered privately, never in the channel."""
         store = self.ctx.store
-        now = self.ctx.clock.now()
-        settings = await store.guilds.get(guild_id)
-        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
-        since, until = period_window(period, now, tz)
         group: StudyGroup | None = None
         if group_name:
             group = await self.group(guild_id, group_name)
@@ -177,8 +192,27 @@ class Social:
             pathway_id = await self._default_pathway(guild_id, caller_id)
             group = await store.groups.group_of(caller_id, guild_id, pathway_id)
         title = self.ctx.registry.get(pathway_id).title
+        return BoardScope(guild_id, pathway_id, title, group)
+
+    async def board_in(
+        self, where: BoardScope, caller_id: int, period: Period, metric: Metric
+    ) -> Board:
+        """Rank a checked scope: on-schedule builds every member's plan, so it may be slow."""
+        store = self.ctx.store
+        now = self.ctx.clock.now()
+        guild_id, pathway_id, title, group = (
+            where.guild_id,
+            where.pathway_id,
+            where.title,
+            where.group,
+        )
+        settings = await store.guilds.get(guild_id)
+        tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
+        since, until = period_window(period, now, tz)
         scope = (
-            f"study group “{group.name}”" if group is not None else "everyone on this pathway here"
+            f"study group {quote_input(group.name, 80)}"
+            if group is not None
+            else "everyone on this pathway here"
         )
         if metric is Metric.POINTS:
             # The fast path: SQLite ranks the board; only the top and the caller come back.

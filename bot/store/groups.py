@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from bot.core.errors import AlreadyExists, NotEnrolled, NotFound
 from bot.core.models import Learner, StudyGroup
+from bot.core.untrusted import quote_input
 from bot.store import codec
 from bot.store.db import Database
 from bot.store.learners import learner_from_row
@@ -86,7 +87,9 @@ class StudyGroups:
                 ),
             )
         if row is None:
-            raise AlreadyExists(f"This server already has a study group called “{name}”.")
+            raise AlreadyExists(
+                f"This server already has a study group called {quote_input(name, 80)}."
+            )
         return group_from_row(row)
 
     async def get(self, group_id: int) -> StudyGroup | None:
@@ -140,9 +143,9 @@ class StudyGroups:
             current = await tx.fetchone(_GROUP_OF_ENROLMENT, (enrolment["id"],))
             if current is not None:
                 if current["id"] == group_id:
-                    raise AlreadyExists(f"You are already in “{group.name}”.")
+                    raise AlreadyExists(f"You are already in {quote_input(group.name, 80)}.")
                 raise AlreadyExists(
-                    f"You are already in “{current['name']}” for this pathway."
+                    f"You are already in {quote_input(current['name'], 80)} for this pathway."
                     " Leave it first, then join another group."
                 )
             await tx.execute(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 
 import pytest
@@ -97,3 +98,15 @@ def test_override_prefs_keeps_what_was_not_given() -> None:
     )
     with pytest.raises(InvalidInput):
         override_prefs(base, "fri", "18:30", "Mars/Base")
+
+
+@pytest.mark.parametrize("parse", [parse_zone, parse_weekday, parse_time, parse_date])
+@pytest.mark.parametrize(
+    "typed", ["@everyone", "<@&1234>", "[x](https://evil.example)", "`@here`", "\u202e\x00"]
+)
+def test_errors_echo_what_was_typed_inertly(parse: Callable[[str], object], typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse(typed)
+    message = caught.value.user_message
+    for raw in ("@everyone", "@here", "<@", "](", "://", "\u202e", "\x00"):
+        assert raw not in message

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import Forbidden
 from bot.core.leaderboard import Metric, Period
+from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.autocomplete import pathway_choices
 from bot.discord_app.render_social import (
@@ -18,6 +19,7 @@ from bot.discord_app.render_social import (
     group_list_embed,
     my_rank_text,
 )
+from bot.discord_app.tree import defer_publicly, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -82,10 +84,10 @@ class GroupsCog(commands.Cog):
             channel.id if channel else None,
             cohort_start,
         )
+        name = escape_text(created.name, 80)
         await interaction.response.send_message(
-            f"Study group **{limits.shorten(created.name, 80)}** created for "
-            f"`{created.pathway_id}`. "
-            f"Join with `/group join name:{created.name}` or `/enroll … group:{created.name}`.",
+            f"Study group **{name}** created for `{created.pathway_id}`. Join with `/group join` "
+            "or `/enroll … group:`, picking it by name.",
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -96,7 +98,7 @@ class GroupsCog(commands.Cog):
     async def join(self, interaction: discord.Interaction[Any], name: str) -> None:
         joined = await self.bot.social.join(_guild(interaction), interaction.user.id, name)
         await interaction.response.send_message(
-            f"You joined **{limits.shorten(joined.name, 80)}**.", ephemeral=True
+            f"You joined **{escape_text(joined.name, 80)}**.", ephemeral=True
         )
 
     join.autocomplete("name")(group_choices)
@@ -106,7 +108,7 @@ class GroupsCog(commands.Cog):
     async def leave(self, interaction: discord.Interaction[Any], name: str) -> None:
         left = await self.bot.social.leave(_guild(interaction), interaction.user.id, name)
         await interaction.response.send_message(
-            f"You left **{limits.shorten(left.name, 80)}**. Your progress is kept.", ephemeral=True
+            f"You left **{escape_text(left.name, 80)}**. Your progress is kept.", ephemeral=True
         )
 
     leave.autocomplete("name")(group_choices)
@@ -147,25 +149,21 @@ class GroupsCog(commands.Cog):
         metric: Choice[str] | None = None,
     ) -> None:
         chosen = Metric(metric.value) if metric else Metric.POINTS
+        # Check the options first: a mistake must be answered privately, and after a public
+        # deferral Discord would post the first follow-up (the error) in the channel.
+        where = await self.bot.social.board_scope(_guild(interaction), interaction.user.id, group)
         if chosen is Metric.ON_SCHEDULE:
             # Builds every member's plan: may take longer than Discord's 3 s for big groups.
-            await interaction.response.defer(thinking=True)
-        board = await self.bot.social.board(
-            _guild(interaction),
-            interaction.user.id,
-            group,
-            Period(period.value) if period else Period.ALL,
-            chosen,
+            await defer_publicly(interaction)
+        board = await self.bot.social.board_in(
+            where, interaction.user.id, Period(period.value) if period else Period.ALL, chosen
         )
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=board_embed(board), allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                embed=board_embed(board), allowed_mentions=NO_MENTIONS
-            )
+        await reply(
+            interaction, embed=board_embed(board), ephemeral=False, allowed_mentions=NO_MENTIONS
+        )
         mine = my_rank_text(board)
         if mine:
-            await interaction.followup.send(mine, ephemeral=True)
+            await reply(interaction, mine, ephemeral=True)
 
     leaderboard.autocomplete("group")(group_choices)
 
