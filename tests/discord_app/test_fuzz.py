@@ -9,14 +9,13 @@ function-scoped `world` fixture is shared across examples on purpose.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.discord_app.conftest import World
-from tests.harness import SEED
+from tests.harness import SEED, db_snapshot
 
 junk = st.one_of(
     st.text(min_size=1, max_size=120),
@@ -65,13 +64,7 @@ COMMANDS: list[tuple[str, str | None, list[str]]] = [
 
 
 def snapshot(world: World) -> list[Any]:
-    with sqlite3.connect(world.bot.db_path) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return [
-            (t, sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr))  # noqa: S608
-            for t in tables
-            if t not in {"meta", "deliveries"}
-        ]
+    return db_snapshot(world.bot.db_path)
 
 
 @settings(

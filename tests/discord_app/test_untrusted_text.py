@@ -9,7 +9,6 @@ database is unchanged.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from tests.discord_emulator.interactions import DEFERRED_CHANNEL_MESSAGE
 from tests.discord_emulator.metrics import RequestRecord
 from tests.discord_emulator.models import Message
 from tests.discord_emulator.permissions import Permission
-from tests.harness import SEED, BotProcess
+from tests.harness import SEED, BotProcess, db_snapshot, is_reminder, poll
 
 #: (command, subcommand, hostile option, other options): every free-text option there is.
 FREE_TEXT: list[tuple[str, str | None, str, dict[str, str]]] = [
@@ -75,13 +74,7 @@ RAW = ("@everyone", "@here", "<@", "](", "https://evil", "\x00", "\u202e")
 
 
 def snapshot(world: World) -> list[Any]:
-    with sqlite3.connect(world.bot.db_path) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return [
-            (t, sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr))  # noqa: S608
-            for t in tables
-            if t not in {"meta", "deliveries"}
-        ]
+    return db_snapshot(world.bot.db_path)
 
 
 def free_text_options(world: World) -> set[tuple[str, str | None, str]]:
@@ -131,6 +124,16 @@ async def prepare(world: World) -> dict[str, int]:
     )
     await emu.run_command(
         world.alice, "enroll", guild=g, options={"pathway": SEED, "group": "Spring Cohort"}
+    )
+    # the welcome DM records alice's DM channel in the background: let it land first
+    await poll(
+        lambda: (
+            world.bot.sql(
+                "SELECT dm_channel_id FROM learners WHERE user_id = ?", (world.alice.id,)
+            )[0][0]
+            is not None
+        ),
+        what="the welcome DM",
     )
     await emu.run_command(world.alice, "done", guild=g, options={"task": "week-jupyter-setup"})
     role = emu.add_role(g, "mods")
@@ -212,6 +215,16 @@ async def test_the_closed_dm_fallback_pings_exactly_its_learner(world: World) ->
     )
     for user in (alice, world.bob):
         await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED, "group": "Owls"})
+    for user in (alice, world.bob):  # both welcome DMs land while DMs are still open
+        await poll(
+            lambda u=user: (
+                world.bot.sql(  # type: ignore[misc]
+                    "SELECT dm_channel_id FROM learners WHERE user_id = ?", (u.id,)
+                )[0][0]
+                is not None
+            ),
+            what="the welcome DM",
+        )
     emu.close_dms(alice)
     start = len(emu.requests)
     world.bot.make_due()
@@ -219,7 +232,7 @@ async def test_the_closed_dm_fallback_pings_exactly_its_learner(world: World) ->
         lambda: any("DMs are closed" in m.content for m in emu.channel_messages(channel)),
         timeout=20,
     )
-    await emu.wait_for_dm(world.bob)
+    await emu.wait_for_dm(world.bob, is_reminder)
     posts = [
         b
         for b in message_bodies(emu.requests[start:])
