@@ -57,10 +57,21 @@ class LearningCog(commands.Cog):
                 continue
             value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
             tag = {"overdue": "⚠️ ", "due-soon": "⏳ ", "not-open": "🔒 "}.get(s.state.value, "")
-            out.append(Choice(name=limits.shorten(f"{tag}{s.item.text}", 100), value=value[:100]))
+            where = f" · {self._home(enrolment)}" if several else ""
+            label = limits.shorten(f"{tag}{s.item.text}", 100 - len(where)) + where
+            out.append(Choice(name=label[:100], value=value[:100]))
             if len(out) == limits.AUTOCOMPLETE_CHOICES:
                 break
         return out
+
+    def _home(self, enrolment: Enrolment) -> str:
+        """'Backend → ML Engineer (Learners)': which enrolment, for choices made in DMs."""
+        pathway = self.bot.registry.find(enrolment.pathway_id)
+        name = pathway.pathway.name if pathway is not None else enrolment.pathway_id
+        if enrolment.guild_id is None:
+            return f"{name} (DMs)"
+        guild = self.bot.get_guild(enrolment.guild_id)
+        return f"{name} ({guild.name if guild is not None else 'a server'})"
 
     async def open_item_choices(
         self, interaction: discord.Interaction[Any], current: str
