@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from bot.core.cadence import ItemState, Plan
+from bot.core.layout import settled
 from bot.core.pathway import Horizon, ItemKind, Pathway
 
 
@@ -123,3 +124,9 @@ def progress(pathway: Pathway, plan: Plan) -> Progress:
         skills=Tally(skills_done, skills_total),
         on_track=on_track(plan),
     )
+
+
+def all_done(pathway: Pathway, done: frozenset[str]) -> bool:
+    """Every item done, counting those a completed item covers: the pathway is complete."""
+    have = settled(pathway, done)
+    return all(it.id in have for it in pathway.items())

@@ -71,6 +71,11 @@ class SweepReport:
     late: int = 0
     lag_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    more: bool = False  # stopped on its budget or batch limit with due work left
+
+    @property
+    def progressed(self) -> bool:
+        return bool(self.sent or self.skipped or self.failed or self.fallbacks)
 
     def add(self, other: SweepReport) -> None:
         self.sent += other.sent
@@ -148,20 +153,24 @@ class ReminderSender:
     async def sweep(self, max_batches: int = 50, budget: float | None = None) -> SweepReport:
         """Handle due enrolments in bounded batches, yielding to the loop between them.
 
-        `budget` (seconds of real time) stops fetching further batches once spent, so one tick
-        never runs for long: a large fan-out simply continues on the next tick.
+        `budget` (seconds of real time) stops fetching further batches once spent, so one call
+        never runs for long; `report.more` then says due work is left, and the caller drains
+        it at once with further calls (see `Drainer`) rather than waiting for the next tick.
         """
         report = SweepReport()
         now = self.clock.now()
         loop = asyncio.get_running_loop()
         stop_at = None if budget is None else loop.time() + budget
         after: tuple[datetime, int] | None = None
-        for _ in range(max_batches):
+        for n in range(max_batches):
             if stop_at is not None and loop.time() > stop_at:
+                report.more = True
                 break
             batch = await self.store.enrolments.due(now, limit=BATCH, after=after)
             if not batch:
                 break
+            if n == max_batches - 1 and len(batch) == BATCH:
+                report.more = True
             report.add(await self.handle_batch(batch, now))
             last = batch[-1]
             assert last.next_reminder_at is not None  # noqa: S101

@@ -23,7 +23,8 @@ from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.core.registry import PathwayRegistry
 from bot.delivery.digests import DigestSender
-from bot.delivery.reminders import ReminderSender
+from bot.delivery.drain import Drainer
+from bot.delivery.reminders import ReminderSender, SweepReport
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
@@ -131,6 +132,7 @@ class PathwayBot(commands.Bot):
         )
         self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
         self.welcomer = Welcomer(self.store, self.registry, self.notifier)
+        self.drainer = Drainer(self._one_sweep)
         self.metrics = Metrics(
             commands=[c.qualified_name for c in self.tree.walk_commands()] + ["component"]
         )
@@ -170,6 +172,9 @@ class PathwayBot(commands.Bot):
         ).problems(time.time())
 
     async def _sweep_reminders(self) -> None:
+        await self.drainer.tick()
+
+    async def _one_sweep(self) -> SweepReport:
         started = time.perf_counter()
         report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
         self.metrics.sweep(time.perf_counter() - started)
@@ -187,6 +192,7 @@ class PathwayBot(commands.Bot):
                 report.fallbacks,
                 report.retried,
             )
+        return report
 
     async def _sweep_digests(self) -> None:
         """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""
@@ -299,6 +305,9 @@ class PathwayBot(commands.Bot):
 
     async def _close_once(self) -> None:
         self.scheduler.shutdown()
+        drainer = getattr(self, "drainer", None)
+        if drainer is not None:
+            await drainer.stop()
         self.gateway_connected = False
         if self.scheduler.ticks:
             await self._write_health()  # a stopped bot must not look healthy

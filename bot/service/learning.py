@@ -9,6 +9,7 @@ enrolment id instead and are checked against the clicking user.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from bot.core.cadence import ItemState, ItemStatus, Schedule
 from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
 from bot.core.layout import check_pace, default_pace
 from bot.core.models import (
+    Completion,
     CompletionSource,
     Enrolment,
     EnrolmentStatus,
@@ -26,6 +28,7 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.points import points_for
+from bot.core.progress import all_done
 from bot.core.standing import Standing, standing
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
 from bot.core.untrusted import quote_input, tidy
@@ -328,27 +331,40 @@ class Learning:
     async def _complete(
         self, enrolment: Enrolment, status: ItemStatus, source: CompletionSource
     ) -> DoneOutcome:
+        """One downward pass: one write transaction records the completion and settles its
+        effects (completing the pathway when it was the last item); one read gives the rank
+        before and after, from the running totals. Nothing else is read."""
         now = self.ctx.clock.now()
         store = self.ctx.store
         if enrolment.status is EnrolmentStatus.LEFT:
             raise NotEnrolled("You have left this pathway. `/enroll` again to pick it back up.")
-        before = await self._rank(enrolment)
+        pathway = self.ctx.registry.get(enrolment.pathway_id)
         result = await store.completions.record(
-            enrolment.id, status.item.id, now, source, points_for(status, now)
+            enrolment.id,
+            status.item.id,
+            now,
+            source,
+            points_for(status, now),
+            finishes=lambda done: all_done(pathway, done),
         )
-        view = await self.view(await self._reload(enrolment.id), now)
-        if view.progress.complete and view.enrolment.status is not EnrolmentStatus.COMPLETED:
-            # Every item done: the pathway is complete and weekly reminders stop.
-            await store.enrolments.mark_completed(enrolment.id, now)
-            await store.enrolments.set_next_reminder_at(enrolment.id, None, now)
-            view = await self.view(await self._reload(enrolment.id), now)
-        after = await self._rank(enrolment) if result.created else before
-        scope = after or before
+        after = result.enrolment or enrolment
+        view = self._view_of(after, result.completions, now)
         change = None
-        if scope is not None:
-            change = RankChange(
-                before[0] if before else None, after[0] if after else None, scope[1]
+        if enrolment.guild_id is not None:
+            points_after = sum(c.points for c in result.completions)
+            read = await store.leaderboards.rank_change(
+                enrolment.id,
+                enrolment.guild_id,
+                enrolment.pathway_id,
+                result.points_before,
+                points_after,
             )
+            scope = (
+                f"study group {quote_input(read.group_name, 80)}"
+                if read.group_name is not None
+                else "this pathway in this server"
+            )
+            change = RankChange(read.before if result.created else read.after, read.after, scope)
         refreshed = view.plan.status(status.item.id) or status
         return DoneOutcome(
             created=result.created,
@@ -357,6 +373,28 @@ class Learning:
             view=view,
             rank=change,
             completed_at=result.completion.completed_at,
+        )
+
+    def _view_of(
+        self, enrolment: Enrolment, completions: Sequence[Completion], now: datetime
+    ) -> LearnerPlan:
+        """A learner's plan from what a write already read: no further queries."""
+        pathway = self.ctx.registry.get(enrolment.pathway_id)
+        state = standing(pathway, enrolment, completions, now)
+        next_slot = None
+        if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_reminder_at is not None:
+            local_day = enrolment.next_reminder_at.astimezone(state.schedule.zone).date()
+            next_slot = cadence.ReminderSlot(
+                enrolment.next_reminder_at, local_day, cadence.period_key(local_day)
+            )
+        return LearnerPlan(
+            pathway=pathway,
+            enrolment=enrolment,
+            plan=state.plan,
+            progress=state.progress,
+            streak=state.streak,
+            points=state.points,
+            next_reminder=next_slot,
         )
 
     async def undo(self, user_id: int, guild_id: int | None, ref: str) -> UndoOutcome:
@@ -373,24 +411,6 @@ class Learning:
             await self.ctx.store.enrolments.set_next_reminder_at(enrolment.id, slot.at, now)
         view = await self.view(await self._reload(enrolment.id), now)
         return UndoOutcome(removed, view.plan.status(status.item.id) or status, view)
-
-    async def _rank(self, enrolment: Enrolment) -> tuple[int, str] | None:
-        """The learner's points rank in their group, or on the pathway in this server."""
-        if enrolment.guild_id is None:
-            return None
-        store = self.ctx.store
-        group = await store.groups.group_of(
-            enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
-        )
-        if group is not None:
-            board = await store.leaderboards.top_for_group(group.id, enrolment.user_id, top=1)
-            scope = f"study group {quote_input(group.name, 80)}"
-        else:
-            board = await store.leaderboards.top_for_pathway(
-                enrolment.guild_id, enrolment.pathway_id, enrolment.user_id, top=1
-            )
-            scope = "this pathway in this server"
-        return (board.mine[0], scope) if board.mine is not None else None
 
     # --- listing ---------------------------------------------------------------------------
 

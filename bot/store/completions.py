@@ -8,13 +8,14 @@ without changing the first one's time, source or points.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.errors import NotEnrolled
 from bot.core.models import Completion, CompletionSource
 from bot.store import codec
 from bot.store.db import Database
+from bot.store.enrolments import complete_enrolment, read_enrolment
 from bot.store.results import RecordResult
 
 # INSERT ... SELECT from the enrolment so a completion for a missing or left enrolment inserts
@@ -49,22 +50,40 @@ class Completions:
         now: datetime,
         source: CompletionSource = CompletionSource.COMMAND,
         points: int = 0,
+        finishes: Callable[[frozenset[str]], bool] | None = None,
     ) -> RecordResult:
-        """Mark an item done; `created=False` (and nothing changed) if it already was.
+        """Mark an item done and settle its effects, in one write transaction.
 
-        Raises NotEnrolled when the enrolment is gone or was left. When this returns, the
-        completion is durable (synchronous=FULL), so the caller may acknowledge it.
+        `created=False` (and nothing changed) if it already was done. `finishes` is the
+        core's rule for "every item is done" (settled items included): when it holds for the
+        completions after this one, the enrolment is completed and its reminders stop, in
+        the same transaction. Raises NotEnrolled when the enrolment is gone or was left.
+        When this returns the completion is durable (synchronous=FULL): acknowledge it.
         """
         async with self._db.write() as tx:
+            before = await tx.fetchone(
+                "SELECT points_total FROM enrolments WHERE id = ?", (enrolment_id,)
+            )
             row = await tx.fetchone(
                 _RECORD, (item_id, codec.instant(now), source.value, points, enrolment_id)
             )
-            if row is not None:
-                return RecordResult(created=True, completion=completion_from_row(row))
-            row = await tx.fetchone(_ONE, (enrolment_id, item_id))
-        if row is None:
-            raise NotEnrolled("You are not enrolled in that pathway any more.")
-        return RecordResult(created=False, completion=completion_from_row(row))
+            created = row is not None
+            if row is None:
+                row = await tx.fetchone(_ONE, (enrolment_id, item_id))
+                if row is None:
+                    raise NotEnrolled("You are not enrolled in that pathway any more.")
+            rows = await tx.fetchall(_FOR_ENROLMENT, (enrolment_id,))
+            done = tuple(completion_from_row(r) for r in rows)
+            if created and finishes is not None and finishes(frozenset(c.item_id for c in done)):
+                await complete_enrolment(tx, enrolment_id, now)
+            enrolment = await read_enrolment(tx, enrolment_id)
+        return RecordResult(
+            created=created,
+            completion=completion_from_row(row),
+            completions=done,
+            enrolment=enrolment,
+            points_before=int(before[0]) if before is not None else 0,
+        )
 
     async def undo(self, enrolment_id: int, item_id: str) -> bool:
         """Remove a completion; False when there was none to remove."""

@@ -122,6 +122,16 @@ async def _close_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
     )
 
 
+async def complete_enrolment(tx: Tx, enrolment_id: int, now: datetime) -> None:
+    """Every item done: the enrolment is completed and its weekly reminders stop."""
+    await tx.execute(
+        "UPDATE enrolments SET status = 'completed', next_reminder_at = NULL, updated_at = ?"
+        " WHERE id = ? AND status IN ('active', 'paused')",
+        (codec.instant(now), enrolment_id),
+    )
+    await _close_pause(tx, enrolment_id, now)
+
+
 class Enrolments:
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -119,10 +119,58 @@ class Leaderboards:
             until=until,
         )
 
+    async def rank_change(
+        self, enrolment_id: int, guild_id: int, pathway_id: str, before: int, after: int
+    ) -> RankRead:
+        """The learner's rank with `before` and with `after` points, from the running totals.
+
+        Counts only the members ahead (points above), over an index, instead of building the
+        board: what /done's "you moved up" line needs. The scope is the learner's study
+        group when they are in one, else everyone on the pathway in the server. Ranks are
+        competition ranks among everyone, as on the boards.
+        """
+        async with self._db.read() as tx:
+            group = await tx.fetchone(
+                "SELECT g.id, g.name FROM group_members AS m"
+                " JOIN study_groups AS g ON g.id = m.group_id WHERE m.enrolment_id = ?",
+                (enrolment_id,),
+            )
+            if group is not None:
+                row = await tx.fetchone(_AHEAD_IN_GROUP, (after, before, group[0], enrolment_id))
+            else:
+                row = await tx.fetchone(
+                    _AHEAD_ON_PATHWAY, (after, before, guild_id, pathway_id, enrolment_id)
+                )
+        ahead_after, ahead_before = (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        return RankRead(
+            group_name=None if group is None else str(group[1]),
+            before=ahead_before + 1,
+            after=ahead_after + 1,
+        )
+
     async def _read(self, sql: str, params: Params) -> list[LeaderboardRow]:
         async with self._db.read() as tx:
             rows = await tx.fetchall(sql, params)
         return [_row(row) for row in rows]
+
+
+_AHEAD_IN_GROUP = (
+    "SELECT TOTAL(e.points_total > ?), TOTAL(e.points_total > ?) FROM group_members AS m"
+    " JOIN enrolments AS e ON e.id = m.enrolment_id"
+    " WHERE m.group_id = ? AND e.status <> 'left' AND e.id <> ?"
+)
+# Served by the enrolments_rank index (migration 007): a range of (guild, pathway, points).
+_AHEAD_ON_PATHWAY = (
+    "SELECT TOTAL(points_total > ?), TOTAL(points_total > ?) FROM enrolments"
+    " WHERE guild_id = ? AND pathway_id = ? AND status <> 'left' AND id <> ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RankRead:
+    group_name: str | None  # None: ranked on the pathway in the server
+    before: int
+    after: int
 
 
 def _window(since: datetime | None, until: datetime | None) -> tuple[int, int]:

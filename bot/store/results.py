@@ -21,10 +21,18 @@ class EnrolResult:
 
 @dataclass(frozen=True, slots=True)
 class RecordResult:
-    """`created` is False when the item was already complete; then nothing changed."""
+    """`created` is False when the item was already complete; then nothing changed.
+
+    `completions` is every completion of the enrolment after the write, and `enrolment` its
+    state after the write (completed, when this was the last item): read in the same
+    transaction, so a caller needs no second read to answer.
+    """
 
     created: bool
     completion: Completion
+    completions: tuple[Completion, ...] = ()
+    enrolment: Enrolment | None = None
+    points_before: int = 0  # the enrolment's running total before this completion
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
         ),
     ],
     6: [],
+    7: [],
 }
 
 
@@ -97,11 +98,13 @@ def test_statements_split_where_sqlite_says() -> None:
 
 
 async def _open_at(path: Path, version: int) -> None:
+    """A database at `version`, each step's rows written while that step was the newest."""
     db = await Database.open(path)
     try:
-        assert await migrations.upgrade(db, up_to=version) == version
-        async with db.write() as tx:
-            for step in range(1, version + 1):
+        assert await migrations.upgrade(db, up_to=0) == 0
+        for step in range(1, version + 1):
+            assert await migrations.upgrade(db, up_to=step) == step
+            async with db.write() as tx:
                 for sql, params in SEED[step]:
                     await tx.execute(sql, params)
     finally:
@@ -164,16 +167,16 @@ async def test_newer_database_is_refused_naming_both_versions(db_path: Path) -> 
     async with await Store.open(db_path):
         pass
     with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA user_version = 7")
+        conn.execute("PRAGMA user_version = 99")
     known = migrations.latest_version()
     with pytest.raises(ConfigError) as caught:
         await Store.open(db_path)
     assert str(caught.value) == (
-        f"database {db_path} is at schema version 7 but this pathway-bot knows only up to"
+        f"database {db_path} is at schema version 99 but this pathway-bot knows only up to"
         f" {known}; upgrade pathway-bot or restore a backup"
     )
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (7,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (99,)
 
 
 async def test_failed_migration_changes_nothing(
