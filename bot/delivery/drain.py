@@ -54,6 +54,11 @@ class Drainer:
                 log.info("reminder backlog drained in %d more sweep(s)", rounds)
                 return
 
+    async def wait(self) -> None:
+        """Until the drain under way (if any) has finished."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()

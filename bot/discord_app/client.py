@@ -27,6 +27,7 @@ from bot.delivery.drain import Drainer
 from bot.delivery.reminders import ReminderSender, SweepReport
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
+from bot.delivery.warm_dms import DmWarmer
 from bot.delivery.welcome import Welcomer
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
@@ -133,6 +134,7 @@ class PathwayBot(commands.Bot):
         self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
         self.welcomer = Welcomer(self.store, self.registry, self.notifier)
         self.drainer = Drainer(self._one_sweep)
+        self.dm_warmer = DmWarmer(self.store, self.notifier)
         self.metrics = Metrics(
             commands=[c.qualified_name for c in self.tree.walk_commands()] + ["component"]
         )
@@ -160,6 +162,7 @@ class PathwayBot(commands.Bot):
         self.scheduler.add("health", self._tick_health)
         self.scheduler.add("reminders", self._sweep_reminders)
         self.scheduler.add("digests", self._sweep_digests)
+        self.scheduler.add("warm-dms", self._warm_dms)
         self.scheduler.start()
 
     def health_problems(self) -> list[str]:
@@ -193,6 +196,10 @@ class PathwayBot(commands.Bot):
                 report.retried,
             )
         return report
+
+    async def _warm_dms(self) -> None:
+        if not self.drainer.draining:  # never compete with a fan-out under way
+            await self.dm_warmer.warm(self.clock.now())
 
     async def _sweep_digests(self) -> None:
         """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""

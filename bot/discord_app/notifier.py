@@ -106,6 +106,14 @@ class DiscordNotifier:
             raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)
 
+    async def open_dm(self, user_id: int) -> int | None:
+        """For the DM warmer: a failure here only means the reminder opens it itself."""
+        try:
+            return await self._dm_channel(user_id)
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            _translate(exc, getattr(self.bot, "metrics", None))
+            return None
+
     async def send_welcome(self, learner: Learner, content: WelcomeContent) -> Sent:
         try:
             channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)

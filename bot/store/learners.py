@@ -96,6 +96,32 @@ class Learners:
         """Cache the DM channel so a reminder costs one request instead of two."""
         return await self._upsert(_SET_DM_CHANNEL, (*self._defaults(user_id, now), channel_id))
 
+    async def without_dm_channel(
+        self, due_from: datetime, due_until: datetime, limit: int
+    ) -> list[int]:
+        """Learners with a reminder due in [due_from, due_until) whose DM channel is unknown
+        (and whose DMs are not known to be closed): the ones to warm up before the fan-out."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                "SELECT DISTINCT e.user_id FROM enrolments AS e"
+                " JOIN learners AS l ON l.user_id = e.user_id"
+                " WHERE e.status = 'active' AND e.next_reminder_at >= ? AND e.next_reminder_at < ?"
+                " AND l.dm_channel_id IS NULL AND l.dm_blocked_since IS NULL"
+                " ORDER BY e.next_reminder_at LIMIT ?",
+                (codec.instant(due_from), codec.instant(due_until), limit),
+            )
+        return [int(r[0]) for r in rows]
+
+    async def set_dm_channels(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Record many learned DM channels (user id, channel id) in one transaction."""
+        if not pairs:
+            return
+        async with self._db.write() as tx:
+            await tx.executemany(
+                "UPDATE learners SET dm_channel_id = ? WHERE user_id = ?",
+                [(channel_id, user_id) for user_id, channel_id in pairs],
+            )
+
     async def set_dm_blocked(self, user_id: int, since: datetime) -> Learner:
         """Record a 403/50007: stop DMing them (never retry) until they come back."""
         return await self._upsert(
