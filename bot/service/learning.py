@@ -163,7 +163,9 @@ class Learning:
 
         learner = await store.learners.get(user_id)
         guild_prefs = (
-            (await store.guilds.get(guild_id)).default_prefs if guild_id is not None else None
+            (await store.guilds.get(guild_id)).default_prefs
+            if guild_id is not None and learner is None
+            else None
         )
         if learner is not None:
             base, source = learner.prefs, PrefsSource.LEARNER
@@ -178,8 +180,15 @@ class Learning:
         if start_date is not None:
             check_start_date(start_date, today)
 
-        existing = await store.enrolments.find(user_id, guild_id, loaded.pathway.id)
-        elsewhere = await self.followed_anywhere(user_id, loaded.pathway.id)
+        mine = await store.enrolments.list_for_user(user_id)
+        existing = next(
+            (e for e in mine if e.guild_id == guild_id and e.pathway_id == loaded.pathway.id),
+            None,
+        )
+        elsewhere = next(
+            (e for e in mine if e.pathway_id == loaded.pathway.id and e.status in FOLLOWING),
+            None,
+        )
         if elsewhere is not None and elsewhere.guild_id != guild_id:
             if elsewhere.guild_id is None and guild_id is not None:
                 # Followed from DMs until now: it moves into this server, progress and all,
@@ -213,7 +222,11 @@ class Learning:
                 pace_changed=pace_changed,
             )
 
-        await store.learners.set_prefs(user_id, prefs, now)
+        # A new learner is created with these prefs by enrol(); a known one whose reminder
+        # settings change has every other enrolment re-timed to them.
+        prefs_changed = learner is not None and learner.prefs != prefs
+        if prefs_changed:
+            await store.learners.set_prefs(user_id, prefs, now)
         restored = existing is not None
         first_start = start_date or (existing.start_date if existing else today)
         schedule = Schedule(first_start, prefs)
@@ -227,20 +240,25 @@ class Learning:
             now,
             next_reminder_at=slot.at,
             pace=chosen_pace or default_pace(loaded.pathway),
+            prefs=prefs,
         )
         enrolment = result.enrolment
         if chosen_pace is not None and enrolment.pace != chosen_pace:
             enrolment = await store.enrolments.set_pace(enrolment.id, chosen_pace, now)
         if start_date is not None and restored and enrolment.start_date != start_date:
             enrolment = await store.enrolments.set_start_date(enrolment.id, start_date, now)
-        if target_group is not None:
-            current = await store.groups.group_of(user_id, target_group.guild_id, loaded.pathway.id)
-            if current is None:
-                await store.groups.join(target_group.id, user_id, now)
-        await self.replan(user_id, now)
-        enrolment = await self._reload(enrolment.id)
+        group_now: StudyGroup | None = None
+        if restored and enrolment.guild_id is not None:
+            group_now = await store.groups.group_of(user_id, enrolment.guild_id, loaded.pathway.id)
+        if target_group is not None and group_now is None:
+            await store.groups.join(target_group.id, user_id, now)
+            group_now = target_group
+        if prefs_changed:
+            await self.replan(user_id, now)
+            enrolment = await self._reload(enrolment.id)
+        completions = await store.completions.list_for_enrolment(enrolment.id) if restored else []
         return EnrollOutcome(
-            view=await self.view(enrolment, now),
+            view=replace(self._view_of(enrolment, completions, now), group=group_now),
             restored=result.restored,
             already=False,
             prefs_source=source,

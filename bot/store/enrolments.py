@@ -146,12 +146,13 @@ class Enrolments:
         now: datetime,
         next_reminder_at: datetime | None = None,
         pace: str = "as-written",
+        prefs: ReminderPrefs | None = None,
     ) -> EnrolResult:
         """Enrol, or reactivate the enrolment the learner left (`restored=True`).
 
         Raises AlreadyExists when they are still enrolled (active, paused or completed): a
         second enrolment would split their progress. A learner first seen here starts with
-        the guild's default reminder preferences, if it has any.
+        `prefs`, or else the guild's default reminder preferences, if it has any.
         """
         async with self._db.write() as tx:
             existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
@@ -166,8 +167,7 @@ class Enrolments:
                     "one enrolment per pathway."
                 )
             if existing is None:
-                prefs = None
-                if guild_id is not None:
+                if prefs is None and guild_id is not None:
                     prefs = (await read_settings(tx, guild_id)).default_prefs
                 await ensure_learner(tx, user_id, now, prefs or ReminderPrefs())
                 row = await tx.fetchrow(

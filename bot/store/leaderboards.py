@@ -139,7 +139,7 @@ class Leaderboards:
                 row = await tx.fetchone(_AHEAD_IN_GROUP, (after, before, group[0], enrolment_id))
             else:
                 row = await tx.fetchone(
-                    _AHEAD_ON_PATHWAY, (after, before, guild_id, pathway_id, enrolment_id)
+                    _AHEAD_ON_PATHWAY, (guild_id, pathway_id, after, before, enrolment_id)
                 )
         ahead_after, ahead_before = (int(row[0]), int(row[1])) if row is not None else (0, 0)
         return RankRead(
@@ -159,10 +159,14 @@ _AHEAD_IN_GROUP = (
     " JOIN enrolments AS e ON e.id = m.enrolment_id"
     " WHERE m.group_id = ? AND e.status <> 'left' AND e.id <> ?"
 )
-# Served by the enrolments_rank index (migration 007): a range of (guild, pathway, points).
+# Two range counts over the enrolments_rank index (migration 007): only the entries ahead
+# are visited, whatever the size of the server. The learner's own row (already at the new
+# total) is ahead of their old total, so the second count excludes it by id.
 _AHEAD_ON_PATHWAY = (
-    "SELECT TOTAL(points_total > ?), TOTAL(points_total > ?) FROM enrolments"
-    " WHERE guild_id = ? AND pathway_id = ? AND status <> 'left' AND id <> ?"
+    "SELECT (SELECT COUNT(*) FROM enrolments WHERE guild_id = ?1 AND pathway_id = ?2"
+    "          AND points_total > ?3 AND status <> 'left'),"
+    "       (SELECT COUNT(*) FROM enrolments WHERE guild_id = ?1 AND pathway_id = ?2"
+    "          AND points_total > ?4 AND status <> 'left' AND id <> ?5)"
 )
 
 

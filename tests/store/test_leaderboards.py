@@ -117,3 +117,18 @@ async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol)
     # windows apply too; the pathway scope is the same shape
     window = await store.leaderboards.top_for_pathway(100, PATHWAY, viewer=2, since=NOW + DAY)
     assert [(r, row.user_id) for r, row in window.shown][:1] == [(1, 2)]
+
+
+async def test_rank_change_counts_who_is_ahead_before_and_after(store: Store, enrol: Enrol) -> None:
+    _, ids = await _setup(store, enrol)
+    # In the group: 1 has 35, 2 has 10 (hidden, still counted), 3 has 0. User 3 scores 20.
+    result = await store.completions.record(ids[3], "a", NOW, points=20)
+    assert result.points_before == 0
+    read = await store.leaderboards.rank_change(ids[3], 100, PATHWAY, 0, 20)
+    assert (read.group_name, read.before, read.after) == ("Owls", 3, 2)
+    # On the pathway in guild 100 (user 4 has no group): 50 vs 35, 20, 10 -> first.
+    read = await store.leaderboards.rank_change(ids[4], 100, PATHWAY, 0, 50)
+    assert (read.group_name, read.before, read.after) == (None, 4, 1)
+    # User 1 is in the group; outside it, another guild's 70 points never count either.
+    read = await store.leaderboards.rank_change(ids[2], 100, PATHWAY, 0, 10)
+    assert (read.group_name, read.before, read.after) == ("Owls", 3, 3)
