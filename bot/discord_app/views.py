@@ -117,7 +117,9 @@ class TaskSelect(
             await report_error(interaction, exc)
 
 
-def plan_controls(enrolment_id: int, plan: Plan, buttons: int = 5) -> discord.ui.View:
+def plan_controls(
+    enrolment_id: int, plan: Plan, buttons: int = 5, *, select: bool = True
+) -> discord.ui.View:
     """A task select of the open items, most urgent first, plus a ✅ button for each item of
     the week's focus: the same items the reminder DM offers."""
     statuses = plan.statuses
@@ -145,7 +147,8 @@ def plan_controls(enrolment_id: int, plan: Plan, buttons: int = 5) -> discord.ui
         )
         for s in open_items[: limits.SELECT_OPTIONS]
     ]
-    view.add_item(TaskSelect(enrolment_id, options))
+    if select:
+        view.add_item(TaskSelect(enrolment_id, options))
     for s in weekly_focus(plan)[:buttons]:
         view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
     return view

@@ -124,7 +124,7 @@ class LearningCog(commands.Cog):
             home = self.bot.get_guild(outcome.lives_in)
             where = home.name if home is not None else None
         content, embed = render.enroll_message(outcome, where)
-        view = plan_controls(outcome.view.enrolment.id, outcome.view.plan)
+        view = plan_controls(outcome.view.enrolment.id, outcome.view.plan, select=False)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
                 ApplySettingsButton(
