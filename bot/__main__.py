@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, misspelt_environment
 from bot.core.errors import ConfigError, InvalidInput
 from bot.core.loader import LoadResult, load_directory
 from bot.core.models import ReminderPrefs
@@ -175,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "preview":
             return cmd_preview(args)
         settings = load_settings()
+        for warning in misspelt_environment(os.environ):
+            print(f"pathway-bot: warning: {warning}", file=sys.stderr)
         if args.command == "health":
             return cmd_health(settings)
         if args.command == "sync":

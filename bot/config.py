@@ -6,7 +6,9 @@ any environment, and `python -m bot` builds `Settings` exactly once and passes i
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     """Every setting the bot reads. Names are the environment variables, upper-cased."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="forbid", case_sensitive=False
     )
 
     discord_token: SecretStr | None = Field(default=None, description="The bot token (secret).")
@@ -90,12 +92,46 @@ class Settings(BaseSettings):
         return self.discord_token.get_secret_value().strip()
 
 
+def known_settings() -> list[str]:
+    """Every setting's environment variable name."""
+    return sorted(name.upper() for name in Settings.model_fields)
+
+
+def misspelt_environment(environ: Mapping[str, str]) -> list[str]:
+    """Environment variables that look like a misspelt setting (DATABSE_PATH, say).
+
+    The environment holds plenty that is not ours, so only near misses are reported; the
+    .env file is ours alone, so anything unknown there is an error (see load_settings).
+    """
+    known = known_settings()
+    out = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if upper in known:
+            continue
+        guess = difflib.get_close_matches(upper, known, n=1, cutoff=0.85)
+        if guess:
+            out.append(f"{name} is not a setting: did you mean {guess[0]}?")
+    return out
+
+
 def load_settings() -> Settings:
-    """Build Settings from the environment, turning validation errors into one clear line."""
+    """Build Settings from the environment, turning validation errors into one clear line.
+
+    A key in .env that is no setting is refused, naming the closest known one, so a typo
+    never silently leaves a default in place.
+    """
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "extra_forbidden" and first["loc"]:
+            key = str(first["loc"][0]).upper()
+            guess = difflib.get_close_matches(key, known_settings(), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            raise ConfigError(
+                f"unknown setting {key} in .env{hint}; the settings are listed in the README"
+            ) from None
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         value = first.get("input")
         shown = "" if name == "DISCORD_TOKEN" else f" (got {str(value)[:40]!r})"

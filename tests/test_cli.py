@@ -248,3 +248,19 @@ def test_preview_refuses_an_unknown_pace_in_one_line() -> None:
     )
     assert proc.returncode == 2
     assert "as-written, 9-months, 12-months" in _one_line_no_traceback(proc)
+
+
+def test_a_misspelt_setting_in_env_file_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=abc\nDATABSE_PATH=/tmp/x.sqlite3\n")
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 2
+    line = _one_line_no_traceback(proc)
+    assert "unknown setting DATABSE_PATH in .env" in line and "DATABASE_PATH?" in line
+    assert not (tmp_path / "data").exists()  # nothing was created on the way out
+
+
+def test_a_misspelt_environment_variable_is_warned_about(tmp_path: Path) -> None:
+    proc = run("health", env={"DISCORD_TOKEN": "abc", "SWEEP_INTERVAL_SECOND": "5"}, cwd=tmp_path)
+    assert "SWEEP_INTERVAL_SECOND is not a setting: did you mean SWEEP_INTERVAL_SECONDS?" in (
+        proc.stderr
+    )
