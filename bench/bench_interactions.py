@@ -265,6 +265,7 @@ async def fanout(n: int, workdir: Path, tag: str) -> dict[str, float]:
             before_requests = emu.counters.requests
             before_limited = emu.counters.rate_limited
             last = due
+            first: datetime | None = None
             deadline = due + timedelta(seconds=n / 48 * 3 + 120)
             reminded: set[int] = set()
             while len(reminded) < n and datetime.now(UTC) < deadline:
@@ -272,18 +273,21 @@ async def fanout(n: int, workdir: Path, tag: str) -> dict[str, float]:
                     if u.id not in reminded and len(emu.dms(u)) >= 2:
                         reminded.add(u.id)
                         last = datetime.now(UTC)
+                        first = first or last
                 await asyncio.sleep(0.2)
             requests = emu.counters.requests - before_requests
             limited = emu.counters.rate_limited - before_limited
         seconds = max(0.001, (last - due).total_seconds())
+        sending = max(0.001, (last - (first or due)).total_seconds())
         budget = n / 48 + 30
         return {
             f"fanout_{tag}_learners": float(n),
             f"fanout_{tag}_welcomed_before_due": float(welcomed),
             f"fanout_{tag}_reminded": float(len(reminded)),
             f"fanout_{tag}_last_reminded_after_due_s": seconds,
-            f"fanout_{tag}_rate_per_s": len(reminded) / seconds,
-            f"fanout_{tag}_fraction_of_limit": len(reminded) / seconds / LIMIT,
+            f"fanout_{tag}_first_reminded_after_due_s": ((first or due) - due).total_seconds(),
+            f"fanout_{tag}_rate_per_s": len(reminded) / sending,
+            f"fanout_{tag}_fraction_of_limit": len(reminded) / sending / LIMIT,
             f"fanout_{tag}_requests_per_reminder": requests / max(1, len(reminded)),
             f"fanout_{tag}_429s": float(limited),
             f"fanout_{tag}_last_late_vs_budget": seconds / budget,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.cadence import ItemState, Plan
+from bot.core.cadence import Plan
 
 
 class Metric(enum.StrEnum):
@@ -54,11 +54,6 @@ def expected_by_now(plan: Plan) -> float:
         elapsed = (plan.at - s.opens_at).total_seconds()
         total += 1.0 if window <= 0 else min(1.0, elapsed / window)
     return total
-
-
-def on_schedule_ratio(plan: Plan) -> float:
-    done = sum(1 for s in plan.statuses if s.due_at is not None and s.state is ItemState.DONE)
-    return done / max(MIN_EXPECTED, expected_by_now(plan))
 
 
 def rank(entries: Sequence[Entry]) -> list[Ranked]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.core.models import Pause
@@ -56,22 +55,3 @@ def current_streak(
             break
         week -= timedelta(days=7)
     return streak
-
-
-def best_streak(
-    completed_at: Iterable[datetime], zone: ZoneInfo, pauses: Sequence[Pause] = ()
-) -> int:
-    """The longest run ever; pauses bridge gaps as they do for the current streak."""
-    weeks = sorted({_week_start(t.astimezone(zone).date()) for t in completed_at})
-    if not weeks:
-        return 0
-    best = run = 1
-    for prev, cur in pairwise(weeks):
-        gap = prev + timedelta(days=7)
-        while gap < cur and _week_touches_pause(
-            gap, zone, pauses, datetime.combine(cur, time(0), tzinfo=zone)
-        ):
-            gap += timedelta(days=7)
-        run = run + 1 if gap == cur else 1
-        best = max(best, run)
-    return best

@@ -17,7 +17,6 @@ from bot.core.models import ReminderPrefs
 from bot.core.untrusted import quote_input
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAY_ABBR = tuple(d[:3] for d in WEEKDAYS)
 
 #: How far from today a start date may be: further is almost certainly a typo.
 MAX_START_OFFSET = timedelta(days=366)

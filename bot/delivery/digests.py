@@ -36,6 +36,7 @@ from bot.core.pathway import Horizon, Pathway
 from bot.core.registry import PathwayRegistry
 from bot.core.untrusted import escape_text
 from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
+from bot.store.deliveries import group_target
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class DigestSender:
             grouped |= {r.enrolment_id for r in rows}
             out.append(
                 DigestTarget(
-                    f"group:{group.id}",
+                    group_target(group.id),
                     group.channel_id or settings.digest_channel_id,
                     f"Weekly digest · {escape_text(group.name, 80)}",  # a member chose it
                     found.pathway,

@@ -42,7 +42,7 @@ from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
 from bot.service.learning import Learning
-from bot.store.deliveries import enrolment_target
+from bot.store.deliveries import enrolment_of, enrolment_target
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -241,9 +241,10 @@ class ReminderSender:
         report = SweepReport()
         now = self.clock.now()
         for delivery in await self.store.deliveries.due_for_retry(now, limit=BATCH):
-            if delivery.kind is DeliveryKind.DIGEST or not delivery.target.startswith("enrolment:"):
+            enrolment_id = enrolment_of(delivery.target)
+            if delivery.kind is DeliveryKind.DIGEST or enrolment_id is None:
                 continue  # digests retry in the digest sweep
-            enrolment = await self.store.enrolments.get(int(delivery.target.split(":", 1)[1]))
+            enrolment = await self.store.enrolments.get(enrolment_id)
             if enrolment is None or enrolment.status is not EnrolmentStatus.ACTIVE:
                 await self.store.deliveries.skip(delivery.id, now, "no longer following")
                 report.skipped += 1

@@ -8,7 +8,6 @@ setup_hook, and guarded so a reconnect or a repeated on_ready can never start a 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -25,7 +24,6 @@ class DeliveryScheduler:
         self.interval = interval
         self._scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, Job] = {}
-        self.last_tick: float | None = None  # monotonic seconds of the last finished tick
         self.last_tick_wall: datetime | None = None
         self.ticks = 0
 
@@ -62,7 +60,6 @@ class DeliveryScheduler:
             except Exception:
                 log.exception("delivery job %s failed; it runs again next tick", name)
         self.ticks += 1
-        self.last_tick = time.monotonic()
         self.last_tick_wall = datetime.now(UTC)
 
     def shutdown(self) -> None:

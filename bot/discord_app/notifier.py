@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANNOT_MESSAGE_USER = 50007
-UNKNOWN_CHANNEL = 10003
 
 
 def _translate(exc: Exception, metrics: Metrics | None = None) -> Exception:

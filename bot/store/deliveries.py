@@ -39,6 +39,12 @@ def enrolment_target(enrolment_id: int) -> str:
     return f"enrolment:{enrolment_id}"
 
 
+def enrolment_of(target: str) -> int | None:
+    """The enrolment id a target names, or None for any other target (a group's)."""
+    kind, _, ident = target.partition(":")
+    return int(ident) if kind == "enrolment" and ident.isdigit() else None
+
+
 def group_target(group_id: int) -> str:
     """The target string for messages to a study group (digests)."""
     return f"group:{group_id}"

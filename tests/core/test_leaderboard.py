@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.cadence import Schedule, build_plan
-from bot.core.leaderboard import Entry, on_schedule_ratio, rank, window
+from bot.core.cadence import ItemState, Plan, Schedule, build_plan
+from bot.core.leaderboard import MIN_EXPECTED, Entry, expected_by_now, rank, window
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
 
@@ -29,6 +29,12 @@ def test_viewer_sees_themselves_outside_the_top() -> None:
     assert mine is None
 
 
+def _ratio(plan: Plan) -> float:
+    """What the on-schedule board computes: items done over items expected by now."""
+    done = sum(1 for s in plan.statuses if s.state is ItemState.DONE)
+    return done / max(MIN_EXPECTED, expected_by_now(plan))
+
+
 def test_late_joiner_can_lead_on_schedule(seed: Pathway) -> None:
     now = datetime(2026, 9, 1, 12, tzinfo=UTC)
     spring = Schedule(date(2026, 3, 2), ReminderPrefs())
@@ -36,7 +42,7 @@ def test_late_joiner_can_lead_on_schedule(seed: Pathway) -> None:
     spring_done = [i.id for i in seed.items() if i.kind.value != "skill"][:12]
     spring_plan = build_plan(seed, spring, spring_done, now)
     late_plan = build_plan(seed, late, ["week-enroll-andrew-ng", "week-jupyter-setup"], now)
-    spring_ratio, late_ratio = on_schedule_ratio(spring_plan), on_schedule_ratio(late_plan)
+    spring_ratio, late_ratio = _ratio(spring_plan), _ratio(late_plan)
     assert late_ratio > spring_ratio
     ranked = rank([Entry(1, spring_ratio, T0), Entry(2, late_ratio, T0)])
     assert ranked[0].entry.user_id == 2

@@ -7,7 +7,7 @@ from bot.core.cadence import ItemState, ItemStatus
 from bot.core.models import Pause
 from bot.core.pathway import CheckableItem, ItemKind
 from bot.core.points import points_for
-from bot.core.streaks import best_streak, current_streak
+from bot.core.streaks import current_streak
 
 NY = ZoneInfo("America/New_York")
 MON = datetime(2026, 6, 1, 15, tzinfo=UTC)  # a Monday
@@ -20,7 +20,6 @@ def test_consecutive_weeks() -> None:
     assert current_streak(done, NY, MON + timedelta(days=22)) == 3
     # a whole empty week breaks it
     assert current_streak(done, NY, MON + timedelta(days=29)) == 0
-    assert best_streak(done, NY) == 3
 
 
 def test_weeks_are_local_not_utc() -> None:
@@ -38,7 +37,6 @@ def test_paused_week_does_not_break() -> None:
     assert current_streak(done, NY, now) == 1
     pause = Pause(MON + timedelta(days=7), MON + timedelta(days=9))
     assert current_streak(done, NY, now, pauses=[pause]) == 2
-    assert best_streak(done, NY, pauses=[pause]) == 2
     assert current_streak([], NY, now, started=date(2026, 6, 1)) == 0
 
 
