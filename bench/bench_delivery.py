@@ -30,9 +30,9 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.core.registry import PathwayRegistry
 from bot.discord_app.client import PathwayBot
 from bot.discord_app.gateway import apply_api_base
+from bot.pathway_files import PathwayRegistry
 from bot.store import Store, bulk
 
 ROOT = Path(__file__).resolve().parent.parent

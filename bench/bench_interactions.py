@@ -115,7 +115,7 @@ async def _populate(db: Path, guild_id: int, users: Sequence[tuple[int, int]], o
     now = datetime.now(UTC)
     store = await Store.open(db)
     try:
-        from bot.core.loader import load_directory
+        from bot.pathway_files import load_directory
 
         items = [i.id for i in load_directory(PATHWAYS).pathways[SEED].pathway.items()]
         done = items[:20]

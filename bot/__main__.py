@@ -14,9 +14,10 @@ from pathlib import Path
 
 from bot.config import Settings, load_settings, misspelt_environment
 from bot.core.errors import ConfigError, InvalidInput
-from bot.core.loader import LoadResult, load_directory
+from bot.core.loader import LoadResult
 from bot.core.models import ReminderPrefs
 from bot.core.timeparse import parse_date, parse_time, parse_weekday, parse_zone
+from bot.pathway_files import load_directory
 
 EXIT_CONFIG = 2
 

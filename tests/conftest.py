@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.loader import load_directory
 from bot.core.pathway import Pathway
+from bot.pathway_files import load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"

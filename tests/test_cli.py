@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.loader import load_directory
+from bot.pathway_files import load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 

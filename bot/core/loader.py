@@ -1,9 +1,10 @@
-"""Read and validate a directory of pathway files.
+"""Validate pathway files' contents: pure, so the files themselves are read elsewhere.
 
 Authors are not programmers, so every problem names the file, the field path and the line,
 and all problems are reported at once rather than stopping at the first. Loading never
 raises for bad content: callers decide whether problems are fatal (start-up, `validate`)
-or whether to keep the pathways already loaded (a reload).
+or whether to keep the pathways already loaded (a reload). Reading a directory is the
+adapter's job (bot/pathway_files.py); this module only sees the bytes it read.
 """
 
 from __future__ import annotations
@@ -169,31 +170,34 @@ def load_text(text: str, file: str) -> tuple[Pathway | None, list[Problem]]:
     return (pathway if not problems else None), problems
 
 
-def load_directory(directory: Path) -> LoadResult:
-    """Load every *.yaml / *.yml file directly inside `directory`.
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file as read from disk: its bytes, or why it could not be read."""
+
+    path: Path
+    data: bytes | None
+    error: str | None = None
+
+
+def load_sources(directory: str, files: Sequence[SourceFile]) -> LoadResult:
+    """Validate every file read from one directory (`directory` labels problems).
 
     A directory with no pathway files is itself a problem: the bot would have nothing to offer.
     """
     result = LoadResult()
-    try:
-        files = sorted(
-            p for p in directory.iterdir() if p.suffix in PATHWAY_SUFFIXES and p.is_file()
-        )
-    except OSError as exc:
-        result.problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror}"))
-        return result
     if not files:
         result.problems.append(
-            Problem(str(directory), "no pathway files (*.yaml) found in this directory")
+            Problem(directory, "no pathway files (*.yaml) found in this directory")
         )
-    for path in files:
+    for source in files:
+        path = source.path
         label = str(path)
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8")
-        except OSError as exc:
-            result.problems.append(Problem(label, f"cannot read file: {exc.strerror}"))
+        if source.data is None:
+            result.problems.append(Problem(label, f"cannot read file: {source.error}"))
             continue
+        raw = source.data
+        try:
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             result.problems.append(Problem(label, "file is not UTF-8 text"))
             continue

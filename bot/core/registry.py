@@ -1,17 +1,20 @@
-"""The pathways currently offered, with reloads that never drop what is already loaded.
+"""The pathways on offer, as seen by the use cases: a read-only interface and the pure
+rule for merging a reload into what is already loaded.
 
-A reload re-reads the directory; a file with problems keeps its previous version (if any)
-and the problems are reported, so a typo during an edit cannot take a pathway away from
-learners who are enrolled in it.
+The mutable holder that re-reads the files lives in the adapter (bot/pathway_files.py),
+so nothing here does I/O. A reload never drops what is loaded: a file with problems keeps
+its previous version (if any) and the problems are reported, so a typo during an edit
+cannot take a pathway away from learners who are enrolled in it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 from bot.core.errors import NotFound
-from bot.core.loader import LoadedPathway, LoadResult, Problem, load_directory
+from bot.core.loader import LoadedPathway, LoadResult, Problem
 from bot.core.pathway import Pathway
 from bot.core.untrusted import quote_input
 
@@ -25,48 +28,45 @@ class ReloadReport:
     problems: list[Problem]
 
 
-class PathwayRegistry:
-    def __init__(self, directory: Path, initial: LoadResult | None = None) -> None:
-        self.directory = directory
-        result = initial if initial is not None else load_directory(directory)
-        self._loaded: dict[str, LoadedPathway] = dict(result.pathways)
+class Pathways(Protocol):
+    """What the services need of the pathways on offer."""
 
-    def ids(self) -> list[str]:
-        return sorted(self._loaded)
+    def ids(self) -> list[str]: ...
 
-    def all(self) -> list[LoadedPathway]:
-        return [self._loaded[k] for k in self.ids()]
+    def all(self) -> list[LoadedPathway]: ...
 
-    def get(self, pathway_id: str) -> Pathway:
-        return self.loaded(pathway_id).pathway
+    def get(self, pathway_id: str) -> Pathway: ...
 
-    def loaded(self, pathway_id: str) -> LoadedPathway:
-        found = self._loaded.get(pathway_id)
-        if found is None:
-            known = ", ".join(f"`{k}`" for k in self.ids()) or "none"
-            raise NotFound(
-                f"There is no pathway {quote_input(pathway_id, 60)}. Available: {known}."
-            )
-        return found
+    def loaded(self, pathway_id: str) -> LoadedPathway: ...
 
-    def find(self, pathway_id: str) -> LoadedPathway | None:
-        return self._loaded.get(pathway_id)
+    def find(self, pathway_id: str) -> LoadedPathway | None: ...
 
-    def reload(self) -> ReloadReport:
-        result = load_directory(self.directory)
-        added, updated, unchanged = [], [], []
-        fresh = dict(self._loaded)
-        for pid, lp in result.pathways.items():
-            before = self._loaded.get(pid)
-            if before is None:
-                added.append(pid)
-            elif before.content_hash != lp.content_hash:
-                updated.append(pid)
-            else:
-                unchanged.append(pid)
-            fresh[pid] = lp
-        kept = sorted(set(self._loaded) - set(result.pathways))
-        self._loaded = fresh
-        return ReloadReport(
-            sorted(added), sorted(updated), sorted(unchanged), kept, result.problems
-        )
+
+def lookup(loaded: Mapping[str, LoadedPathway], pathway_id: str) -> LoadedPathway:
+    """The pathway, or a domain error naming the ones on offer."""
+    found = loaded.get(pathway_id)
+    if found is None:
+        known = ", ".join(f"`{k}`" for k in sorted(loaded)) or "none"
+        raise NotFound(f"There is no pathway {quote_input(pathway_id, 60)}. Available: {known}.")
+    return found
+
+
+def merge(
+    current: Mapping[str, LoadedPathway], result: LoadResult
+) -> tuple[dict[str, LoadedPathway], ReloadReport]:
+    """What is on offer after a reload that produced `result`, and what changed."""
+    added, updated, unchanged = [], [], []
+    fresh = dict(current)
+    for pid, lp in result.pathways.items():
+        before = current.get(pid)
+        if before is None:
+            added.append(pid)
+        elif before.content_hash != lp.content_hash:
+            updated.append(pid)
+        else:
+            unchanged.append(pid)
+        fresh[pid] = lp
+    kept = sorted(set(current) - set(result.pathways))
+    return fresh, ReloadReport(
+        sorted(added), sorted(updated), sorted(unchanged), kept, result.problems
+    )

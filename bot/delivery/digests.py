@@ -33,7 +33,7 @@ from bot.core.models import (
     Visibility,
 )
 from bot.core.pathway import Horizon, Pathway
-from bot.core.registry import PathwayRegistry
+from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
 from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
 from bot.store.deliveries import group_target
@@ -65,9 +65,7 @@ def current_slot(prefs: ReminderPrefs, now: datetime) -> cadence.ReminderSlot:
 
 
 class DigestSender:
-    def __init__(
-        self, store: Store, registry: PathwayRegistry, notifier: Notifier, clock: Clock
-    ) -> None:
+    def __init__(self, store: Store, registry: Pathways, notifier: Notifier, clock: Clock) -> None:
         self.store = store
         self.registry = registry
         self.notifier = notifier

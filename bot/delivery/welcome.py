@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.core.focus import weekly_focus
 from bot.core.models import Enrolment
-from bot.core.registry import PathwayRegistry
+from bot.core.registry import Pathways
 from bot.core.standing import standing
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed, WelcomeContent
 from bot.store.store import Store
@@ -31,7 +31,7 @@ class WelcomeResult:
 
 
 class Welcomer:
-    def __init__(self, store: Store, registry: PathwayRegistry, notifier: Notifier) -> None:
+    def __init__(self, store: Store, registry: Pathways, notifier: Notifier) -> None:
         self.store = store
         self.registry = registry
         self.notifier = notifier

@@ -21,7 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
-from bot.core.registry import PathwayRegistry
+from bot.core.registry import ReloadReport
 from bot.delivery.digests import DigestSender
 from bot.delivery.drain import Drainer
 from bot.delivery.reminders import ReminderSender, SweepReport
@@ -33,12 +33,14 @@ from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.notifier import DiscordNotifier
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
+from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
 from bot.metrics import Metrics, start_metrics_server
+from bot.pathway_files import PathwayRegistry
 from bot.service.account import Account
-from bot.service.admin import Admin, describe_reload
+from bot.service.admin import Admin
 from bot.service.context import Context
 from bot.service.learning import Learning
 from bot.service.social import Social
@@ -94,9 +96,9 @@ class PathwayBot(commands.Bot):
         self.health_file = health.health_path(Path(settings.database_path))
         self._last_digest_check = float("-inf")
         self._last_tick: float | None = None
-        self._pending_notice: set[int] = set()
         self.metrics_runner: web.AppRunner | None = None
         self._close_task: asyncio.Future[None] | None = None
+        self._reloads: set[asyncio.Future[ReloadReport]] = set()  # SIGHUP reloads running
         self._sigterm: asyncio.Future[None] | None = None
         self.metrics = Metrics()  # replaced in setup_hook once the command names are known
 
@@ -212,23 +214,26 @@ class PathwayBot(commands.Bot):
             log.info("posted %d channel digest(s)", posted)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Any interaction lifts a DM block: their DMs may be open again."""
-        if self._store is None:
+        """A button or menu press lifts a DM block: their DMs may be open again. Commands are
+        handled after they complete (below), so the notice never races the command, and
+        autocomplete (every keystroke) reads nothing here."""
+        if self._store is None or interaction.type is not discord.InteractionType.component:
             return
         learner = await self.store.learners.get(interaction.user.id)
         if learner is not None and learner.dm_blocked:
             await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
-            self._pending_notice.add(learner.user_id)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: object
     ) -> None:
-        """Count the success; show a reminder that could not be DMed, privately."""
+        """Count the success; lift a DM block, showing privately the reminder that could not
+        be DMed. This runs after the reply, off the 3-second path."""
         name = getattr(command, "qualified_name", "other")
         self.metrics.interaction(name, "ok")
-        if interaction.user.id not in self._pending_notice:
+        learner = await self.store.learners.get(interaction.user.id)
+        if learner is None or not learner.dm_blocked:
             return
-        self._pending_notice.discard(interaction.user.id)
+        await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
         for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
             content = await self.reminders.content_for(enrolment, self.clock.now(), None)
             await reply(
@@ -289,7 +294,7 @@ class PathwayBot(commands.Bot):
         container, the process would otherwise ignore SIGTERM until Docker's SIGKILL."""
         loop = asyncio.get_running_loop()
         try:
-            loop.add_signal_handler(signal.SIGHUP, self.reload_pathways)
+            loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
             loop.add_signal_handler(signal.SIGTERM, self._terminate)
         except (NotImplementedError, AttributeError):  # not on this platform
             log.info("signal handlers are not available on this platform")
@@ -298,10 +303,17 @@ class PathwayBot(commands.Bot):
         log.info("SIGTERM: closing")
         self._sigterm = asyncio.ensure_future(self.close())
 
-    def reload_pathways(self) -> None:
-        report = self.registry.reload()
+    def _reload_on_signal(self) -> None:
+        task = asyncio.ensure_future(self.reload_pathways())
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def reload_pathways(self) -> ReloadReport:
+        """Re-read the pathway files off the event loop (SIGHUP, /setup reload-pathways)."""
+        report = await self.registry.reload_async()
         for line in describe_reload(report).splitlines():
             (log.warning if report.problems else log.info)("reload: %s", line)
+        return report
 
     async def close(self) -> None:
         """SIGTERM and the `async with bot` exit may both call this: every caller waits for

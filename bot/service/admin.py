@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from bot.core.errors import InvalidInput
 from bot.core.models import GuildSettings, ReminderPrefs
-from bot.core.registry import ReloadReport
 from bot.core.timeparse import override_prefs
 from bot.service.context import Context
 
@@ -36,26 +35,3 @@ class Admin:
     async def set_member_groups(self, guild_id: int, allowed: bool) -> GuildSettings:
         current = await self.ctx.store.guilds.get(guild_id)
         return await self.ctx.store.guilds.set(replace(current, members_can_create_groups=allowed))
-
-    def reload_pathways(self) -> ReloadReport:
-        return self.ctx.registry.reload()
-
-
-def describe_reload(report: ReloadReport, limit: int = 10) -> str:
-    parts = []
-    for label, ids in (
-        ("added", report.added),
-        ("updated", report.updated),
-        ("unchanged", report.unchanged),
-        ("kept (failed to load now; the earlier version stays)", report.kept),
-    ):
-        if ids:
-            parts.append(f"{label}: {', '.join(ids)}")
-    text = "Pathways reloaded. " + ("; ".join(parts) or "No pathway files found.")
-    if report.problems:
-        shown = [str(p) for p in report.problems[:limit]]
-        more = len(report.problems) - len(shown)
-        text += f"\n{len(report.problems)} problem(s):\n" + "\n".join(shown)
-        if more:
-            text += f"\n…and {more} more (run `python -m bot validate`)."
-    return text

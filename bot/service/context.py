@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.core.registry import PathwayRegistry
+from bot.core.registry import Pathways
 from bot.store.store import Store
 
 
 @dataclass(slots=True)
 class Context:
     store: Store
-    registry: PathwayRegistry
+    registry: Pathways
     clock: Clock

@@ -19,10 +19,11 @@ from bot.core.layout import (
     settled,
     timeline_days,
 )
-from bot.core.loader import load_directory, load_text
+from bot.core.loader import load_text
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
 from bot.core.progress import Track, progress
+from bot.pathway_files import load_directory
 
 START = date(2026, 12, 7)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.loader import load_directory, load_text
+from bot.core.loader import load_text
+from bot.pathway_files import load_directory
 
 MINIMAL = """\
 id: tiny

@@ -29,3 +29,16 @@ def test_core_never_reads_the_clock() -> None:
         text = path.read_text(encoding="utf-8")
         for call in ("datetime.now(", ".utcnow(", "date.today(", "time.time("):
             assert call not in text, f"{path.name} calls {call}"
+
+
+def test_core_does_no_file_io() -> None:
+    """Pathway files are read by bot/pathway_files.py; the core only sees their bytes."""
+    io_calls = ("open(", ".read_bytes(", ".read_text(", ".iterdir(", ".glob(", ".write_")
+    for path in sorted(CORE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                source = ast.unparse(node.func) + "("
+                assert not any(source.endswith(c) or source == c for c in io_calls), (
+                    f"{path.name} calls {source}"
+                )

@@ -17,9 +17,9 @@ from discord.gateway import DiscordWebSocket
 
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.registry import PathwayRegistry
 from bot.discord_app.client import PathwayBot
 from bot.discord_app.gateway import apply_api_base
+from bot.pathway_files import PathwayRegistry
 from tests.discord_emulator.driver import Emulator
 from tests.harness import PATHWAYS
 

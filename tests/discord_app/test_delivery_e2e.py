@@ -72,6 +72,7 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
 async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) -> None:
     emu, g, alice = world.emu, world.guild, world.alice
     await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    await emu.wait_for_dm(alice, lambda m: "Welcome" in m.content)  # DMs open at enrolment
     emu.close_dms(alice)
     world.bot.make_due()
     blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"

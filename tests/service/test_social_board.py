@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.clock import FixedClock
 from bot.core.leaderboard import Metric, Period
 from bot.core.models import CompletionSource
-from bot.core.registry import PathwayRegistry
+from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context
 from bot.service.social import Social
 from bot.store import Store

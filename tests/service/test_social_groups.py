@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.core.errors import InvalidInput
-from bot.core.registry import PathwayRegistry
+from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context
 from bot.service.social import Social
 from bot.store import Store

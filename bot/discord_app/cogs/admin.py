@@ -13,7 +13,7 @@ from bot.core.models import ReminderPrefs
 from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
 from bot.discord_app.autocomplete import zone_choices
-from bot.service.admin import describe_reload
+from bot.discord_app.render_reload import describe_reload
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -99,7 +99,7 @@ class AdminCog(commands.Cog):
     async def reload_pathways(self, interaction: discord.Interaction[Any]) -> None:
         if not await self.bot.is_owner(interaction.user):
             raise Forbidden("Only the bot's owner can reload pathway files.")
-        report = self.bot.admin.reload_pathways()
+        report = await self.bot.reload_pathways()
         await interaction.response.send_message(
             limits.fit_lines(describe_reload(report).splitlines(), limits.CONTENT), ephemeral=True
         )
