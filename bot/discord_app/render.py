@@ -45,6 +45,7 @@ TRACK_COLOUR = {
     Track.JUST_STARTED: BLURPLE,
 }
 FIELD_BUDGET = limits.FIELD_VALUE - 24
+ITEM_TEXT = 200  # an item's text in a list line
 
 
 def prefs_line(enrolment: Enrolment) -> str:
@@ -71,7 +72,7 @@ def item_line(s: ItemStatus, *, with_id: bool = False, zone: ZoneInfo | None = N
     elif s.due_at is not None and s.state is not ItemState.DONE:
         due = f" · {deadline_text(s, zone)}"
     ident = f" `{s.item.id}`" if with_id else ""
-    return f"{icon} {shorten(s.item.text, 200)}{ident}{due}"
+    return f"{icon} {shorten(s.item.text, ITEM_TEXT)}{ident}{due}"
 
 
 def _lines_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:

@@ -63,6 +63,10 @@ class DoneButton(
             await interaction.response.send_message(done_message(outcome), ephemeral=True)
         except Exception as exc:  # every click gets an answer
             await report_error(interaction, exc)
+            return
+        from bot.discord_app.reminder_edit import show_done  # it builds DoneButtons itself
+
+        await show_done(interaction, self.enrolment_id, outcome.view)
 
 
 class TaskSelect(
