@@ -7,7 +7,7 @@ Long lists are summarised ("…and 4 more"), never cut in the middle of an item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -391,3 +391,11 @@ def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:
     if not enrolments:
         lines.append("You are not following any pathway right now.")
     return "\n".join(lines)
+
+
+def snoozed_text(at: datetime, next_regular: datetime) -> str:
+    """The private reply to a snooze: when it comes, before which weekly reminder."""
+    return (
+        f"💤 Snoozed: I'll remind you again {ts(at, 'F')} ({ts(at)}), before your next weekly "
+        f"reminder {ts(next_regular, 'F')}."
+    )

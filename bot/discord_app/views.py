@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.cadence import ItemState, ItemStatus, Plan, next_reminder
+from bot.core.cadence import ItemState, ItemStatus, Plan
 from bot.core.errors import Forbidden
 from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource, ReminderPrefs
+from bot.core.snooze import SnoozeChoice, SnoozeKind
 from bot.discord_app import limits
-from bot.discord_app.render import done_message, plan_embed
+from bot.discord_app.render import done_message, plan_embed, snoozed_text
 from bot.discord_app.render_pathway import pathway_pages
 from bot.discord_app.tree import report_error
 
@@ -314,17 +315,28 @@ class ApplySettingsButton(
             await report_error(interaction, exc)
 
 
+_SNOOZE_KINDS = "|".join(k.value for k in SnoozeKind)
+_SNOOZE_LABELS = {
+    SnoozeKind.EVENING: "This evening",
+    SnoozeKind.DAY: "Tomorrow, same time",
+    SnoozeKind.WEEKEND: "Saturday",
+}
+
+
 class SnoozeButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"pb:snooze:(?P<eid>[0-9]{1,20}):(?P<span>day|weekend)",
+    template=rf"pb:snooze:(?P<eid>[0-9]{{1,20}}):(?P<span>{_SNOOZE_KINDS})",
 ):
-    def __init__(self, enrolment_id: int, span: str) -> None:
+    """One snooze choice on a reminder DM. The choice is checked again when pressed (the
+    button may be days old), then the reply says when the reminder comes."""
+
+    def __init__(self, enrolment_id: int, span: SnoozeKind, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Remind me tomorrow" if span == "day" else "Remind me at the weekend",
+                label=limits.shorten(label or _SNOOZE_LABELS[span], limits.BUTTON_LABEL),
                 emoji="💤",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"pb:snooze:{enrolment_id}:{span}",
+                custom_id=f"pb:snooze:{enrolment_id}:{span.value}",
             )
         )
         self.enrolment_id = enrolment_id
@@ -334,35 +346,30 @@ class SnoozeButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SnoozeButton:
-        return cls(int(match["eid"]), match["span"])
+        return cls(int(match["eid"]), SnoozeKind(match["span"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             bot = _bot(interaction)
-            enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
-            until = snooze_until(self.span, enrolment.prefs, bot.clock.now())
-            await bot.reminders.snooze(self.enrolment_id, interaction.user.id, until)
+            snoozed = await bot.reminders.snooze(
+                self.enrolment_id, interaction.user.id, self.span.value
+            )
             await interaction.response.send_message(
-                f"💤 Snoozed: I'll remind you again {limits.ts(until, 'F')} ({limits.ts(until)}).",
-                ephemeral=True,
+                snoozed_text(snoozed.at, snoozed.next_regular), ephemeral=True
             )
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-def snooze_until(span: str, prefs: ReminderPrefs, now: datetime) -> datetime:
-    """A day from now, or the coming Saturday at the learner's reminder time."""
-    if span == "day":
-        return now + timedelta(days=1)
-    return next_reminder(now, ReminderPrefs(prefs.tz, 5, prefs.at)).at
-
-
-def reminder_controls(enrolment_id: int, urgent: Sequence[ItemStatus]) -> discord.ui.View:
+def reminder_controls(
+    enrolment_id: int, urgent: Sequence[ItemStatus], snooze: Sequence[SnoozeChoice] = ()
+) -> discord.ui.View:
+    """A ✅ button per focus item, then the snooze choices that fit this moment."""
     view = discord.ui.View(timeout=None)
     for s in urgent[:5]:
         view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
-    view.add_item(SnoozeButton(enrolment_id, "day"))
-    view.add_item(SnoozeButton(enrolment_id, "weekend"))
+    for choice in snooze:
+        view.add_item(SnoozeButton(enrolment_id, choice.kind, choice.label))
     return view
 
 
