@@ -19,6 +19,7 @@ from bot.core.layout import pace_label
 from bot.core.models import Enrolment, EnrolmentStatus, Learner
 from bot.core.pathway import ItemKind
 from bot.core.progress import Track
+from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
@@ -370,7 +371,9 @@ def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
     )
 
 
-def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:
+def reminders_text(
+    learner: Learner, enrolments: Sequence[Enrolment], snoozes: Sequence[PendingSnooze] = ()
+) -> str:
     p = learner.prefs
     lines = [
         f"Weekly reminders: **{weekday_name(p.weekday)}s at {p.at.strftime('%H:%M')}** "
@@ -388,14 +391,24 @@ def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:
         elif e.next_reminder_at is not None:
             at = e.next_reminder_at
             lines.append(f"▶️ `{e.pathway_id}`: next {ts(at, 'F')} ({ts(at)}).")
+        paused = e.status is EnrolmentStatus.PAUSED
+        for s in snoozes:
+            if s.enrolment_id == e.id:
+                held = " (only if you resume before then)" if paused else ""
+                lines.append(
+                    f"💤 `{e.pathway_id}`: snoozed reminder {ts(s.at, 'F')} ({ts(s.at)}){held}."
+                )
     if not enrolments:
         lines.append("You are not following any pathway right now.")
+    if snoozes:
+        lines.append("Cancel a snooze with its button below.")
     return "\n".join(lines)
 
 
 def snoozed_text(at: datetime, next_regular: datetime) -> str:
-    """The private reply to a snooze: when it comes, before which weekly reminder."""
+    """The private reply to a snooze: when it comes, and how to take it back."""
     return (
         f"💤 Snoozed: I'll remind you again {ts(at, 'F')} ({ts(at)}), before your next weekly "
-        f"reminder {ts(next_regular, 'F')}."
+        f"reminder {ts(next_regular, 'F')}.\nChanged your mind? Press **Cancel this snooze** "
+        "below, or cancel it later from `/reminders show`."
     )

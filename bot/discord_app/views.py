@@ -16,10 +16,12 @@ from bot.core.errors import Forbidden
 from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource, ReminderPrefs
 from bot.core.snooze import SnoozeChoice, SnoozeKind
+from bot.core.timeparse import parse_zone
 from bot.discord_app import limits
-from bot.discord_app.render import done_message, plan_embed, snoozed_text
+from bot.discord_app.render import done_message, plan_embed, reminders_text, snoozed_text
 from bot.discord_app.render_pathway import pathway_pages
 from bot.discord_app.tree import report_error
+from bot.service.account import RemindersView
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -328,7 +330,7 @@ class SnoozeButton(
     template=rf"pb:snooze:(?P<eid>[0-9]{{1,20}}):(?P<span>{_SNOOZE_KINDS})",
 ):
     """One snooze choice on a reminder DM. The choice is checked again when pressed (the
-    button may be days old), then the reply says when the reminder comes."""
+    button may be days old), then the reply says when the reminder comes and how to cancel."""
 
     def __init__(self, enrolment_id: int, span: SnoozeKind, label: str | None = None) -> None:
         super().__init__(
@@ -354,8 +356,12 @@ class SnoozeButton(
             snoozed = await bot.reminders.snooze(
                 self.enrolment_id, interaction.user.id, self.span.value
             )
+            view = discord.ui.View(timeout=None)
+            view.add_item(
+                CancelSnoozeButton(snoozed.enrolment_id, snoozed.delivery_id, "Cancel this snooze")
+            )
             await interaction.response.send_message(
-                snoozed_text(snoozed.at, snoozed.next_regular), ephemeral=True
+                snoozed_text(snoozed.at, snoozed.next_regular), view=view, ephemeral=True
             )
         except Exception as exc:
             await report_error(interaction, exc)
@@ -371,6 +377,65 @@ def reminder_controls(
     for choice in snooze:
         view.add_item(SnoozeButton(enrolment_id, choice.kind, choice.label))
     return view
+
+
+class CancelSnoozeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:unsnooze:(?P<eid>[0-9]{1,20}):(?P<did>[0-9]{1,20})",
+):
+    """Cancels one pending snooze. Offered where a snooze is shown: the reply to the snooze
+    itself and `/reminders show`; only the learner whose enrolment it is can press it."""
+
+    def __init__(self, enrolment_id: int, delivery_id: int, label: str = "Cancel snooze") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.shorten(label, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:unsnooze:{enrolment_id}:{delivery_id}",
+                emoji="🔕",
+            )
+        )
+        self.enrolment_id = enrolment_id
+        self.delivery_id = delivery_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> CancelSnoozeButton:
+        return cls(int(match["eid"]), int(match["did"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            view = await _bot(interaction).account.cancel_snooze(
+                interaction.user.id, self.enrolment_id, self.delivery_id
+            )
+            await interaction.response.edit_message(
+                content="🔕 Snooze cancelled.\n"
+                + reminders_text(view.learner, view.enrolments, view.snoozes),
+                view=snooze_controls(view),
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+MAX_CANCEL_BUTTONS = 20
+
+
+def snooze_controls(view: RemindersView) -> discord.ui.View | None:
+    """A cancel button per pending snooze, labelled with its time in the learner's zone."""
+    if not view.snoozes:
+        return None
+    zone = parse_zone(view.learner.prefs.tz)
+    pathways = {e.id: e.pathway_id for e in view.enrolments}
+    several = len({s.enrolment_id for s in view.snoozes}) > 1
+    controls = discord.ui.View(timeout=None)
+    for snooze in view.snoozes[:MAX_CANCEL_BUTTONS]:
+        local = snooze.at.astimezone(zone)
+        label = f"Cancel snooze: {local:%a} {local.day} {local:%b %H:%M}"
+        if several:
+            label += f" ({pathways.get(snooze.enrolment_id, '?')})"
+        controls.add_item(CancelSnoozeButton(snooze.enrolment_id, snooze.delivery_id, label))
+    return controls
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:cancel"):
@@ -407,6 +472,7 @@ def confirm_view(confirm: discord.ui.Item[Any]) -> discord.ui.View:
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     SnoozeButton,
+    CancelSnoozeButton,
     CancelButton,
     DoneButton,
     TaskSelect,
