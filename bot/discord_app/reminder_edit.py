@@ -10,12 +10,17 @@ shown, and every named item shows its state now, whether it was checked off here
 
 Only the reminder DM is edited: the ✅ buttons on the /enroll and /tasks replies sit on
 ephemeral messages, which a bot cannot PATCH.
+
+Quick clicks on two items of one DM must not undo each other: edits of one message are made
+one at a time, each from the states read inside that turn, so the last edit shows them all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -27,11 +32,15 @@ from bot.discord_app.render_delivery import (
     reminder_with_states,
 )
 from bot.discord_app.views import DoneButton, item_label
-from bot.service.views import LearnerPlan
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
 
 log = logging.getLogger(__name__)
 
 DONE_PREFIX = "pb:done:"
+# One lock per message being edited; an entry lives only while someone holds or awaits it.
+_EDITING: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 def is_reminder(message: discord.Message | None) -> bool:
@@ -78,25 +87,28 @@ def controls_now(
     return view
 
 
-async def show_done(
-    interaction: discord.Interaction[Any], enrolment_id: int, plan: LearnerPlan
-) -> None:
+async def show_done(interaction: discord.Interaction[Any], enrolment_id: int) -> None:
     """Edit the clicked reminder DM to show its items' states now; anything else is left."""
     message = interaction.message
     if message is None or not is_reminder(message):
         return
-    statuses = {s.item.id: s for s in plan.plan.statuses}
-    named = focus_item_ids(message.embeds[0], plan.plan.statuses)
-    named += [i for i in button_item_ids(message, enrolment_id) if i not in named]
-    focus = [statuses[i] for i in named if i in statuses]
-    embed = reminder_with_states(
-        message.embeds[0], focus, plan.progress, plan.streak, plan.plan.zone
-    )
-    try:
-        await message.edit(
-            embed=embed,
-            view=controls_now(message, enrolment_id, focus),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-    except discord.HTTPException as exc:  # the click was answered; a stale DM is only cosmetic
-        log.warning("could not update reminder message %s: %s", message.id, exc)
+    bot: PathwayBot = interaction.client
+    lock = _EDITING.setdefault(message.id, asyncio.Lock())
+    async with lock:
+        try:
+            enrolment = await bot.learning.owned_enrolment(enrolment_id, interaction.user.id)
+            state = await bot.learning.standing_of(enrolment)
+            statuses = {s.item.id: s for s in state.plan.statuses}
+            named = focus_item_ids(message.embeds[0], state.plan.statuses)
+            named += [i for i in button_item_ids(message, enrolment_id) if i not in named]
+            focus = [statuses[i] for i in named if i in statuses]
+            embed = reminder_with_states(
+                message.embeds[0], focus, state.progress, state.streak, state.plan.zone
+            )
+            await message.edit(
+                embed=embed,
+                view=controls_now(message, enrolment_id, focus),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except Exception:  # the click was answered already; a stale DM is only cosmetic
+            log.exception("could not update reminder message %s", message.id)

@@ -69,7 +69,7 @@ class DoneButton(
             return
         from bot.discord_app.reminder_edit import show_done  # it builds DoneButtons itself
 
-        await show_done(interaction, self.enrolment_id, outcome.view)
+        await show_done(interaction, self.enrolment_id)
 
 
 class TaskSelect(

@@ -78,3 +78,25 @@ async def test_a_done_click_on_a_reminder_edits_it_once_in_place(world: World) -
     assert custom_ids(dm.components) == [*done[3:], *others]
     # the reminder was edited, never sent again
     assert [m.id for m in emu.dms(alice) if is_reminder(m)] == [dm.id]
+
+
+async def test_an_edit_delayed_by_a_retry_cannot_undo_a_later_click(world: World) -> None:
+    """The first click's PATCH meets a 500 and is retried about a second later; meanwhile a
+    second item is clicked. Whichever edit lands last, the DM must end with both items done."""
+    emu, alice = world.emu, world.alice
+    await emu.run_command(alice, "enroll", guild=world.guild, options={"pathway": SEED})
+    world.bot.make_due()
+    dm = await emu.wait_for_dm(alice, is_reminder)
+    done = [c for c in custom_ids(dm.components) if c.startswith("pb:done:")]
+    texts = item_texts()
+    emu.faults.fail_next(1, "500", route="PATCH /channels/{channel_id}/messages/{message_id}")
+    reply = await emu.click(alice, dm, done[0])
+    assert reply.content.startswith("✅ Done")
+    await emu.wait_for(lambda: emu.faults.injected)  # the first edit now waits for its retry
+    reply = await emu.click(alice, dm, done[1])
+    assert reply.content.startswith("✅ Done")
+    await emu.wait_for(lambda: len([p for p in patches(world) if p.status == 200]) == 2)
+    lines = focus_text(dm.embeds[0])
+    for custom_id in done[:2]:
+        assert f"✅ ~~{texts[custom_id.rsplit(':', 1)[1]]}~~" in lines
+    assert [c for c in custom_ids(dm.components) if c.startswith("pb:done:")] == done[2:]
