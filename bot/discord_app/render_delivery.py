@@ -189,7 +189,7 @@ def focus_item_ids(embed: discord.Embed, statuses: Sequence[ItemStatus]) -> list
     The message itself is the record of what it named: recomputing the focus now would give
     a different list once items are done. Lines are matched against every item's text as
     `focus_line` renders it, so an item shown done (and no longer carrying a button) is
-    still found.
+    still found. `max` on (length, id) keeps the choice deterministic.
     """
     texts = [(s.item.id, shorten(s.item.text, ITEM_TEXT)) for s in statuses]
     out: list[str] = []
@@ -197,9 +197,9 @@ def focus_item_ids(embed: discord.Embed, statuses: Sequence[ItemStatus]) -> list
         if not is_focus_field(f.name):
             continue
         for line in (f.value or "").splitlines():
-            found = next((i for i, t in texts if i not in out and _names(line, t)), None)
-            if found is not None:
-                out.append(found)
+            found = [(len(t), i) for i, t in texts if i not in out and _names(line, t)]
+            if found:  # the longest match: another item's text may begin with this one's
+                out.append(max(found)[1])
     return out
 
 
