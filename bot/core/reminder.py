@@ -16,6 +16,7 @@ from bot.core.focus import due_before, next_opening, overdue, weekly_focus
 from bot.core.pathway import Horizon, Pathway, Resource
 from bot.core.preview import reminder_sections
 from bot.core.progress import Progress, Track, progress
+from bot.core.snooze import SnoozeChoice
 
 MILESTONE_NAMES = {
     Horizon.WEEK: "Your first week is done",
@@ -74,6 +75,7 @@ class ReminderContent:
     status: Status = Status.ON_TRACK
     timeline_end: datetime | None = None
     zone: ZoneInfo | None = None  # the learner's: deadlines read as the end of their day
+    snooze: tuple[SnoozeChoice, ...] = ()  # what a DM offers (bot/core/snooze.py)
 
 
 def milestones_between(

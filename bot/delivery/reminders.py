@@ -21,13 +21,13 @@ import asyncio
 import enum
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.core import cadence
 from bot.core.cadence import ReminderSlot
-from bot.core.errors import PathwayError
+from bot.core.errors import InvalidInput, PathwayError
 from bot.core.models import (
     Completion,
     Delivery,
@@ -38,6 +38,14 @@ from bot.core.models import (
     Learner,
 )
 from bot.core.reminder import ReminderContent, compose
+from bot.core.snooze import (
+    SnoozeChoice,
+    choose,
+    is_snooze_key,
+    next_regular_at,
+    snooze_choices,
+    snooze_period_key,
+)
 from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
@@ -102,6 +110,16 @@ class Result:
     delivery_id: int = 0
     message_id: int = 0
     dm_channel: tuple[int, int] | None = None  # (user id, channel id) newly learned
+
+
+@dataclass(frozen=True, slots=True)
+class Snoozed:
+    """A snooze just made: where it lands, and the regular reminder it comes before."""
+
+    delivery_id: int
+    enrolment_id: int
+    at: datetime
+    next_regular: datetime
 
 
 def _slot_at(enrolment: Enrolment, at: datetime) -> ReminderSlot:
@@ -257,7 +275,7 @@ class ReminderSender:
                 else:
                     report.add(await self._post_fallback(enrolment, delivery, channel_id, now))
                 continue
-            regular = ":snooze" not in delivery.period_key
+            regular = not is_snooze_key(delivery.period_key)
             learner = await self.store.learners.get(enrolment.user_id)
             done = await self.store.completions.list_for_enrolment(enrolment.id)
             result = await self._guarded(enrolment, delivery, None, learner, done, now)
@@ -346,6 +364,7 @@ class ReminderSender:
             await self.store.deliveries.skip(delivery.id, now, "learner deleted")
             return Result(Outcome.STOP, SweepReport(skipped=1))
         content = self.compose_for(enrolment, completions, now, scheduled_at)
+        content = replace(content, snooze=self.snooze_offer(enrolment, now))
         if content.progress.complete:
             await self.store.deliveries.skip(delivery.id, now, "pathway complete")
             return Result(Outcome.STOP, SweepReport(skipped=1))
@@ -427,13 +446,27 @@ class ReminderSender:
             return group.channel_id
         return (await self.store.guilds.get(enrolment.guild_id)).digest_channel_id
 
-    async def snooze(self, enrolment_id: int, user_id: int, until: datetime) -> Delivery:
-        """Queue one extra reminder at `until` (a day later, or the weekend)."""
+    @staticmethod
+    def snooze_offer(enrolment: Enrolment, now: datetime) -> tuple[SnoozeChoice, ...]:
+        """The snooze choices a reminder shown at `now` offers (none for a paused pathway)."""
+        if enrolment.status is not EnrolmentStatus.ACTIVE:
+            return ()
+        regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
+        return tuple(snooze_choices(enrolment.prefs, now, regular))
+
+    async def snooze(self, enrolment_id: int, user_id: int, kind: str) -> Snoozed:
+        """Queue one extra reminder where the pressed choice lands, checked at press time."""
         enrolment = await self.learning.owned_enrolment(enrolment_id, user_id)
+        if enrolment.status is not EnrolmentStatus.ACTIVE:
+            raise InvalidInput(
+                f"Reminders for `{enrolment.pathway_id}` are paused, so there is nothing to "
+                "snooze. `/reminders resume` turns them back on."
+            )
         now = self.clock.now()
-        zone = parse_zone(enrolment.prefs.tz)
-        key = f"{cadence.period_key(now.astimezone(zone).date())}:snooze:{int(until.timestamp())}"
-        claim = await self.store.deliveries.claim(
-            DeliveryKind.REMINDER, enrolment_target(enrolment.id), key, now, abandon_after=until
+        regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
+        choice = choose(kind, enrolment.prefs, now, regular)
+        today = now.astimezone(parse_zone(enrolment.prefs.tz)).date()
+        delivery = await self.store.deliveries.snooze(
+            enrolment.id, snooze_period_key(today, choice.at), choice.at, now
         )
-        return claim.delivery
+        return Snoozed(delivery.id, enrolment.id, choice.at, regular)

@@ -235,13 +235,15 @@ class PathwayBot(commands.Bot):
             return
         await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
         for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
-            content = await self.reminders.content_for(enrolment, self.clock.now(), None)
+            now = self.clock.now()
+            content = await self.reminders.content_for(enrolment, now, None)
+            snooze = self.reminders.snooze_offer(enrolment, now)
             await reply(
                 interaction,
                 "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "
                 "to this bot (Privacy Settings → Direct Messages) to get them there again.",
                 embed=reminder_embed(content),
-                view=reminder_controls(enrolment.id, urgent_items(content)),
+                view=reminder_controls(enrolment.id, urgent_items(content), snooze),
                 ephemeral=True,
             )
 

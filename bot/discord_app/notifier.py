@@ -92,7 +92,7 @@ class DiscordNotifier:
             kwargs = {
                 "content": reminder_summary(content),
                 "embed": reminder_embed(content),
-                "view": reminder_controls(enrolment_id, urgent_items(content)),
+                "view": reminder_controls(enrolment_id, urgent_items(content), content.snooze),
             }
             try:
                 message = await self._send(channel_id, nonce, **kwargs)

@@ -7,7 +7,7 @@ Long lists are summarised ("…and 4 more"), never cut in the middle of an item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -19,6 +19,7 @@ from bot.core.layout import pace_label
 from bot.core.models import Enrolment, EnrolmentStatus, Learner
 from bot.core.pathway import ItemKind
 from bot.core.progress import Track
+from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
@@ -45,6 +46,7 @@ TRACK_COLOUR = {
     Track.JUST_STARTED: BLURPLE,
 }
 FIELD_BUDGET = limits.FIELD_VALUE - 24
+ITEM_TEXT = 200  # an item's text in a list line
 
 
 def prefs_line(enrolment: Enrolment) -> str:
@@ -71,7 +73,7 @@ def item_line(s: ItemStatus, *, with_id: bool = False, zone: ZoneInfo | None = N
     elif s.due_at is not None and s.state is not ItemState.DONE:
         due = f" · {deadline_text(s, zone)}"
     ident = f" `{s.item.id}`" if with_id else ""
-    return f"{icon} {shorten(s.item.text, 200)}{ident}{due}"
+    return f"{icon} {shorten(s.item.text, ITEM_TEXT)}{ident}{due}"
 
 
 def _lines_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
@@ -369,7 +371,9 @@ def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
     )
 
 
-def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:
+def reminders_text(
+    learner: Learner, enrolments: Sequence[Enrolment], snoozes: Sequence[PendingSnooze] = ()
+) -> str:
     p = learner.prefs
     lines = [
         f"Weekly reminders: **{weekday_name(p.weekday)}s at {p.at.strftime('%H:%M')}** "
@@ -387,6 +391,24 @@ def reminders_text(learner: Learner, enrolments: Sequence[Enrolment]) -> str:
         elif e.next_reminder_at is not None:
             at = e.next_reminder_at
             lines.append(f"▶️ `{e.pathway_id}`: next {ts(at, 'F')} ({ts(at)}).")
+        paused = e.status is EnrolmentStatus.PAUSED
+        for s in snoozes:
+            if s.enrolment_id == e.id:
+                held = " (only if you resume before then)" if paused else ""
+                lines.append(
+                    f"💤 `{e.pathway_id}`: snoozed reminder {ts(s.at, 'F')} ({ts(s.at)}){held}."
+                )
     if not enrolments:
         lines.append("You are not following any pathway right now.")
+    if snoozes:
+        lines.append("Cancel a snooze with its button below.")
     return "\n".join(lines)
+
+
+def snoozed_text(at: datetime, next_regular: datetime) -> str:
+    """The private reply to a snooze: when it comes, and how to take it back."""
+    return (
+        f"💤 Snoozed: I'll remind you again {ts(at, 'F')} ({ts(at)}), before your next weekly "
+        f"reminder {ts(next_regular, 'F')}.\nChanged your mind? Press **Cancel this snooze** "
+        "below, or cancel it later from `/reminders show`."
+    )

@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.core.cadence import ItemStatus
+from bot.core.cadence import ItemState, ItemStatus
 from bot.core.deadlines import end_of_day
 from bot.core.layout import pace_label
+from bot.core.progress import Progress
 from bot.core.reminder import ReminderContent
 from bot.delivery.notifier import DigestContent, WelcomeContent
 from bot.discord_app import limits
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
-from bot.discord_app.render import FIELD_BUDGET, TRACK_COLOUR, item_line
+from bot.discord_app.render import (
+    FIELD_BUDGET,
+    ITEM_TEXT,
+    STATE_ICON,
+    TRACK_COLOUR,
+    item_line,
+)
 
 MAX_REMINDER_BUTTONS = 5
+FOCUS_FIELD = "🎯 This week's focus"
 
 
-def _field(
-    embed: discord.Embed, name: str, items: list[ItemStatus], zone: ZoneInfo | None = None
-) -> None:
+def _field(embed: discord.Embed, name: str, lines: list[str]) -> None:
     """One section, spread over as many fields as it needs while the embed stays in limits.
 
     When the 6,000-character embed budget runs out, the rest of the section is summarised
     as "…and N more": whole items are never cut.
     """
-    if not items:
+    if not lines:
         return
-    lines = [item_line(s, zone=zone) for s in items]
+    count = len(lines)
     part = 0
     while lines:
-        title = f"{name} ({len(items)})" if part == 0 else f"{name} (continued)"
+        title = f"{name} ({count})" if part == 0 else f"{name} (continued)"
         room = limits.EMBED_TOTAL - 200 - len(embed) - len(title)
         if room < 120 or len(embed.fields) >= limits.EMBED_FIELDS - 1:
             break
@@ -57,9 +66,25 @@ def _field(
         )
 
 
+def focus_line(s: ItemStatus, zone: ZoneInfo | None) -> str:
+    """A focus item: done ones are struck through (a reminder edited after a ✅ click)."""
+    if s.state is ItemState.DONE:
+        return f"{STATE_ICON[ItemState.DONE]} ~~{shorten(s.item.text, ITEM_TEXT)}~~"
+    return item_line(s, zone=zone)
+
+
 def _streak(n: int) -> str | None:
     """A streak of 0 is no failure worth printing; only a running streak is shown."""
     return f"🔥 {n}-week streak" if n > 0 else None
+
+
+def status_line(prog: Progress, streak: int) -> str:
+    """Where the learner stands: the last line of a reminder's description."""
+    parts = [prog.describe(), bar(prog.overall.done, prog.overall.total)]
+    running = _streak(streak)
+    if running:
+        parts.append(running)
+    return " · ".join(parts)
 
 
 def reminder_summary(c: ReminderContent) -> str:
@@ -95,11 +120,7 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
         lines.append(where)
         if c.phase_focus:
             lines.append(f"Focus: {c.phase_focus}")
-    status = [prog.describe(), bar(prog.overall.done, prog.overall.total)]
-    streak = _streak(c.streak)
-    if streak:
-        status.append(streak)
-    lines.append(" · ".join(status))
+    lines.append(status_line(prog, c.streak))
     embed.description = fit_lines(lines, 1500)
     if c.milestones:
         embed.add_field(
@@ -108,7 +129,7 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
             inline=False,
         )
     if c.focus:
-        _field(embed, "🎯 This week's focus", list(c.focus), zone)
+        _field(embed, FOCUS_FIELD, [focus_line(s, zone) for s in c.focus])
     elif c.progress.complete:
         embed.add_field(
             name="🎓 Pathway complete",
@@ -142,6 +163,74 @@ def reminder_embed(c: ReminderContent) -> discord.Embed:
             inline=False,
         )
     embed.set_footer(text="/tasks for the full list · /reminders to change timing")
+    return embed
+
+
+# --- a reminder brought up to date after a ✅ click ------------------------------------------
+
+_BAR = re.compile(r"`[█░]+` \d+/\d+")
+
+
+def is_focus_field(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(FOCUS_FIELD)
+
+
+def _names(line: str, text: str) -> bool:
+    """Whether a focus line (as `focus_line` renders it) names the item with this text."""
+    icon, sep, body = line.partition(" ")
+    if not sep or icon not in STATE_ICON.values():
+        return False
+    return body in (text, f"~~{text}~~") or body.startswith(f"{text} · ")
+
+
+def focus_item_ids(embed: discord.Embed, statuses: Sequence[ItemStatus]) -> list[str]:
+    """The items a sent reminder's focus names, in its order, read back from its lines.
+
+    The message itself is the record of what it named: recomputing the focus now would give
+    a different list once items are done. Lines are matched against every item's text as
+    `focus_line` renders it, so an item shown done (and no longer carrying a button) is
+    still found. `max` on (length, id) keeps the choice deterministic.
+    """
+    texts = [(s.item.id, shorten(s.item.text, ITEM_TEXT)) for s in statuses]
+    out: list[str] = []
+    for f in embed.fields:
+        if not is_focus_field(f.name):
+            continue
+        for line in (f.value or "").splitlines():
+            found = [(len(t), i) for i, t in texts if i not in out and _names(line, t)]
+            if found:  # the longest match: another item's text may begin with this one's
+                out.append(max(found)[1])
+    return out
+
+
+def reminder_with_states(
+    sent: discord.Embed,
+    focus: Sequence[ItemStatus],
+    prog: Progress,
+    streak: int,
+    zone: ZoneInfo | None,
+) -> discord.Embed:
+    """A sent reminder with its focus items and standing brought up to date.
+
+    What belongs to the week it was sent (title, phase, milestones, resources, footer) is
+    kept as sent; the focus lines show each item's state now (done ones struck through), and
+    the status line and colour show where the learner stands now.
+    """
+    embed = discord.Embed.from_dict(copy.deepcopy(sent.to_dict()))  # copy() shares fields
+    embed.clear_fields()
+    embed.colour = TRACK_COLOUR[prog.on_track.track]
+    lines = (sent.description or "").split("\n")
+    if _BAR.search(lines[-1]):
+        lines[-1] = status_line(prog, streak)
+        embed.description = "\n".join(lines)
+    placed = False
+    for f in sent.fields:
+        if is_focus_field(f.name):
+            if not placed:
+                _field(embed, FOCUS_FIELD, [focus_line(s, zone) for s in focus])
+                placed = True
+            continue
+        embed.add_field(name=f.name, value=f.value, inline=bool(f.inline))
     return embed
 
 
@@ -221,10 +310,13 @@ def limits_colour() -> discord.Colour:
 
 
 __all__ = [
+    "FOCUS_FIELD",
     "digest_embed",
     "fallback_text",
+    "focus_item_ids",
     "reminder_embed",
     "reminder_summary",
+    "reminder_with_states",
     "ts",
     "urgent_items",
     "welcome_text",

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.cadence import ItemState, ItemStatus, Plan, next_reminder
+from bot.core.cadence import ItemState, ItemStatus, Plan
 from bot.core.errors import Forbidden
 from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource, ReminderPrefs
+from bot.core.snooze import SnoozeChoice, SnoozeKind
+from bot.core.timeparse import parse_zone
 from bot.discord_app import limits
-from bot.discord_app.render import done_message, plan_embed
+from bot.discord_app.render import done_message, plan_embed, reminders_text, snoozed_text
 from bot.discord_app.render_pathway import pathway_pages
 from bot.discord_app.tree import report_error
+from bot.service.account import RemindersView
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -63,6 +66,10 @@ class DoneButton(
             await interaction.response.send_message(done_message(outcome), ephemeral=True)
         except Exception as exc:  # every click gets an answer
             await report_error(interaction, exc)
+            return
+        from bot.discord_app.reminder_edit import show_done  # it builds DoneButtons itself
+
+        await show_done(interaction, self.enrolment_id)
 
 
 class TaskSelect(
@@ -310,17 +317,28 @@ class ApplySettingsButton(
             await report_error(interaction, exc)
 
 
+_SNOOZE_KINDS = "|".join(k.value for k in SnoozeKind)
+_SNOOZE_LABELS = {
+    SnoozeKind.EVENING: "This evening",
+    SnoozeKind.DAY: "Tomorrow, same time",
+    SnoozeKind.WEEKEND: "Saturday",
+}
+
+
 class SnoozeButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"pb:snooze:(?P<eid>[0-9]{1,20}):(?P<span>day|weekend)",
+    template=rf"pb:snooze:(?P<eid>[0-9]{{1,20}}):(?P<span>{_SNOOZE_KINDS})",
 ):
-    def __init__(self, enrolment_id: int, span: str) -> None:
+    """One snooze choice on a reminder DM. The choice is checked again when pressed (the
+    button may be days old), then the reply says when the reminder comes and how to cancel."""
+
+    def __init__(self, enrolment_id: int, span: SnoozeKind, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Remind me tomorrow" if span == "day" else "Remind me at the weekend",
+                label=limits.shorten(label or _SNOOZE_LABELS[span], limits.BUTTON_LABEL),
                 emoji="💤",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"pb:snooze:{enrolment_id}:{span}",
+                custom_id=f"pb:snooze:{enrolment_id}:{span.value}",
             )
         )
         self.enrolment_id = enrolment_id
@@ -330,36 +348,94 @@ class SnoozeButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SnoozeButton:
-        return cls(int(match["eid"]), match["span"])
+        return cls(int(match["eid"]), SnoozeKind(match["span"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             bot = _bot(interaction)
-            enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
-            until = snooze_until(self.span, enrolment.prefs, bot.clock.now())
-            await bot.reminders.snooze(self.enrolment_id, interaction.user.id, until)
+            snoozed = await bot.reminders.snooze(
+                self.enrolment_id, interaction.user.id, self.span.value
+            )
+            view = discord.ui.View(timeout=None)
+            view.add_item(
+                CancelSnoozeButton(snoozed.enrolment_id, snoozed.delivery_id, "Cancel this snooze")
+            )
             await interaction.response.send_message(
-                f"💤 Snoozed: I'll remind you again {limits.ts(until, 'F')} ({limits.ts(until)}).",
-                ephemeral=True,
+                snoozed_text(snoozed.at, snoozed.next_regular), view=view, ephemeral=True
             )
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-def snooze_until(span: str, prefs: ReminderPrefs, now: datetime) -> datetime:
-    """A day from now, or the coming Saturday at the learner's reminder time."""
-    if span == "day":
-        return now + timedelta(days=1)
-    return next_reminder(now, ReminderPrefs(prefs.tz, 5, prefs.at)).at
-
-
-def reminder_controls(enrolment_id: int, urgent: Sequence[ItemStatus]) -> discord.ui.View:
+def reminder_controls(
+    enrolment_id: int, urgent: Sequence[ItemStatus], snooze: Sequence[SnoozeChoice] = ()
+) -> discord.ui.View:
+    """A ✅ button per focus item, then the snooze choices that fit this moment."""
     view = discord.ui.View(timeout=None)
     for s in urgent[:5]:
         view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
-    view.add_item(SnoozeButton(enrolment_id, "day"))
-    view.add_item(SnoozeButton(enrolment_id, "weekend"))
+    for choice in snooze:
+        view.add_item(SnoozeButton(enrolment_id, choice.kind, choice.label))
     return view
+
+
+class CancelSnoozeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:unsnooze:(?P<eid>[0-9]{1,20}):(?P<did>[0-9]{1,20})",
+):
+    """Cancels one pending snooze. Offered where a snooze is shown: the reply to the snooze
+    itself and `/reminders show`; only the learner whose enrolment it is can press it."""
+
+    def __init__(self, enrolment_id: int, delivery_id: int, label: str = "Cancel snooze") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.shorten(label, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:unsnooze:{enrolment_id}:{delivery_id}",
+                emoji="🔕",
+            )
+        )
+        self.enrolment_id = enrolment_id
+        self.delivery_id = delivery_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> CancelSnoozeButton:
+        return cls(int(match["eid"]), int(match["did"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            view = await _bot(interaction).account.cancel_snooze(
+                interaction.user.id, self.enrolment_id, self.delivery_id
+            )
+            await interaction.response.edit_message(
+                content="🔕 Snooze cancelled.\n"
+                + reminders_text(view.learner, view.enrolments, view.snoozes),
+                view=snooze_controls(view),
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+MAX_CANCEL_BUTTONS = 20
+
+
+def snooze_controls(view: RemindersView) -> discord.ui.View | None:
+    """A cancel button per pending snooze, labelled with its time in the learner's zone."""
+    if not view.snoozes:
+        return None
+    zone = parse_zone(view.learner.prefs.tz)
+    pathways = {e.id: e.pathway_id for e in view.enrolments}
+    several = len({s.enrolment_id for s in view.snoozes}) > 1
+    controls = discord.ui.View(timeout=None)
+    for snooze in view.snoozes[:MAX_CANCEL_BUTTONS]:
+        local = snooze.at.astimezone(zone)
+        label = f"Cancel snooze: {local:%a} {local.day} {local:%b %H:%M}"
+        if several:
+            label += f" ({pathways.get(snooze.enrolment_id, '?')})"
+        controls.add_item(CancelSnoozeButton(snooze.enrolment_id, snooze.delivery_id, label))
+    return controls
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:cancel"):
@@ -396,6 +472,7 @@ def confirm_view(confirm: discord.ui.Item[Any]) -> discord.ui.View:
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     SnoozeButton,
+    CancelSnoozeButton,
     CancelButton,
     DoneButton,
     TaskSelect,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.core import cadence
-from bot.core.errors import InvalidInput, NotEnrolled
+from bot.core.errors import InvalidInput, NotEnrolled, NotFound
 from bot.core.models import Enrolment, EnrolmentStatus, Learner, Visibility
 from bot.core.pathway import ItemKind
+from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import override_prefs, parse_date, parse_zone
 from bot.service.context import Context
 from bot.service.learning import Learning
@@ -22,6 +23,7 @@ MAX_PAUSE = timedelta(days=366)
 class RemindersView:
     learner: Learner
     enrolments: list[Enrolment]
+    snoozes: list[PendingSnooze] = field(default_factory=list)  # still to come, soonest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,20 @@ class Account:
             for e in await self.ctx.store.enrolments.list_for_user(user_id)
             if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED)
         ]
-        return RemindersView(learner, enrolments)
+        snoozes = await self.ctx.store.deliveries.pending_snoozes([e.id for e in enrolments])
+        return RemindersView(learner, enrolments, snoozes)
+
+    async def cancel_snooze(
+        self, user_id: int, enrolment_id: int, delivery_id: int
+    ) -> RemindersView:
+        """Call off one snoozed reminder of the learner's own; the weekly ones are untouched."""
+        enrolment = await self.learning.owned_enrolment(enrolment_id, user_id)
+        cancelled = await self.ctx.store.deliveries.cancel_snooze(
+            enrolment.id, delivery_id, self.ctx.clock.now()
+        )
+        if not cancelled:
+            raise NotFound("That snooze has already been sent or cancelled.")
+        return await self.reminders(user_id)
 
     async def set_reminders(
         self, user_id: int, day: str | None, at: str | None, timezone: str | None

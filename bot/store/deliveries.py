@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.core.errors import NotFound
 from bot.core.models import Delivery, DeliveryKind, DeliveryStatus
+from bot.core.snooze import SNOOZE_MARKER, PendingSnooze
 from bot.store import codec
 from bot.store.db import Database, Tx
 from bot.store.results import ClaimResult
@@ -30,6 +31,26 @@ _CLAIM = (
 _DUE_FOR_RETRY = (
     "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
     " ORDER BY next_attempt_at, id LIMIT ?"
+)
+# A snooze made again after it was cancelled (the same choice, the same minute) re-arms its
+# row with a fresh nonce; a row sent or failed has passed its time and is never revived.
+_SNOOZE = (
+    "INSERT INTO deliveries (kind, target, period_key, nonce, status, next_attempt_at,"
+    " created_at, updated_at) VALUES ('reminder', ?, ?, ?, 'pending', ?, ?, ?)"
+    " ON CONFLICT (target, kind, period_key) DO UPDATE SET status = 'pending',"
+    " nonce = excluded.nonce, attempts = 0, last_error = NULL,"
+    " next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at"
+    " WHERE deliveries.status = 'skipped'"
+)
+_PENDING_SNOOZES = (
+    "SELECT id, target, next_attempt_at FROM deliveries WHERE target IN ({targets})"
+    " AND kind = 'reminder' AND status = 'pending' AND instr(period_key, ?) > 0"
+    " ORDER BY next_attempt_at, id"
+)
+_CANCEL_SNOOZE = (
+    "UPDATE deliveries SET status = 'skipped', last_error = 'snooze cancelled',"
+    " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND target = ? AND kind = 'reminder'"
+    " AND status = 'pending' AND instr(period_key, ?) > 0"
 )
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
 
@@ -224,3 +245,56 @@ class Deliveries:
         async with self._db.read() as tx:
             rows = await tx.fetchall(_DUE_FOR_RETRY, (codec.instant(now), limit))
         return [delivery_from_row(row) for row in rows]
+
+    # --- snoozes: extra reminder rows, due at the chosen time ---------------------------------
+
+    async def snooze(
+        self, enrolment_id: int, period_key: str, at: datetime, now: datetime
+    ) -> Delivery:
+        """Queue a snoozed reminder due at `at` (idempotent per period key).
+
+        The row waits as a pending claim whose `next_attempt_at` is `at`, so the sweep's
+        `due_for_retry` sends it then. Snoozing again after cancelling re-arms the row.
+        """
+        target = enrolment_target(enrolment_id)
+        async with self._db.write() as tx:
+            await tx.execute(
+                _SNOOZE,
+                (
+                    target,
+                    period_key,
+                    new_nonce(),
+                    codec.instant(at),
+                    codec.instant(now),
+                    codec.instant(now),
+                ),
+            )
+            row = await tx.fetchrow(_BY_KEY, (target, DeliveryKind.REMINDER.value, period_key))
+        return delivery_from_row(row)
+
+    async def pending_snoozes(self, enrolment_ids: Sequence[int]) -> list[PendingSnooze]:
+        """Snoozed reminders still to come for these enrolments, soonest first."""
+        if not enrolment_ids:
+            return []
+        targets = [enrolment_target(e) for e in enrolment_ids]
+        sql = _PENDING_SNOOZES.format(targets=", ".join("?" * len(targets)))
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(sql, (*targets, SNOOZE_MARKER))
+        out: list[PendingSnooze] = []
+        for row in rows:
+            enrolment_id = enrolment_of(row["target"])
+            at = codec.opt_from_instant(row["next_attempt_at"])
+            if enrolment_id is not None and at is not None:
+                out.append(PendingSnooze(row["id"], enrolment_id, at))
+        return out
+
+    async def cancel_snooze(self, enrolment_id: int, delivery_id: int, now: datetime) -> bool:
+        """Mark one pending snooze of this enrolment skipped; False if there was none to cancel
+        (already sent, cancelled, or not a snooze of this enrolment: a regular reminder row is
+        never touched)."""
+        async with self._db.write() as tx:
+            changed = await tx.execute(
+                _CANCEL_SNOOZE,
+                (codec.instant(now), delivery_id, enrolment_target(enrolment_id), SNOOZE_MARKER),
+            )
+        return changed == 1

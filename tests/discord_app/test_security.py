@@ -16,7 +16,7 @@ async def test_member_cannot_complete_someone_elses_item(world: World) -> None:
     r = await emu.run_command(world.alice, "enroll", guild=g, options={"pathway": SEED})
     await emu.run_command(world.bob, "enroll", guild=g, options={"pathway": SEED})
     alice_buttons = [i for i in custom_ids(r.components) if i.startswith("pb:done:")]
-    tasks = await emu.run_command(world.alice, "tasks", guild=g)
+    tasks = await emu.run_command(world.alice, "tasks", guild=g)  # /enroll has no menu
     select = next(i for i in custom_ids(tasks.components) if i.startswith("pb:sel:"))
     eid = int(re.match(r"pb:done:(\d+):", alice_buttons[0]).group(1))  # type: ignore[union-attr]
     # Alice's controls end up in a public channel (shared, forwarded or copied)

@@ -110,3 +110,62 @@ async def test_nonce_length_is_enforced_by_the_schema(store: Store) -> None:
                 " updated_at) VALUES ('reminder', 't', 'p', ?, 'pending', 0, 0)",
                 ("x" * 26,),
             )
+
+
+# --- snoozes -----------------------------------------------------------------------------------
+
+DAY = timedelta(days=1)
+
+
+async def test_a_snooze_waits_until_its_time_then_is_offered_for_sending(store: Store) -> None:
+    d = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW)
+    assert (d.kind, d.target, d.status) == (REMINDER, "enrolment:7", DeliveryStatus.PENDING)
+    assert d.next_attempt_at == NOW + DAY
+    assert await store.deliveries.due_for_retry(NOW + DAY - MINUTE) == []
+    assert [r.id for r in await store.deliveries.due_for_retry(NOW + DAY)] == [d.id]
+    again = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW + MINUTE)
+    assert again == d  # the same choice twice is one snooze
+
+
+async def test_pending_snoozes_lists_only_this_learners_pending_snoozes(store: Store) -> None:
+    later = await store.deliveries.snooze(7, "2026-W10:snooze:2", NOW + 2 * DAY, NOW)
+    sooner = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW)
+    await store.deliveries.snooze(8, "2026-W10:snooze:1", NOW + DAY, NOW)  # someone else's
+    await store.deliveries.claim(REMINDER, enrolment_target(7), "2026-W10", NOW)  # regular
+    sent = await store.deliveries.snooze(7, "2026-W09:snooze:3", NOW, NOW - DAY)
+    await store.deliveries.mark_sent(sent.id, 1, NOW)
+    pending = await store.deliveries.pending_snoozes([7])
+    assert [(p.delivery_id, p.enrolment_id, p.at) for p in pending] == [
+        (sooner.id, 7, NOW + DAY),
+        (later.id, 7, NOW + 2 * DAY),
+    ]
+    assert await store.deliveries.pending_snoozes([]) == []
+    assert [p.enrolment_id for p in await store.deliveries.pending_snoozes([7, 8])] == [7, 8, 7]
+
+
+async def test_cancelling_a_snooze_skips_it_and_nothing_else(store: Store) -> None:
+    snoozed = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW)
+    regular = (
+        await store.deliveries.claim(REMINDER, enrolment_target(7), "2026-W10", NOW)
+    ).delivery
+    assert not await store.deliveries.cancel_snooze(8, snoozed.id, NOW)  # not that enrolment's
+    assert not await store.deliveries.cancel_snooze(7, regular.id, NOW)  # not a snooze
+    assert await store.deliveries.get(regular.id) == regular
+    assert await store.deliveries.cancel_snooze(7, snoozed.id, NOW + MINUTE)
+    assert not await store.deliveries.cancel_snooze(7, snoozed.id, NOW + MINUTE)  # once
+    row = await store.deliveries.get(snoozed.id)
+    assert row is not None and row.status is DeliveryStatus.SKIPPED
+    assert row.next_attempt_at is None and row.last_error == "snooze cancelled"
+    assert await store.deliveries.pending_snoozes([7]) == []
+    assert await store.deliveries.due_for_retry(NOW + 2 * DAY) == [regular]
+
+
+async def test_snoozing_again_after_cancelling_re_arms_the_snooze(store: Store) -> None:
+    first = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW)
+    assert await store.deliveries.cancel_snooze(7, first.id, NOW)
+    again = await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW + MINUTE)
+    assert again.id == first.id and again.status is DeliveryStatus.PENDING
+    assert again.next_attempt_at == NOW + DAY and again.nonce != first.nonce
+    sent = await store.deliveries.mark_sent(again.id, 5, NOW + DAY)
+    # a snooze that was sent stays sent
+    assert await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW + DAY) == sent

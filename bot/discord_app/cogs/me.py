@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.core.pathway import ItemKind
 from bot.discord_app import limits, render
 from bot.discord_app.autocomplete import zone_choices
-from bot.discord_app.views import ForgetButton, confirm_view
+from bot.discord_app.views import ForgetButton, confirm_view, snooze_controls
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -31,9 +31,12 @@ class MeCog(commands.Cog):
     @reminders.command(name="show", description="When your next reminders come")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         view = await self.bot.account.reminders(interaction.user.id)
-        await interaction.response.send_message(
-            render.reminders_text(view.learner, view.enrolments), ephemeral=True
-        )
+        text = render.reminders_text(view.learner, view.enrolments, view.snoozes)
+        controls = snooze_controls(view)
+        if controls is None:
+            await interaction.response.send_message(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, view=controls, ephemeral=True)
 
     @reminders.command(name="set", description="Change the day, time or time zone of reminders")
     @app_commands.describe(
