@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.registry import PathwayRegistry
 from bot.discord_app.limits import shorten
+from bot.pathway_files import PathwayRegistry
 from tests.discord_app.conftest import World
 from tests.discord_emulator.metrics import RequestRecord
 from tests.harness import PATHWAYS, SEED, custom_ids, is_reminder

@@ -19,7 +19,6 @@ from bot.core.cadence import ItemState, Schedule, build_plan
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
 from bot.core.progress import progress
-from bot.core.registry import PathwayRegistry
 from bot.core.reminder import compose
 from bot.discord_app.render_delivery import (
     FOCUS_FIELD,
@@ -27,6 +26,7 @@ from bot.discord_app.render_delivery import (
     reminder_embed,
     reminder_with_states,
 )
+from bot.pathway_files import PathwayRegistry
 from tests.harness import PATHWAYS, SEED
 
 GUIDE = Path(__file__).resolve().parent.parent / "fixtures" / "guide-pathway"
