@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import cadence
 from bot.core.errors import InvalidInput
-from bot.core.models import ReminderPrefs
+from bot.core.models import Enrolment, EnrolmentStatus, ReminderPrefs
 from bot.core.timeparse import parse_zone
 
 #: Marks a snooze in an outbox period key ("2026-W02:snooze:<unix>"), so a snooze never takes
@@ -164,3 +164,11 @@ __all__ = [
     "snooze_choices",
     "snooze_period_key",
 ]
+
+
+def snooze_offer(enrolment: Enrolment, now: datetime) -> tuple[SnoozeChoice, ...]:
+    """The snooze choices a reminder shown at `now` offers (none for a paused pathway)."""
+    if enrolment.status is not EnrolmentStatus.ACTIVE:
+        return ()
+    regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
+    return tuple(snooze_choices(enrolment.prefs, now, regular))

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.core import cadence
 from bot.core.cadence import ReminderSlot
-from bot.core.errors import InvalidInput, PathwayError
+from bot.core.errors import PathwayError
 from bot.core.models import (
     Completion,
     Delivery,
@@ -37,19 +37,15 @@ from bot.core.models import (
     EnrolmentStatus,
     Learner,
 )
+from bot.core.registry import Pathways
 from bot.core.reminder import ReminderContent, compose
 from bot.core.snooze import (
-    SnoozeChoice,
-    choose,
     is_snooze_key,
-    next_regular_at,
-    snooze_choices,
-    snooze_period_key,
+    snooze_offer,
 )
 from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
-from bot.service.learning import Learning
 from bot.store.deliveries import enrolment_of, enrolment_target
 from bot.store.store import Store
 
@@ -112,16 +108,6 @@ class Result:
     dm_channel: tuple[int, int] | None = None  # (user id, channel id) newly learned
 
 
-@dataclass(frozen=True, slots=True)
-class Snoozed:
-    """A snooze just made: where it lands, and the regular reminder it comes before."""
-
-    delivery_id: int
-    enrolment_id: int
-    at: datetime
-    next_regular: datetime
-
-
 def _slot_at(enrolment: Enrolment, at: datetime) -> ReminderSlot:
     local = at.astimezone(parse_zone(enrolment.prefs.tz)).date()
     return ReminderSlot(at, local, cadence.period_key(local))
@@ -154,14 +140,14 @@ class ReminderSender:
     def __init__(
         self,
         store: Store,
-        learning: Learning,
+        registry: Pathways,
         notifier: Notifier,
         clock: Clock,
         retry_base: float = 30.0,
     ) -> None:
         self.retry_base = retry_base
         self.store = store
-        self.learning = learning
+        self.registry = registry
         self.notifier = notifier
         self.clock = clock
         self._gate = asyncio.Semaphore(CONCURRENCY)
@@ -316,7 +302,7 @@ class ReminderSender:
         scheduled_at: datetime | None,
     ) -> ReminderContent:
         """The reminder content, from data already read (no I/O)."""
-        pathway = self.learning.ctx.registry.get(enrolment.pathway_id)
+        pathway = self.registry.get(enrolment.pathway_id)
         state = standing(pathway, enrolment, completions, now)
         previous = now - timedelta(days=7)
         previous_at = previous if previous > state.schedule.start else None
@@ -364,7 +350,7 @@ class ReminderSender:
             await self.store.deliveries.skip(delivery.id, now, "learner deleted")
             return Result(Outcome.STOP, SweepReport(skipped=1))
         content = self.compose_for(enrolment, completions, now, scheduled_at)
-        content = replace(content, snooze=self.snooze_offer(enrolment, now))
+        content = replace(content, snooze=snooze_offer(enrolment, now))
         if content.progress.complete:
             await self.store.deliveries.skip(delivery.id, now, "pathway complete")
             return Result(Outcome.STOP, SweepReport(skipped=1))
@@ -417,7 +403,7 @@ class ReminderSender:
     async def _post_fallback(
         self, enrolment: Enrolment, delivery: Delivery, channel_id: int, now: datetime
     ) -> SweepReport:
-        title = self.learning.ctx.registry.get(enrolment.pathway_id).title
+        title = self.registry.get(enrolment.pathway_id).title
         try:
             sent = await self.notifier.post_fallback(
                 channel_id, enrolment.user_id, title, delivery.nonce
@@ -445,28 +431,3 @@ class ReminderSender:
         if group is not None and group.channel_id is not None:
             return group.channel_id
         return (await self.store.guilds.get(enrolment.guild_id)).digest_channel_id
-
-    @staticmethod
-    def snooze_offer(enrolment: Enrolment, now: datetime) -> tuple[SnoozeChoice, ...]:
-        """The snooze choices a reminder shown at `now` offers (none for a paused pathway)."""
-        if enrolment.status is not EnrolmentStatus.ACTIVE:
-            return ()
-        regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
-        return tuple(snooze_choices(enrolment.prefs, now, regular))
-
-    async def snooze(self, enrolment_id: int, user_id: int, kind: str) -> Snoozed:
-        """Queue one extra reminder where the pressed choice lands, checked at press time."""
-        enrolment = await self.learning.owned_enrolment(enrolment_id, user_id)
-        if enrolment.status is not EnrolmentStatus.ACTIVE:
-            raise InvalidInput(
-                f"Reminders for `{enrolment.pathway_id}` are paused, so there is nothing to "
-                "snooze. `/reminders resume` turns them back on."
-            )
-        now = self.clock.now()
-        regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
-        choice = choose(kind, enrolment.prefs, now, regular)
-        today = now.astimezone(parse_zone(enrolment.prefs.tz)).date()
-        delivery = await self.store.deliveries.snooze(
-            enrolment.id, snooze_period_key(today, choice.at), choice.at, now
-        )
-        return Snoozed(delivery.id, enrolment.id, choice.at, regular)

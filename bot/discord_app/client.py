@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.core.registry import ReloadReport
+from bot.core.snooze import snooze_offer
 from bot.delivery.digests import DigestSender
 from bot.delivery.drain import Drainer
 from bot.delivery.reminders import ReminderSender, SweepReport
@@ -43,6 +44,7 @@ from bot.service.account import Account
 from bot.service.admin import Admin
 from bot.service.context import Context
 from bot.service.learning import Learning
+from bot.service.snoozing import Snoozing
 from bot.service.social import Social
 from bot.store.store import Store
 
@@ -115,7 +117,8 @@ class PathwayBot(commands.Bot):
         self._store = await Store.open(Path(self.settings.database_path))
         ctx = Context(self.store, self.registry, self.clock)
         self.learning = Learning(ctx)
-        self.account = Account(ctx, self.learning)
+        self.account = Account(ctx)
+        self.snoozing = Snoozing(ctx)
         self.admin = Admin(ctx)
         self.social = Social(ctx)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -128,7 +131,7 @@ class PathwayBot(commands.Bot):
         self.notifier = DiscordNotifier(self, Throttle(self.settings.send_rate))
         self.reminders = ReminderSender(
             self.store,
-            self.learning,
+            self.registry,
             self.notifier,
             self.clock,
             retry_base=self.settings.retry_base_seconds,
@@ -237,7 +240,7 @@ class PathwayBot(commands.Bot):
         for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
             now = self.clock.now()
             content = await self.reminders.content_for(enrolment, now, None)
-            snooze = self.reminders.snooze_offer(enrolment, now)
+            snooze = snooze_offer(enrolment, now)
             await reply(
                 interaction,
                 "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "

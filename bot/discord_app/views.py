@@ -353,7 +353,7 @@ class SnoozeButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             bot = _bot(interaction)
-            snoozed = await bot.reminders.snooze(
+            snoozed = await bot.snoozing.snooze(
                 self.enrolment_id, interaction.user.id, self.span.value
             )
             view = discord.ui.View(timeout=None)

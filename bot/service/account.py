@@ -12,8 +12,7 @@ from bot.core.models import Enrolment, EnrolmentStatus, Learner, Visibility
 from bot.core.pathway import ItemKind
 from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import override_prefs, parse_date, parse_zone
-from bot.service.context import Context
-from bot.service.learning import Learning
+from bot.service.reading import Reading
 from bot.store.results import UserDeletion
 
 MAX_PAUSE = timedelta(days=366)
@@ -40,10 +39,8 @@ class Export:
     evidence: list[Evidence]
 
 
-class Account:
-    def __init__(self, ctx: Context, learning: Learning) -> None:
-        self.ctx = ctx
-        self.learning = learning
+class Account(Reading):
+    """The learner's own settings; reads plans the way every learner use case does."""
 
     async def reminders(self, user_id: int) -> RemindersView:
         learner = await self.ctx.store.learners.get(user_id)
@@ -61,7 +58,7 @@ class Account:
         self, user_id: int, enrolment_id: int, delivery_id: int
     ) -> RemindersView:
         """Call off one snoozed reminder of the learner's own; the weekly ones are untouched."""
-        enrolment = await self.learning.owned_enrolment(enrolment_id, user_id)
+        enrolment = await self.owned_enrolment(enrolment_id, user_id)
         cancelled = await self.ctx.store.deliveries.cancel_snooze(
             enrolment.id, delivery_id, self.ctx.clock.now()
         )
@@ -78,7 +75,7 @@ class Account:
         new = override_prefs(current.learner.prefs, day, at, timezone)
         now = self.ctx.clock.now()
         await self.ctx.store.learners.set_prefs(user_id, new, now)
-        await self.learning.replan(user_id, now)
+        await self.replan(user_id, now)
         return await self.reminders(user_id)
 
     async def pause(self, user_id: int, until: str | None) -> tuple[RemindersView, date | None]:
@@ -114,7 +111,7 @@ class Account:
         now = self.ctx.clock.now()
         for e in paused:
             await self.ctx.store.enrolments.resume(e.id, now)
-        await self.learning.replan(user_id, now)
+        await self.replan(user_id, now)
         return await self.reminders(user_id)
 
     async def set_visibility(self, user_id: int, visibility: str) -> Learner:
