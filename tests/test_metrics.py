@@ -170,7 +170,7 @@ def test_unknown_outcomes_and_scopes_are_programming_errors() -> None:
 
 
 async def test_sweep_report_counts_each_outcome(served: Served) -> None:
-    from bot.delivery.reminders import SweepReport
+    from bot.delivery.sweep_report import SweepReport
 
     served.metrics.sweep_report(SweepReport(sent=5, skipped=2, failed=1, late=2, fallbacks=1))
     s = await served.scrape()

@@ -36,6 +36,7 @@ from bot.core.pathway import Horizon, Pathway
 from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
 from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
+from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
 from bot.store.deliveries import group_target
 from bot.store.store import Store
 
@@ -45,6 +46,7 @@ TOP = 5
 #: A digest whose slot passed longer ago than this waits for next week's slot (after setting
 #: up a digest channel mid-week, or after a long outage) instead of arriving days late.
 CATCH_UP = timedelta(days=1)
+DIGEST_RETRY_BASE = 60.0  # a channel post can wait longer between tries than a DM
 DEFAULT_DIGEST = ReminderPrefs()  # Monday 09:00 UTC
 MILESTONE_DAYS = {Horizon.WEEK: "week 1", Horizon.MONTH: "month 1", Horizon.QUARTER: "day 90"}
 
@@ -128,7 +130,7 @@ class DigestSender:
             target.key,
             slot.period_key,
             now,
-            abandon_after=now + timedelta(seconds=10),
+            abandon_after=now + ABANDON_AFTER,
         )
         delivery = claim.delivery
         if delivery.status is not DeliveryStatus.PENDING:
@@ -148,8 +150,8 @@ class DigestSender:
                 delivery.id,
                 str(exc),
                 now,
-                1 if permanent else 5,
-                now + timedelta(seconds=60 * 2**delivery.attempts),
+                1 if permanent else MAX_ATTEMPTS,
+                now + backoff(delivery.attempts, DIGEST_RETRY_BASE),
             )
             log.warning("digest %s for %s failed: %s", delivery.id, target.key, exc)
             return 0

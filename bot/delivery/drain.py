@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.delivery.reminders import SweepReport
+from bot.delivery.sweep_report import SweepReport
 
 log = logging.getLogger(__name__)
 

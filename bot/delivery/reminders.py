@@ -18,10 +18,9 @@ enrolments together. The rare paths (closed DMs, failures, skips) write one row 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -46,66 +45,16 @@ from bot.core.snooze import (
 from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.notifier import DmClosed, Notifier, SendFailed
+from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
+from bot.delivery.sweep_report import Outcome, Result, SweepReport
 from bot.store.deliveries import enrolment_of, enrolment_target
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-MAX_ATTEMPTS = 5
-# A claim not marked by then counts as abandoned (its sender crashed) and is resent with the
-# same nonce; should the sender merely be slow, Discord returns its message instead of a copy.
-ABANDON_AFTER = timedelta(seconds=10)
 MAX_SKIPPED_RECORDS = 52
 CONCURRENCY = 32
-
-
-def backoff(attempts: int, base: float = 30.0) -> timedelta:
-    """base, 2 x base, 4 x base, ... capped at an hour (30 s, 1 min, 2 min by default)."""
-    return timedelta(seconds=min(3600.0, base * 2 ** max(0, attempts)))
-
-
-@dataclass(slots=True)
-class SweepReport:
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    retried: int = 0
-    fallbacks: int = 0
-    late: int = 0
-    lag_seconds: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    more: bool = False  # stopped on its budget or batch limit with due work left
-
-    @property
-    def progressed(self) -> bool:
-        return bool(self.sent or self.skipped or self.failed or self.fallbacks)
-
-    def add(self, other: SweepReport) -> None:
-        self.sent += other.sent
-        self.skipped += other.skipped
-        self.failed += other.failed
-        self.retried += other.retried
-        self.fallbacks += other.fallbacks
-        self.late += other.late
-        self.lag_seconds += other.lag_seconds
-        self.errors += other.errors
-
-
-class Outcome(enum.Enum):
-    SENT = "sent"
-    HANDLED = "handled"  # skipped, blocked or failed for good: advance to the next week
-    RETRY = "retry"  # will be retried: leave next_reminder_at where it is
-    STOP = "stop"  # nothing left to remind about: no next reminder
-
-
-@dataclass(slots=True)
-class Result:
-    outcome: Outcome
-    report: SweepReport
-    delivery_id: int = 0
-    message_id: int = 0
-    dm_channel: tuple[int, int] | None = None  # (user id, channel id) newly learned
 
 
 def _slot_at(enrolment: Enrolment, at: datetime) -> ReminderSlot:

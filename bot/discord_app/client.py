@@ -25,8 +25,9 @@ from bot.core.registry import ReloadReport
 from bot.core.snooze import snooze_offer
 from bot.delivery.digests import DigestSender
 from bot.delivery.drain import Drainer
-from bot.delivery.reminders import ReminderSender, SweepReport
+from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.sweep_report import SweepReport
 from bot.delivery.throttle import Throttle
 from bot.delivery.warm_dms import DmWarmer
 from bot.delivery.welcome import Welcomer

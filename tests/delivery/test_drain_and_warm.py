@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.clock import FixedClock
 from bot.delivery.drain import Drainer
-from bot.delivery.reminders import SweepReport
+from bot.delivery.sweep_report import SweepReport
 from bot.discord_app.client import PathwayBot
 from tests.delivery.cohort import add_cohort
 from tests.discord_emulator.driver import Emulator
