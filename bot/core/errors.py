@@ -1,18 +1,50 @@
-"""Domain errors that carry a message safe to show to a user.
+"""Domain errors that a user may see.
 
-The Discord adapter turns any `PathwayError` into an ephemeral reply with `user_message`;
+An error either carries a `code` and its `data` (the store raises only these, so no reply
+wording lives next to SQL), or a ready `user_message`. The Discord adapter words coded
+errors (bot/discord_app/wording.py) and turns any `PathwayError` into an ephemeral reply;
 anything else is unexpected and gets logged with a short error id instead.
 """
 
 from __future__ import annotations
 
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    ENROLMENT_GONE = "enrolment-gone"
+    NOT_ENROLLED_ANY_MORE = "not-enrolled-any-more"
+    ALREADY_ENROLLED_HERE = "already-enrolled-here"
+    ALREADY_COMPLETED_HERE = "already-completed-here"
+    FOLLOWED_ELSEWHERE = "followed-elsewhere"
+    ALREADY_PAUSED = "already-paused"
+    NOT_PAUSED = "not-paused"
+    PAUSE_NEEDS_FOLLOWING = "pause-needs-following"
+    RESUME_NEEDS_FOLLOWING = "resume-needs-following"
+    COMPLETE_NEEDS_FOLLOWING = "complete-needs-following"
+    REOPEN_NEEDS_COMPLETED = "reopen-needs-completed"
+    ALREADY_LEFT = "already-left"
+    GROUP_NAME_TAKEN = "group-name-taken"  # data: name
+    GROUP_GONE = "group-gone"
+    GROUP_NEEDS_ENROLMENT = "group-needs-enrolment"
+    ALREADY_IN_GROUP = "already-in-group"  # data: name
+    IN_ANOTHER_GROUP = "in-another-group"  # data: name
+    STORAGE_CONFLICT = "storage-conflict"
+    STORAGE_BUSY = "storage-busy"
+    STORAGE_FAILED = "storage-failed"
+
 
 class PathwayError(Exception):
-    """Base class: `user_message` is shown verbatim to the person who caused it."""
+    """Base class. With a `code`, the adapter words the message from `data`; without one,
+    `user_message` is shown verbatim to the person who caused it."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    def __init__(
+        self, user_message: str | None = None, *, code: ErrorCode | None = None, **data: str
+    ) -> None:
+        self.code = code
+        self.data = data
+        self.user_message = user_message if user_message is not None else str(code)
+        super().__init__(self.user_message)
 
 
 class NotFound(PathwayError):

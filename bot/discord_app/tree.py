@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import PathwayError
+from bot.discord_app.wording import describe
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     if metrics is not None:
         metrics.interaction(command, "user_error" if expected else "error")
     if isinstance(error, PathwayError):
-        message = f"{WARNING} {error.user_message}"
+        message = f"{WARNING} {describe(error)}"
     elif isinstance(error, app_commands.MissingPermissions):
         message = f"{WARNING} You need the **Manage Server** permission to use this command."
     elif isinstance(error, app_commands.NoPrivateMessage):

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.core.errors import NotEnrolled
+from bot.core.errors import ErrorCode, NotEnrolled
 from bot.core.models import Completion, CompletionSource
 from bot.store import codec
 from bot.store.db import Database
@@ -71,7 +71,7 @@ class Completions:
             if row is None:
                 row = await tx.fetchone(_ONE, (enrolment_id, item_id))
                 if row is None:
-                    raise NotEnrolled("You are not enrolled in that pathway any more.")
+                    raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
             rows = await tx.fetchall(_FOR_ENROLMENT, (enrolment_id,))
             done = tuple(completion_from_row(r) for r in rows)
             if created and finishes is not None and finishes(frozenset(c.item_id for c in done)):

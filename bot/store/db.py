@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.errors import ConfigError, StorageError
+from bot.core.errors import ConfigError, ErrorCode, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,10 @@ def storage_error(exc: sqlite3.Error) -> StorageError:
     """Turn a SQLite exception into a domain error whose message is safe to show a user."""
     log.warning("sqlite error %s: %s", exc.sqlite_errorname, exc)
     if isinstance(exc, sqlite3.IntegrityError):
-        return StorageError("That conflicts with what is already saved, so nothing was changed.")
+        return StorageError(code=ErrorCode.STORAGE_CONFLICT)
     if exc.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-        return StorageError("The database is busy right now. Please try again in a moment.")
-    return StorageError("Saving or reading that failed. Please try again later.")
+        return StorageError(code=ErrorCode.STORAGE_BUSY)
+    return StorageError(code=ErrorCode.STORAGE_FAILED)
 
 
 def _create_private_file(path: Path) -> None:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.core.errors import AlreadyExists, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import AlreadyExists, ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.models import Enrolment, EnrolmentStatus, Pause, ReminderPrefs
 from bot.store import codec
 from bot.store.db import Database, Tx
@@ -88,14 +88,14 @@ def enrolment_from_row(row: sqlite3.Row) -> Enrolment:
 async def read_enrolment(tx: Tx, enrolment_id: int) -> Enrolment:
     row = await tx.fetchone(_BY_ID, (enrolment_id,))
     if row is None:
-        raise NotFound("That enrolment does not exist (any more).")
+        raise NotFound(code=ErrorCode.ENROLMENT_GONE)
     return enrolment_from_row(row)
 
 
 async def _status(tx: Tx, enrolment_id: int) -> EnrolmentStatus:
     row = await tx.fetchone("SELECT status FROM enrolments WHERE id = ?", (enrolment_id,))
     if row is None:
-        raise NotFound("That enrolment does not exist (any more).")
+        raise NotFound(code=ErrorCode.ENROLMENT_GONE)
     return EnrolmentStatus(row["status"])
 
 
@@ -162,10 +162,7 @@ class Enrolments:
                 (user_id, pathway_id, guild_id),
             )
             if following is not None:
-                raise AlreadyExists(
-                    "You already follow this pathway elsewhere (another server or your DMs): "
-                    "one enrolment per pathway."
-                )
+                raise AlreadyExists(code=ErrorCode.FOLLOWED_ELSEWHERE)
             if existing is None:
                 if prefs is None and guild_id is not None:
                     prefs = (await read_settings(tx, guild_id)).default_prefs
@@ -189,9 +186,9 @@ class Enrolments:
                 return EnrolResult(await read_enrolment(tx, row["id"]), restored=False)
             enrolment = enrolment_from_row(existing)
             if enrolment.status is EnrolmentStatus.COMPLETED:
-                raise AlreadyExists("You have already completed this pathway here.")
+                raise AlreadyExists(code=ErrorCode.ALREADY_COMPLETED_HERE)
             if enrolment.status is not EnrolmentStatus.LEFT:
-                raise AlreadyExists("You are already enrolled in this pathway here.")
+                raise AlreadyExists(code=ErrorCode.ALREADY_ENROLLED_HERE)
             await tx.execute(
                 "UPDATE enrolments SET status = 'active', next_reminder_at = ?, updated_at = ?"
                 " WHERE id = ?",
@@ -282,15 +279,15 @@ class Enrolments:
                 (codec.opt_instant(at), codec.instant(now), enrolment_id),
             )
         if not changed:
-            raise NotFound("That enrolment does not exist (any more).")
+            raise NotFound(code=ErrorCode.ENROLMENT_GONE)
 
     async def pause(self, enrolment_id: int, now: datetime) -> Enrolment:
         async with self._db.write() as tx:
             status = await _status(tx, enrolment_id)
             if status is EnrolmentStatus.PAUSED:
-                raise InvalidInput("This pathway is already paused.")
+                raise InvalidInput(code=ErrorCode.ALREADY_PAUSED)
             if status is not EnrolmentStatus.ACTIVE:
-                raise NotEnrolled("You can only pause a pathway you are following.")
+                raise NotEnrolled(code=ErrorCode.PAUSE_NEEDS_FOLLOWING)
             await _set_status(tx, enrolment_id, EnrolmentStatus.PAUSED, now)
             await _open_pause(tx, enrolment_id, now)
             return await read_enrolment(tx, enrolment_id)
@@ -299,9 +296,9 @@ class Enrolments:
         async with self._db.write() as tx:
             status = await _status(tx, enrolment_id)
             if status is EnrolmentStatus.ACTIVE:
-                raise InvalidInput("This pathway is not paused.")
+                raise InvalidInput(code=ErrorCode.NOT_PAUSED)
             if status is not EnrolmentStatus.PAUSED:
-                raise NotEnrolled("You can only resume a pathway you are following.")
+                raise NotEnrolled(code=ErrorCode.RESUME_NEEDS_FOLLOWING)
             await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
             await _close_pause(tx, enrolment_id, now)
             return await read_enrolment(tx, enrolment_id)
@@ -310,7 +307,7 @@ class Enrolments:
         async with self._db.write() as tx:
             status = await _status(tx, enrolment_id)
             if status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
-                raise NotEnrolled("Only a pathway you are following can be completed.")
+                raise NotEnrolled(code=ErrorCode.COMPLETE_NEEDS_FOLLOWING)
             await _set_status(tx, enrolment_id, EnrolmentStatus.COMPLETED, now)
             await _close_pause(tx, enrolment_id, now)
             return await read_enrolment(tx, enrolment_id)
@@ -320,7 +317,7 @@ class Enrolments:
         async with self._db.write() as tx:
             status = await _status(tx, enrolment_id)
             if status is not EnrolmentStatus.COMPLETED:
-                raise InvalidInput("Only a completed pathway can be reopened.")
+                raise InvalidInput(code=ErrorCode.REOPEN_NEEDS_COMPLETED)
             await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
             return await read_enrolment(tx, enrolment_id)
 
@@ -335,7 +332,7 @@ class Enrolments:
         async with self._db.write() as tx:
             status = await _status(tx, enrolment_id)
             if status is EnrolmentStatus.LEFT:
-                raise NotEnrolled("You have already left this pathway.")
+                raise NotEnrolled(code=ErrorCode.ALREADY_LEFT)
             if status is not EnrolmentStatus.PAUSED:
                 await _open_pause(tx, enrolment_id, now)
             await _set_status(tx, enrolment_id, EnrolmentStatus.LEFT, now)

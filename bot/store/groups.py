@@ -15,9 +15,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
-from bot.core.errors import AlreadyExists, NotEnrolled, NotFound
+from bot.core.errors import AlreadyExists, ErrorCode, NotEnrolled, NotFound
 from bot.core.models import Learner, StudyGroup
-from bot.core.untrusted import quote_input
 from bot.store import codec
 from bot.store.db import Database
 from bot.store.learners import learner_from_row
@@ -87,9 +86,7 @@ class StudyGroups:
                 ),
             )
         if row is None:
-            raise AlreadyExists(
-                f"This server already has a study group called {quote_input(name, 80)}."
-            )
+            raise AlreadyExists(code=ErrorCode.GROUP_NAME_TAKEN, name=name)
         return group_from_row(row)
 
     async def get(self, group_id: int) -> StudyGroup | None:
@@ -133,21 +130,16 @@ class StudyGroups:
         async with self._db.write() as tx:
             row = await tx.fetchone(_SELECT + " WHERE id = ?", (group_id,))
             if row is None:
-                raise NotFound("That study group does not exist (any more).")
+                raise NotFound(code=ErrorCode.GROUP_GONE)
             group = group_from_row(row)
             enrolment = await tx.fetchone(_ENROLMENT, (user_id, group.guild_id, group.pathway_id))
             if enrolment is None or enrolment["status"] == "left":
-                raise NotEnrolled(
-                    "Enrol in this group's pathway here before joining one of its study groups."
-                )
+                raise NotEnrolled(code=ErrorCode.GROUP_NEEDS_ENROLMENT)
             current = await tx.fetchone(_GROUP_OF_ENROLMENT, (enrolment["id"],))
             if current is not None:
                 if current["id"] == group_id:
-                    raise AlreadyExists(f"You are already in {quote_input(group.name, 80)}.")
-                raise AlreadyExists(
-                    f"You are already in {quote_input(current['name'], 80)} for this pathway."
-                    " Leave it first, then join another group."
-                )
+                    raise AlreadyExists(code=ErrorCode.ALREADY_IN_GROUP, name=group.name)
+                raise AlreadyExists(code=ErrorCode.IN_ANOTHER_GROUP, name=str(current["name"]))
             await tx.execute(
                 "INSERT INTO group_members (group_id, enrolment_id, joined_at) VALUES (?, ?, ?)",
                 (group_id, enrolment["id"], codec.instant(now)),

@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from bot.core.errors import AlreadyExists, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import AlreadyExists, ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.models import EnrolmentStatus, GuildSettings, Pause, ReminderPrefs
 from bot.store import Store
 from bot.store.enrolments import _DUE
@@ -153,8 +153,9 @@ async def test_mark_completed(enrol: Enrol, store: Store) -> None:
     assert done.is_active is False
     with pytest.raises(NotEnrolled):
         await store.enrolments.mark_completed(e.id, NOW)
-    with pytest.raises(AlreadyExists, match="completed"):
+    with pytest.raises(AlreadyExists) as caught:
         await enrol(1)
+    assert caught.value.code is ErrorCode.ALREADY_COMPLETED_HERE
 
 
 async def test_due_selects_active_and_due_in_order(enrol: Enrol, store: Store) -> None:

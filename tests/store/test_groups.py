@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.core.errors import AlreadyExists, NotEnrolled, NotFound, StorageError
+from bot.core.errors import AlreadyExists, ErrorCode, NotEnrolled, NotFound, StorageError
 from bot.core.models import StudyGroup
 from bot.store import Store
 
@@ -26,8 +26,10 @@ async def test_create_round_trip(store: Store) -> None:
 
 async def test_names_are_unique_per_guild_whatever_the_case(store: Store) -> None:
     group = await store.groups.create(100, "Night Owls", PATHWAY, START, NOW)
-    with pytest.raises(AlreadyExists, match="Night owls"):
+    with pytest.raises(AlreadyExists) as caught:
         await store.groups.create(100, "Night owls", "ux-designer", START, NOW)
+    assert caught.value.code is ErrorCode.GROUP_NAME_TAKEN
+    assert caught.value.data == {"name": "Night owls"}
     assert await store.groups.get_by_name(100, "NIGHT OWLS") == group
     assert await store.groups.get_by_name(101, "Night Owls") is None
     await store.groups.create(101, "night owls", PATHWAY, START, NOW)  # another guild
@@ -78,10 +80,12 @@ async def test_one_group_per_pathway_per_guild(enrol: Enrol, store: Store) -> No
     await enrol(1)
     await enrol(1, pathway_id="ux-designer")
     await store.groups.join(owls.id, 1, NOW)
-    with pytest.raises(AlreadyExists, match="already in “Owls”"):
+    with pytest.raises(AlreadyExists) as caught:
         await store.groups.join(owls.id, 1, NOW)
-    with pytest.raises(AlreadyExists, match="Leave it first"):
+    assert (caught.value.code, caught.value.data) == (ErrorCode.ALREADY_IN_GROUP, {"name": "Owls"})
+    with pytest.raises(AlreadyExists) as caught:
         await store.groups.join(larks.id, 1, NOW)
+    assert caught.value.code is ErrorCode.IN_ANOTHER_GROUP
     await store.groups.join(design.id, 1, NOW)  # another pathway is fine
     await store.groups.leave(owls.id, 1)
     await store.groups.join(larks.id, 1, NOW)
