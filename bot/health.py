@@ -21,6 +21,7 @@ class Health:
     last_tick: float | None  # wall-clock unix seconds of the last scheduler tick
     interval: float
     started: float
+    ticks: int = 0  # scheduler ticks begun since start: lets a watcher wait for whole ticks
 
     def problems(self, now: float) -> list[str]:
         out = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -114,6 +115,20 @@ class BotProcess:
                 raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.logs()}")
             await asyncio.sleep(0.05)
         raise AssertionError(f"bot did not become ready:\n{self.logs()}")
+
+    def ticks(self) -> int:
+        """Scheduler ticks the running bot has begun, from its health file."""
+        health = self.data_dir / "pathway-bot.health.json"
+        try:
+            return int(json.loads(health.read_text()).get("ticks", 0))
+        except (OSError, ValueError):
+            return 0
+
+    async def wait_ticks(self, n: int = 2, within: float = 30.0) -> None:
+        """Until `n` whole scheduler ticks (every job in them) have run from now: proof
+        that "nothing more happens" without guessing a sleep."""
+        target = self.ticks() + n + 1  # a tick is whole once the next one has begun
+        await poll(lambda: self.ticks() >= target, within, f"{n} scheduler ticks")
 
     async def stop(self) -> int | None:
         if self.proc is None or self.proc.returncode is not None:

@@ -268,6 +268,7 @@ class PathwayBot(commands.Bot):
                     last_tick=self._last_tick,
                     interval=self.scheduler.interval,
                     started=self.started_at,
+                    ticks=self.scheduler.ticks + (self._last_tick is not None),
                 ),
             )
         except OSError as exc:

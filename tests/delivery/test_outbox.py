@@ -72,7 +72,7 @@ async def test_after_72_hours_down_one_late_reminder_each(tmp_path: Path) -> Non
         await enrol_all(bot.db_path, guild, users, timedelta(hours=72))
         await bot.start()
         await wait_all_sent(bot, len(users))
-        await asyncio.sleep(1.5)  # a few more sweeps: nothing more may arrive
+        await bot.wait_ticks(2)  # two more whole sweeps: nothing more may arrive
         await bot.stop()
         for user in users:
             (dm,) = emu.dms(user)
@@ -103,7 +103,7 @@ async def test_closed_dms_one_403_each_no_retries_and_a_fallback(tmp_path: Path)
         await enrol_all(bot.db_path, guild, users, timedelta(minutes=1), channel.id)
         await bot.start()
         await emu.wait_for(lambda: len(emu.channel_messages(channel)) >= len(users), timeout=30)
-        await asyncio.sleep(1.5)
+        await bot.wait_ticks(2)
         forbidden = [
             r for r in emu.requests if r.status == 403 and r.route.startswith("POST /channels")
         ]
@@ -118,7 +118,7 @@ async def test_closed_dms_one_403_each_no_retries_and_a_fallback(tmp_path: Path)
         bot.sql("UPDATE deliveries SET period_key = '2000-W01'")
         bot.make_due()
         await emu.wait_for(lambda: len(emu.channel_messages(channel)) >= 2 * len(users), timeout=30)
-        await asyncio.sleep(1.0)
+        await bot.wait_ticks(2)
         await bot.stop()
         forbidden_after = [
             r for r in emu.requests if r.status == 403 and r.route.startswith("POST /channels")

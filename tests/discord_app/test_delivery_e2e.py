@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -58,7 +57,7 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
         return [m for m in emu.channel_messages(channel) if m.embeds]
 
     await emu.wait_for(lambda: digests(), timeout=20)
-    await asyncio.sleep(1.5)  # a few more checks run: still one digest this week
+    await bot.wait_ticks(2)  # two more whole ticks: still one digest this week
     await bot.stop()
     (digest,) = digests()
     text = json.dumps(digest.embeds)  # type: ignore[attr-defined]
@@ -152,6 +151,6 @@ async def test_reconnects_never_start_a_second_scheduler(world: World) -> None:
     await emu.wait_until_connected()
     world.bot.make_due()
     await emu.wait_for_dm(alice, is_reminder, timeout=15)
-    await asyncio.sleep(1.5)
+    await world.bot.wait_ticks(2)
     assert len(reminder_dms(emu, alice)) == 1
     assert world.bot.logs().count("delivery scheduler started") == 1
