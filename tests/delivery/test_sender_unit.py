@@ -1,0 +1,118 @@
+"""The reminder sender over a real SQLite file with a fake notifier.
+
+A fake is enough here: the end-to-end tests keep the real Discord notifier. These pin the
+sender's own rules: one reminder per period, closed DMs marked and never retried, a
+failure retried with backoff, and nothing sent twice when a sweep runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.core.models import Learner
+from bot.core.reminder import ReminderContent
+from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
+from bot.delivery.reminders import ReminderSender
+from bot.pathway_files import PathwayRegistry
+from bot.service.context import Context
+from bot.service.learning import Learning
+from bot.store import Store
+from tests.harness import PATHWAYS, SEED
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []  # (user, nonce)
+        self.closed: set[int] = set()
+        self.failing: dict[int, int] = {}  # user -> failures left
+        self.fallbacks: list[int] = []
+
+    async def send_reminder(
+        self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
+    ) -> Sent:
+        if learner.user_id in self.closed:
+            raise DmClosed("50007")
+        if self.failing.get(learner.user_id, 0) > 0:
+            self.failing[learner.user_id] -= 1
+            raise SendFailed("503")
+        assert content.focus, "a reminder always names a focus"
+        self.sent.append((learner.user_id, nonce))
+        return Sent(len(self.sent), 9000 + learner.user_id)
+
+    async def post_fallback(
+        self, channel_id: int, user_id: int, pathway_title: str, nonce: str
+    ) -> Sent:
+        self.fallbacks.append(user_id)
+        return Sent(1, channel_id)
+
+    async def post_digest(self, channel_id: int, digest: DigestContent, nonce: str) -> Sent:
+        return Sent(1, channel_id)
+
+    async def send_welcome(self, learner: Learner, content: WelcomeContent) -> Sent:
+        return Sent(1, 9000 + learner.user_id)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 12, 7, 10, tzinfo=UTC))
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, clock: FixedClock
+) -> AsyncIterator[tuple[Store, Learning, ReminderSender, FakeNotifier]]:
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        registry = PathwayRegistry(PATHWAYS)
+        learning = Learning(Context(store, registry, clock))
+        notifier = FakeNotifier()
+        sender = ReminderSender(store, registry, notifier, clock, retry_base=1.0)
+        yield store, learning, sender, notifier
+
+
+async def test_one_reminder_per_period_and_the_dm_channel_learned(
+    world: tuple[Store, Learning, ReminderSender, FakeNotifier], clock: FixedClock
+) -> None:
+    store, learning, sender, notifier = world
+    for user in (1, 2, 3):
+        await learning.enroll(user, 100, SEED)
+    clock.advance(timedelta(days=7))
+    report = await sender.sweep()
+    assert report.sent == 3 and sorted(u for u, _ in notifier.sent) == [1, 2, 3]
+    again = await sender.sweep()  # the same week: nothing more
+    assert again.sent == 0 and len(notifier.sent) == 3
+    learners = await store.learners.get_many([1, 2, 3])
+    assert all(learners[u].dm_channel_id == 9000 + u for u in (1, 2, 3))
+
+
+async def test_closed_dms_are_marked_and_never_retried(
+    world: tuple[Store, Learning, ReminderSender, FakeNotifier], clock: FixedClock
+) -> None:
+    store, learning, sender, notifier = world
+    await learning.enroll(4, 100, SEED)
+    notifier.closed.add(4)
+    clock.advance(timedelta(days=7))
+    await sender.sweep()
+    learner = await store.learners.get(4)
+    assert learner is not None and learner.dm_blocked
+    clock.advance(timedelta(days=7))
+    await sender.sweep()
+    assert notifier.sent == []  # the next week is not attempted by DM either
+
+
+async def test_a_failure_is_retried_with_the_same_nonce(
+    world: tuple[Store, Learning, ReminderSender, FakeNotifier], clock: FixedClock
+) -> None:
+    _, learning, sender, notifier = world
+    await learning.enroll(5, 100, SEED)
+    notifier.failing[5] = 1
+    clock.advance(timedelta(days=7))
+    first = await sender.sweep()
+    assert first.sent == 0 and notifier.sent == []
+    clock.advance(timedelta(seconds=5))  # past the backoff
+    retried = await sender.sweep()
+    assert retried.sent == 1 and [u for u, _ in notifier.sent] == [5]
