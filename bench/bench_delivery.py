@@ -33,7 +33,8 @@ from bot.config import Settings
 from bot.discord_app.client import PathwayBot
 from bot.discord_app.gateway import apply_api_base
 from bot.pathway_files import PathwayRegistry
-from bot.store import Store, bulk
+from bot.store import Store
+from tests import bulk_load as bulk
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"

@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.core.models import CompletionSource
-from bot.store import Store, bulk
+from bot.store import Store
+from tests import bulk_load as bulk
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 GUILD = 1

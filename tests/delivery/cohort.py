@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.core.cadence import next_reminder
 from bot.core.models import GuildSettings, ReminderPrefs
-from bot.store import bulk
 from bot.store.store import Store
+from tests import bulk_load as bulk
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.models import Guild, User
 from tests.harness import SEED

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.store import Store, bulk
+from bot.store import Store
+from tests import bulk_load as bulk
 
 from .values import NOW, START
 

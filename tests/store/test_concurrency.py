@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.store import Store, bulk
+from bot.store import Store
+from tests import bulk_load as bulk
 
 from .values import NOW, START
 

@@ -1,8 +1,8 @@
-"""Bulk loading for benchmarks: executemany in one transaction per table.
+"""Bulk loading for benchmarks and large test cohorts: executemany, one transaction a table.
 
 It bypasses the repositories' rules (idempotence, status checks, learner defaults) for
-speed, so the bot must not use it; it exists so bench/ can build a large database without
-writing SQL outside this package.
+speed, so it is not part of the bot: it lives with the tests (the benchmarks import it from
+here) and never ships in the package.
 """
 
 from __future__ import annotations
