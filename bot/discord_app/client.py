@@ -23,13 +23,9 @@ from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.core.registry import ReloadReport
 from bot.core.snooze import snooze_offer
-from bot.delivery.digests import DigestSender
-from bot.delivery.drain import Drainer
-from bot.delivery.reminders import ReminderSender
+from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
-from bot.delivery.sweep_report import SweepReport
 from bot.delivery.throttle import Throttle
-from bot.delivery.warm_dms import DmWarmer
 from bot.delivery.welcome import Welcomer
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
@@ -97,7 +93,6 @@ class PathwayBot(commands.Bot):
         self.gateway_connected = False
         self.started_at = time.time()
         self.health_file = health.health_path(Path(settings.database_path))
-        self._last_digest_check = float("-inf")
         self._last_tick: float | None = None
         self.metrics_runner: web.AppRunner | None = None
         self._close_task: asyncio.Future[None] | None = None
@@ -130,17 +125,23 @@ class PathwayBot(commands.Bot):
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
         self.notifier = DiscordNotifier(self, Throttle(self.settings.send_rate))
-        self.reminders = ReminderSender(
+        self.jobs = DeliveryJobs(
             self.store,
             self.registry,
             self.notifier,
             self.clock,
+            interval=self.settings.sweep_interval_seconds,
             retry_base=self.settings.retry_base_seconds,
+            digest_check_seconds=self.settings.digest_check_seconds,
+            metrics=lambda: self.metrics,
+            heartbeat=self._tick_health,
         )
-        self.digests = DigestSender(self.store, self.registry, self.notifier, self.clock)
+        self.scheduler = self.jobs.scheduler
+        self.reminders = self.jobs.reminders
+        self.digests = self.jobs.digests
+        self.drainer = self.jobs.drainer
+        self.dm_warmer = self.jobs.warmer
         self.welcomer = Welcomer(self.store, self.registry, self.notifier)
-        self.drainer = Drainer(self._one_sweep)
-        self.dm_warmer = DmWarmer(self.store, self.notifier)
         self.metrics = Metrics(
             commands=[c.qualified_name for c in self.tree.walk_commands()] + ["component"]
         )
@@ -163,13 +164,7 @@ class PathwayBot(commands.Bot):
 
     def start_delivery(self) -> None:
         """Idempotent: setup_hook runs once per process, and this guards against a second call."""
-        if self.scheduler.running:
-            return
-        self.scheduler.add("health", self._tick_health)
-        self.scheduler.add("reminders", self._sweep_reminders)
-        self.scheduler.add("digests", self._sweep_digests)
-        self.scheduler.add("warm-dms", self._warm_dms)
-        self.scheduler.start()
+        self.jobs.start()
 
     def health_problems(self) -> list[str]:
         return health.Health(
@@ -179,43 +174,6 @@ class PathwayBot(commands.Bot):
             interval=self.scheduler.interval,
             started=self.started_at,
         ).problems(time.time())
-
-    async def _sweep_reminders(self) -> None:
-        await self.drainer.tick()
-
-    async def _one_sweep(self) -> SweepReport:
-        started = time.perf_counter()
-        report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
-        self.metrics.sweep(time.perf_counter() - started)
-        self.metrics.sweep_report(report)
-        for lag in report.lag_seconds:
-            self.metrics.delivery_lag(lag)
-        if report.sent or report.failed or report.skipped or report.errors:
-            log.info(
-                "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks,"
-                " %d retried",
-                report.sent,
-                report.late,
-                report.skipped,
-                report.failed,
-                report.fallbacks,
-                report.retried,
-            )
-        return report
-
-    async def _warm_dms(self) -> None:
-        if not self.drainer.draining:  # never compete with a fan-out under way
-            await self.dm_warmer.warm(self.clock.now())
-
-    async def _sweep_digests(self) -> None:
-        """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""
-        now = time.monotonic()
-        if now - self._last_digest_check < self.settings.digest_check_seconds:
-            return
-        self._last_digest_check = now
-        posted = await self.digests.sweep()
-        if posted:
-            log.info("posted %d channel digest(s)", posted)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A button or menu press lifts a DM block: their DMs may be open again. Commands are
@@ -330,10 +288,11 @@ class PathwayBot(commands.Bot):
         await asyncio.shield(self._close_task)
 
     async def _close_once(self) -> None:
-        self.scheduler.shutdown()
-        drainer = getattr(self, "drainer", None)
-        if drainer is not None:
-            await drainer.stop()
+        jobs = getattr(self, "jobs", None)
+        if jobs is not None:
+            await jobs.stop()
+        else:
+            self.scheduler.shutdown()
         self.gateway_connected = False
         if self.scheduler.ticks:
             await self._write_health()  # a stopped bot must not look healthy

@@ -1,0 +1,118 @@
+"""The bot's few fixed delivery jobs, and when each runs: one place for the timing.
+
+Every scheduler tick runs, in order: the heartbeat (proof the scheduler is alive; what it
+writes is the adapter's business), the reminder sweep (handing a backlog to the drainer),
+the digest check (at most once per `digest_check_seconds`) and the DM warm-up (only while
+no backlog drains, so it never competes with a fan-out).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.core.registry import Pathways
+from bot.delivery.digests import DigestSender
+from bot.delivery.drain import Drainer
+from bot.delivery.notifier import Notifier
+from bot.delivery.reminders import ReminderSender
+from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.sweep_report import SweepReport
+from bot.delivery.warm_dms import ChannelOpener, DmWarmer
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class SweepMetrics(Protocol):
+    def sweep(self, seconds: float) -> None: ...
+
+    def sweep_report(self, report: SweepReport) -> None: ...
+
+    def delivery_lag(self, seconds: float) -> None: ...
+
+
+class DeliveryNotifier(Notifier, ChannelOpener, Protocol):
+    """The adapter's notifier: sends, and opens DM channels ahead of time."""
+
+
+class DeliveryJobs:
+    def __init__(
+        self,
+        store: Store,
+        registry: Pathways,
+        notifier: DeliveryNotifier,
+        clock: Clock,
+        *,
+        interval: float,
+        retry_base: float,
+        digest_check_seconds: float,
+        metrics: Callable[[], SweepMetrics],
+        heartbeat: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.clock = clock
+        self.scheduler = DeliveryScheduler(interval)
+        self.reminders = ReminderSender(store, registry, notifier, clock, retry_base=retry_base)
+        self.digests = DigestSender(store, registry, notifier, clock)
+        self.drainer = Drainer(self.sweep_once)
+        self.warmer = DmWarmer(store, notifier)
+        self._metrics = metrics
+        self._heartbeat = heartbeat
+        self._digest_every = digest_check_seconds
+        self._last_digest_check = float("-inf")
+
+    def start(self) -> None:
+        """Idempotent: a second call (a reconnect, a repeated on_ready) starts nothing."""
+        if self.scheduler.running:
+            return
+        self.scheduler.add("health", self._heartbeat)
+        self.scheduler.add("reminders", self.sweep_reminders)
+        self.scheduler.add("digests", self.sweep_digests)
+        self.scheduler.add("warm-dms", self.warm_dms)
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown()
+        await self.drainer.stop()
+
+    async def sweep_reminders(self) -> None:
+        await self.drainer.tick()
+
+    async def sweep_once(self) -> SweepReport:
+        """One budgeted reminder sweep, measured and logged."""
+        started = time.perf_counter()
+        report = await self.reminders.sweep(budget=max(5.0, self.scheduler.interval))
+        metrics = self._metrics()
+        metrics.sweep(time.perf_counter() - started)
+        metrics.sweep_report(report)
+        for lag in report.lag_seconds:
+            metrics.delivery_lag(lag)
+        if report.sent or report.failed or report.skipped or report.errors:
+            log.info(
+                "reminder sweep: %d sent (%d late), %d skipped, %d failed, %d fallbacks,"
+                " %d retried",
+                report.sent,
+                report.late,
+                report.skipped,
+                report.failed,
+                report.fallbacks,
+                report.retried,
+            )
+        return report
+
+    async def sweep_digests(self) -> None:
+        """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""
+        now = time.monotonic()
+        if now - self._last_digest_check < self._digest_every:
+            return
+        self._last_digest_check = now
+        posted = await self.digests.sweep()
+        if posted:
+            log.info("posted %d channel digest(s)", posted)
+
+    async def warm_dms(self) -> None:
+        if not self.drainer.draining:  # never compete with a fan-out under way
+            await self.warmer.warm(self.clock.now())
