@@ -28,14 +28,20 @@ def ts(instant: datetime, style: str = "R") -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Fit one label into `limit` characters, ending with an ellipsis when shortened."""
+    """Fit one label into `limit` characters, ending with an ellipsis when shortened.
+
+    The cut falls between words: a label ending "Jupy…" reads as a typo, so a shorter label
+    that ends on a whole word is better. Only a first word longer than the whole room is
+    cut inside itself, because there is no boundary to use.
+    """
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 2:  # end on a word boundary unless that would waste half the room
-        cut = cut[:space]
+    if text[limit - 1] != " ":  # the next character continues the last word: drop it
+        space = cut.rfind(" ")
+        if space > 0:
+            cut = cut[:space]
     return cut.rstrip(" ,;:-(") + "…"
 
 
