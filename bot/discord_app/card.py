@@ -102,7 +102,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-_SUBSTITUTES = {  # dashes, bullet, multiplication sign, sharp s, euro
+_SUBSTITUTES = {  # dashes, bullet, multiplication sign, sharp s, euro, arrows
     "\u2013": "-",
     "\u2014": "-",
     "\u2212": "-",
@@ -110,6 +110,9 @@ _SUBSTITUTES = {  # dashes, bullet, multiplication sign, sharp s, euro
     "\u00d7": "x",
     "\u00df": "ss",
     "\u20ac": "EUR",
+    "\u2192": "->",  # the seed's short title is "Backend → ML Engineer"
+    "\u2190": "<-",
+    "\u2194": "<->",
 }
 
 

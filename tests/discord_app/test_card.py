@@ -255,6 +255,8 @@ def test_long_text_is_shortened_to_fit() -> None:
 def test_characters_the_font_lacks_are_folded() -> None:
     assert card_module._clean("José Ñúñez \u2013 Straße\n\tok") == "Jose Nunez - Strasse ok"
     assert card_module._clean("日本") == "日本"  # no stand-in: drawn as boxes, not dropped
+    # The seed's short title is drawn as the card's heading: its arrow must not be a box.
+    assert card_module._clean("Backend \u2192 ML Engineer") == "Backend -> ML Engineer"
 
 
 def test_card_module_does_not_import_discord() -> None:
