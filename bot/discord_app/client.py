@@ -35,6 +35,7 @@ from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
+from bot.discord_app.views_tasks import TASK_ITEMS
 from bot.metrics import Metrics, start_metrics_server
 from bot.pathway_files import PathwayRegistry
 from bot.service.account import Account
@@ -117,7 +118,7 @@ class PathwayBot(commands.Bot):
         self.snoozing = Snoozing(ctx)
         self.admin = Admin(ctx)
         self.social = Social(ctx)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *TASK_ITEMS)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         guild = self.sync_guild if self.sync_only else self.settings.dev_guild_id

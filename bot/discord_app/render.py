@@ -65,20 +65,23 @@ def deadline_text(s: ItemStatus, zone: ZoneInfo | None) -> str:
     return f"{verb} end of {end_of_day(s.due_at, zone)} ({ts(s.due_at)})"
 
 
-def item_line(s: ItemStatus, *, with_id: bool = False, zone: ZoneInfo | None = None) -> str:
+def item_line(s: ItemStatus, *, zone: ZoneInfo | None = None) -> str:
+    """One item as a reader knows it: by its name, never its id (autocomplete and the menus
+    take names too, so an id is never something a learner needs to read)."""
     icon = STATE_ICON[s.state]
     due = ""
     if s.state is ItemState.NOT_OPEN:
         due = f" · opens {ts(s.opens_at)}"
     elif s.due_at is not None and s.state is not ItemState.DONE:
         due = f" · {deadline_text(s, zone)}"
-    ident = f" `{s.item.id}`" if with_id else ""
-    return f"{icon} {shorten(s.item.text, ITEM_TEXT)}{ident}{due}"
+    return f"{icon} {shorten(s.item.text, ITEM_TEXT)}{due}"
 
 
-def _lines_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+def _lines_field(
+    embed: discord.Embed, name: str, lines: Sequence[str], budget: int = FIELD_BUDGET
+) -> None:
     if lines:
-        embed.add_field(name=name, value=fit_lines(lines, FIELD_BUDGET), inline=False)
+        embed.add_field(name=name, value=fit_lines(lines, budget), inline=False)
 
 
 def _status_line(view: LearnerPlan) -> str:
@@ -130,9 +133,7 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     embed.add_field(name="Next reminder", value=reminder, inline=False)
     if view.group is not None:
         embed.add_field(name="Study group", value=escape_text(view.group.name, 100), inline=True)
-    embed.set_footer(
-        text=f"{view.pathway.id} · /tasks to see everything · /done to check items off"
-    )
+    embed.set_footer(text="/tasks to see everything · /done to check items off")
     return embed
 
 
@@ -231,9 +232,119 @@ def chosen_items(view: LearnerPlan, horizon: str | None) -> list[ItemStatus]:
     return list(plan.statuses)
 
 
+#: What one `/tasks` message may spend on its embeds, with room to spare for the titles and
+#: summaries around the item lists (Discord's limit is 6,000 characters over all embeds).
+TASKS_MESSAGE_BUDGET = limits.EMBED_TOTAL - 400
+#: Per embed: title, description, the "Also" summary and field names, roughly.
+TASKS_EMBED_OVERHEAD = 450
+#: Below this many characters an embed's "Everything" shows counts, not lists.
+COUNTS_ONLY_BELOW = 400
+ALL_GROUPS = (
+    ("Overdue", ItemState.OVERDUE),
+    ("Due within 7 days", ItemState.DUE_SOON),
+    ("Open", ItemState.OPEN),
+    ("Not open yet", ItemState.NOT_OPEN),
+)
+
+
+def _list_budget(embeds: int) -> int:
+    """Characters one embed's item lists may use so that `embeds` embeds stay within one
+    message's total; what does not fit becomes "…and N more"."""
+    return max(60, TASKS_MESSAGE_BUDGET // max(1, embeds) - TASKS_EMBED_OVERHEAD)
+
+
+def _fitting(lines: Sequence[str], room: int) -> int:
+    """How many whole lines from the start fit in `room` characters, newlines included."""
+    size = 0
+    for n, line in enumerate(lines):
+        size += len(line) + (1 if n else 0)
+        if size > room:
+            return n
+    return len(lines)
+
+
+def _continued_fields(embed: discord.Embed, name: str, lines: Sequence[str], budget: int) -> int:
+    """Whole lines in as many fields as they need ("Overdue (17)", then "Overdue, continued"),
+    within `budget` characters counting the field names; returns the characters used. When
+    the budget or the field count runs out, the last field ends with "…and N more"."""
+    used = 0
+    rest = list(lines)
+    label = name
+    continued = f"{name.split(' (')[0]}, continued"
+    while rest:
+        room = min(FIELD_BUDGET, budget - used - len(label))
+        if room < 20:  # not even "…and N more" fits: the summary line counts the rest
+            break
+        taken = _fitting(rest, room)
+        # Another field may follow when the next line would fit in what is left after this.
+        after = budget - used - len(label) - room
+        another = (
+            0 < taken < len(rest)
+            and after >= len(continued) + len(rest[taken])
+            and len(embed.fields) < limits.EMBED_FIELDS - 3
+        )
+        if taken < len(rest) and not another:
+            value, taken = fit_lines(rest, room), len(rest)  # summarise the rest here
+        else:
+            value = "\n".join(rest[:taken])
+        embed.add_field(name=label, value=value, inline=False)
+        used += len(label) + len(value)
+        rest = rest[taken:]
+        label = continued
+    return used
+
+
+def _grouped_fields(
+    embed: discord.Embed, groups: Sequence[tuple[str, Sequence[str]]], budget: int
+) -> None:
+    """Each non-empty group in order, sharing `budget` fairly: every group gets what it
+    needs when everything fits; otherwise the smaller groups are shown whole first and the
+    long ones share the rest, so a long "Overdue" list never crowds out "Not open yet"."""
+    pending = [(name, lines) for name, lines in groups if lines]
+    needs = [_continued_fields(discord.Embed(), name, lines, 10**9) for name, lines in pending]
+    shares = [0] * len(pending)
+    left = budget
+    order = sorted(range(len(pending)), key=needs.__getitem__)
+    for k, i in enumerate(order):
+        shares[i] = min(needs[i], left // (len(order) - k))
+        left -= shares[i]
+    for (name, lines), share in zip(pending, shares, strict=True):
+        _continued_fields(embed, name, lines, share)
+
+
+def _tasks_summary(view: LearnerPlan, shown: Sequence[ItemStatus], horizon: str | None) -> str:
+    """One short line of what the list leaves out, pointing at the button that shows it."""
+    plan = view.plan
+    shown_ids = {s.item.id for s in shown}
+    others = sum(
+        1
+        for s in plan.statuses
+        if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
+        and s.item.id not in shown_ids
+    )
+    done = sum(1 for s in plan.statuses if s.state is ItemState.DONE)
+    upcoming = [s for s in plan.statuses if s.state is ItemState.NOT_OPEN]
+    parts = []
+    if others and horizon != "all":
+        parts.append(f"▫️ {others} more open")
+    if done:
+        parts.append(f"✅ {done} done")
+    if upcoming and horizon != "all":
+        nxt = min(upcoming, key=lambda s: s.opens_at)
+        parts.append(f"🔒 {len(upcoming)} not open yet (next {ts(nxt.opens_at)})")
+    line = " · ".join(parts)
+    if horizon != "all" and (others or upcoming):
+        line += "\n**Show everything** lists them all."
+    return line
+
+
 def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[discord.Embed]:
+    """One embed per pathway. The default is the week's focus: at most five lines, so the
+    reply stays short; "Show everything" (or `horizon:Everything`) lists every item."""
+    views = views[: limits.EMBEDS_PER_MESSAGE]
+    budget = _list_budget(len(views))
     embeds = []
-    for view in views[:10]:
+    for view in views:
         plan = view.plan
         embed = discord.Embed(
             title=shorten(f"Tasks · {view.pathway.name}", limits.EMBED_TITLE),
@@ -241,40 +352,27 @@ def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[disco
             description=f"Week {plan.week} · {_status_line(view)}",
         )
         chosen = chosen_items(view, horizon)
-        name = HORIZON_NAMES.get(horizon, "Tasks")
-        if horizon == "all":
-            groups = [
-                ("Overdue", [s for s in chosen if s.state is ItemState.OVERDUE]),
-                ("Due within 7 days", [s for s in chosen if s.state is ItemState.DUE_SOON]),
-                ("Open", [s for s in chosen if s.state is ItemState.OPEN]),
-                ("Not open yet", [s for s in chosen if s.state is ItemState.NOT_OPEN]),
-            ]
-            for title, items in groups:
-                _lines_field(
-                    embed, f"{title} ({len(items)})", [item_line(s, zone=plan.zone) for s in items]
+        if horizon == "all" and budget < COUNTS_ONLY_BELOW:
+            # Too many pathways for their lists to be readable in one message: counts, and
+            # each pathway's "Show everything" button lists its items alone.
+            counts = [(t, sum(1 for s in chosen if s.state is st)) for t, st in ALL_GROUPS]
+            value = " · ".join(f"{t}: {n}" for t, n in counts if n) or "Nothing left."
+            embed.add_field(name=HORIZON_NAMES["all"], value=value, inline=False)
+        elif horizon == "all":
+            groups = []
+            for title, state in ALL_GROUPS:
+                items = [s for s in chosen if s.state is state]
+                groups.append(
+                    (f"{title} ({len(items)})", [item_line(s, zone=plan.zone) for s in items])
                 )
-            shown_open = chosen
+            _grouped_fields(embed, groups, budget)
         else:
-            _lines_field(embed, name, [item_line(s, zone=plan.zone) for s in chosen])
-            shown_open = chosen
-        open_now = [
-            s
-            for s in plan.statuses
-            if s.state in (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
-        ]
-        done = [s for s in plan.statuses if s.state is ItemState.DONE]
-        upcoming = [s for s in plan.statuses if s.state is ItemState.NOT_OPEN]
-        summary = []
-        others = len([s for s in open_now if s not in shown_open])
-        if others and horizon != "all":
-            summary.append(f"▫️ {others} more open: `/tasks horizon:Everything`")
-        if done:
-            summary.append(f"✅ {len(done)} done")
-        if upcoming and horizon != "all":
-            nxt = min(upcoming, key=lambda s: s.opens_at)
-            summary.append(f"🔒 {len(upcoming)} not open yet; the next opens {ts(nxt.opens_at)}")
+            name = HORIZON_NAMES.get(horizon, "Tasks")
+            lines = [item_line(s, zone=plan.zone) for s in chosen]
+            _lines_field(embed, name, lines, min(FIELD_BUDGET, budget))
+        summary = _tasks_summary(view, chosen, horizon)
         if summary:
-            embed.add_field(name="Also", value="\n".join(summary), inline=False)
+            embed.add_field(name="Also", value=summary, inline=False)
         if not chosen:
             empty = (
                 "Every item is done. 🎓"

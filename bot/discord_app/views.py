@@ -144,13 +144,11 @@ def plan_controls(
         discord.SelectOption(
             label=item_label(s, limits.SELECT_LABEL),
             value=s.item.id,
-            description=limits.shorten(
-                {ItemState.OVERDUE: "Overdue", ItemState.DUE_SOON: "Due within 7 days"}.get(
-                    s.state, "Open"
-                )
-                + f" · {s.item.id}",
-                limits.SELECT_DESCRIPTION,
-            ),
+            # The state only: the label names the item, and its id is for the bot alone.
+            description={
+                ItemState.OVERDUE: "Overdue",
+                ItemState.DUE_SOON: "Due within 7 days",
+            }.get(s.state, "Open"),
         )
         for s in open_items[: limits.SELECT_OPTIONS]
     ]

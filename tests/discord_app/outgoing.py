@@ -90,3 +90,40 @@ def shown_text(message: Message) -> str:
         for field in embed.get("fields") or []:
             parts += [field.get("name") or "", field.get("value") or ""]
     return "\n".join(parts)
+
+
+def embed_length(embed: dict[str, Any]) -> int:
+    """Discord's length of one embed: title, description, field names and values, footer
+    and author name (the sum Discord caps at 6,000 per message)."""
+    n = len(embed.get("title") or "") + len(embed.get("description") or "")
+    n += len((embed.get("footer") or {}).get("text") or "")
+    n += len((embed.get("author") or {}).get("name") or "")
+    for field in embed.get("fields") or []:
+        n += len(field.get("name") or "") + len(field.get("value") or "")
+    return n
+
+
+def rendered_length(message: Message) -> int:
+    """What a reader has to read: the content plus every embed's Discord length."""
+    return len(message.content) + sum(embed_length(e) for e in message.embeds)
+
+
+def component_text(components: list[dict[str, Any]]) -> str:
+    """Every label, placeholder and option label/description on a message's components
+    (custom_ids and option values are for the bot, so they are left out)."""
+    parts: list[str] = []
+    for row in components:
+        for c in row.get("components") or []:
+            parts += [c.get("label") or "", c.get("placeholder") or ""]
+            for option in c.get("options") or []:
+                parts += [option.get("label") or "", option.get("description") or ""]
+    return "\n".join(parts)
+
+
+def button_labels(components: list[dict[str, Any]]) -> list[str]:
+    return [
+        c["label"]
+        for row in components
+        for c in row.get("components") or []
+        if c.get("type") == 2 and c.get("label")
+    ]

@@ -24,6 +24,7 @@ from bot.discord_app.views import (
     page_controls,
     plan_controls,
 )
+from bot.discord_app.views_tasks import tasks_controls
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -154,7 +155,9 @@ class LearningCog(commands.Cog):
     enroll.autocomplete("timezone")(zone_choices)
     enroll.autocomplete("pace")(pace_choices)
 
-    @app_commands.command(name="tasks", description="Your open, due-soon and overdue items")
+    @app_commands.command(
+        name="tasks", description="This week's focus, with a button that shows everything"
+    )
     @app_commands.describe(horizon="Which items to show (default: this week's focus)")
     @app_commands.choices(
         horizon=[
@@ -170,11 +173,9 @@ class LearningCog(commands.Cog):
     ) -> None:
         value = horizon.value if horizon else None
         views = await self.bot.learning.tasks(interaction.user.id, _guild(interaction), value)
-        embeds = render.tasks_embed(views, value)
-        first = views[0]
         await interaction.response.send_message(
-            embeds=embeds[:10],
-            view=plan_controls(first.enrolment.id, first.plan, buttons=0),
+            embeds=render.tasks_embed(views, value),
+            view=tasks_controls(views, value),
             ephemeral=True,
         )
 

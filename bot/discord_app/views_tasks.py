@@ -1,0 +1,79 @@
+"""The "Show everything" button under `/tasks`: the short reply lists the week's focus, and
+this button sends the full list privately, for whoever owns the plan.
+
+Kept apart from views.py so the task list's controls change in one small module. Like every
+persistent component, everything it needs is in its custom_id (the enrolment id), so it
+keeps working after a restart, and each click is checked against the clicking user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.discord_app import limits
+from bot.discord_app.render import tasks_embed
+from bot.discord_app.tree import report_error
+from bot.discord_app.views import plan_controls
+from bot.service.views import LearnerPlan
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+SHOW_ALL = "Show everything"
+
+
+class ShowAllButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:all:(?P<eid>[0-9]{1,20})",
+):
+    def __init__(self, enrolment_id: int, label: str = SHOW_ALL) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.shorten(label, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:all:{enrolment_id}",
+                emoji="📋",
+            )
+        )
+        self.enrolment_id = enrolment_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ShowAllButton:
+        return cls(int(match["eid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            bot: PathwayBot = interaction.client
+            enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
+            view = await bot.learning.view(enrolment)
+            await interaction.response.send_message(
+                embeds=tasks_embed([view], "all"),
+                view=plan_controls(enrolment.id, view.plan, buttons=0),
+                ephemeral=True,
+            )
+        except Exception as exc:  # every click gets an answer
+            await report_error(interaction, exc)
+
+
+def tasks_controls(views: Sequence[LearnerPlan], horizon: str | None) -> discord.ui.View:
+    """The `/tasks` reply's components: the check-off menu of the first plan, and a "Show
+    everything" button per plan (named by the pathway's short name when there are several),
+    unless the reply already lists everything of its only plan."""
+    first = views[0]
+    view = plan_controls(first.enrolment.id, first.plan, buttons=0)
+    several = len(views) > 1
+    if horizon == "all" and not several:
+        return view
+    for v in views[: limits.BUTTONS_PER_ROW]:
+        label = f"{SHOW_ALL}: {v.pathway.name}" if several else SHOW_ALL
+        view.add_item(ShowAllButton(v.enrolment.id, label))
+    return view
+
+
+TASK_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ShowAllButton,)
