@@ -21,7 +21,7 @@ from bot.core.pathway import ItemKind
 from bot.core.progress import Track
 from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import weekday_name
-from bot.core.untrusted import escape_text
+from bot.core.untrusted import escape_text, tidy
 from bot.discord_app import limits
 from bot.discord_app.card import CardData
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
@@ -417,36 +417,71 @@ def undo_message(outcome: UndoOutcome) -> str:
     )
 
 
+def phase_line(view: LearnerPlan) -> str:
+    """Where the learner is on the roadmap, in one line: "Phase 3 of 5: … (week 2 of 8)"."""
+    plan = view.plan
+    count = len(plan.phase_windows)
+    if plan.phase_index is not None:
+        phase = view.pathway.roadmap.phases[plan.phase_index]
+        k_of_n = plan.phase_week()
+        week = f" (week {k_of_n[0]} of {k_of_n[1]})" if k_of_n else ""
+        return f"Phase {plan.phase_index + 1} of {count}: {shorten(phase.title, 80)}{week}"
+    if plan.roadmap_finished:
+        return "The roadmap's timeline is over: finish what's left at your own pace."
+    if plan.phase_windows:
+        return f"Phase 1 of {count} starts {ts(plan.phase_windows[0][0], 'D')}"
+    return ""
+
+
+def progress_summary(view: LearnerPlan) -> str:
+    """The facts of the progress card as a few short lines: status, how much is done, points,
+    streak and the current phase. The card draws the per-phase and action-plan bars; this
+    text says the same essentials for anyone who cannot see the image."""
+    prog = view.progress
+    done, total = prog.overall.done, prog.overall.total
+    percent = round(100 * done / total) if total else 0
+    lines = [f"**{prog.describe()}** · {done}/{total} items done ({percent}%)"]
+    extras = [f"{view.points} points"]
+    if view.streak > 0:
+        extras.append(f"🔥 {view.streak}-week streak")
+    if view.plan.week:
+        extras.append(f"week {view.plan.week}")
+    lines.append(" · ".join(extras))
+    where = phase_line(view)
+    if where:
+        lines.append(where)
+    return "\n".join(lines)
+
+
 def progress_embed(view: LearnerPlan, who: str | None = None) -> discord.Embed:
+    """A short summary above the progress card; the card holds the detail."""
     prog = view.progress
     title = f"{escape_text(who, 64)}'s progress" if who else "Your progress"
-    embed = discord.Embed(
+    return discord.Embed(
         title=shorten(f"{title} · {view.pathway.name}", limits.EMBED_TITLE),
         colour=TRACK_COLOUR[prog.on_track.track],
-        description=f"Week {view.plan.week} · {_status_line(view)}\n"
-        f"Overall {bar(prog.overall.done, prog.overall.total)}",
+        description=progress_summary(view),
     )
-    phases = []
-    for i, (phase, tally) in enumerate(
-        zip(view.pathway.roadmap.phases, prog.by_phase, strict=True)
-    ):
-        marker = " ← now" if view.plan.phase_index == i else ""
-        phases.append(
-            f"{i + 1}. {shorten(phase.title, 60)}{marker}\n{bar(tally.done, tally.total)}"
-        )
-    _lines_field(embed, "Roadmap phases", phases)
-    horizons = [f"{h.label}: {bar(t.done, t.total)}" for h, t in prog.by_horizon.items() if t.total]
-    _lines_field(embed, "Action plan", horizons)
-    if prog.skills.total:
-        embed.add_field(
-            name="Skills to learn", value=bar(prog.skills.done, prog.skills.total), inline=False
-        )
-    return embed
+
+
+def card_alt_text(view: LearnerPlan, who: str | None = None) -> str:
+    """The card's alt text (Discord reads it to screen-reader users): the summary's facts
+    plus the per-phase counts the card draws, in plain text."""
+    prog = view.progress
+    phases = ", ".join(f"{t.done}/{t.total}" for t in prog.by_phase)
+    # Alt text is plain text (no markdown), so a name is tidied rather than escaped.
+    head = f"{tidy(who)}'s progress card" if who else "Progress card"
+    text = (
+        f"{head} for {view.pathway.name}: {prog.describe()}, "
+        f"{prog.overall.done} of {prog.overall.total} items done, {view.points} points. "
+        f"Phases done: {phases}. {phase_line(view)}"
+    )
+    return shorten(" ".join(text.split()).replace("*", ""), limits.ATTACHMENT_DESCRIPTION)
 
 
 def card_data(view: LearnerPlan, who: str | None = None) -> CardData:
-    """The progress card carries the same facts as `progress_embed` (the embed stays complete
-    on its own, for screen readers)."""
+    """The progress card draws the bars the short `progress_embed` leaves out; its alt text
+    (`card_alt_text`) says them for screen readers."""
     prog = view.progress
     phases = [
         (phase.title, tally.done, tally.total, view.plan.phase_index == i)

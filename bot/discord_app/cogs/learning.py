@@ -195,7 +195,7 @@ class LearningCog(commands.Cog):
 
     undo.autocomplete("task")(done_item_choices)
 
-    @app_commands.command(name="progress", description="Progress per phase and horizon")
+    @app_commands.command(name="progress", description="Your progress card and a short summary")
     @app_commands.describe(member="Someone else in this server (only if they share their progress)")
     async def progress(
         self, interaction: discord.Interaction[Any], member: discord.User | None = None
@@ -212,10 +212,11 @@ class LearningCog(commands.Cog):
             *(asyncio.to_thread(render_progress_card, render.card_data(v, who)) for v in views)
         )
         files = []
-        for i, (embed, png) in enumerate(zip(embeds, pngs, strict=True)):
+        for i, (view, embed, png) in enumerate(zip(views, embeds, pngs, strict=True)):
             name = f"progress-{i + 1}.png"
             embed.set_image(url=f"attachment://{name}")
-            files.append(discord.File(io.BytesIO(png), filename=name))
+            alt = render.card_alt_text(view, who)
+            files.append(discord.File(io.BytesIO(png), filename=name, description=alt))
         await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
 
     @app_commands.command(name="pathways", description="Browse the available pathways")
