@@ -27,16 +27,37 @@ class RemindersView:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """One completed item, as the learner knows it. `kind` is None for an item that is no
+    longer in its pathway (the export keeps the completion; its id is all that is left)."""
+
     pathway_title: str
     item_text: str
-    kind: ItemKind
+    kind: ItemKind | None
     completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    """The counts a reply states about an export, taken from the exported data itself so
+    the message and the attached files can never disagree."""
+
+    enrolments: int
+    completions: int
+    memberships: int
+    groups_created: int
+    by_kind: dict[ItemKind | None, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Export:
     data: dict[str, Any]
-    evidence: list[Evidence]
+    evidence: list[Evidence]  # one per exported completion, oldest first
+    summary: ExportSummary
+
+
+def _records(value: object) -> list[dict[str, Any]]:
+    """The objects of one exported list (the export is JSON: lists of objects)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 class Account(Reading):
@@ -122,21 +143,39 @@ class Account(Reading):
         return await self.ctx.store.learners.set_visibility(user_id, value, self.ctx.clock.now())
 
     async def export(self, user_id: int) -> Export:
-        now = self.ctx.clock.now()
-        data = await self.ctx.store.privacy.export_user(user_id, now)
-        evidence: list[Evidence] = []
-        for e in await self.ctx.store.enrolments.list_for_user(user_id):
-            pathway = self.ctx.registry.find(e.pathway_id)
-            if pathway is None:
-                continue
-            for c in await self.ctx.store.completions.list_for_enrolment(e.id):
-                item = pathway.pathway.item(c.item_id)
-                if item is not None:
-                    evidence.append(
-                        Evidence(pathway.pathway.title, item.text, item.kind, c.completed_at)
-                    )
+        """Everything stored about the user, plus the evidence list and the counts a reply
+        states. All three come from one snapshot: the evidence has exactly one line per
+        exported completion, so "N completed items" is true of every attached file."""
+        data: dict[str, Any] = dict(
+            await self.ctx.store.privacy.export_user(user_id, self.ctx.clock.now())
+        )
+        enrolments = _records(data["enrolments"])
+        completions = _records(data["completions"])
+        pathway_of = {e["id"]: e["pathway_id"] for e in enrolments}
+        evidence = [self._evidence(pathway_of.get(c["enrolment_id"]), c) for c in completions]
         evidence.sort(key=lambda ev: ev.completed_at)
-        return Export(dict(data), evidence)
+        by_kind: dict[ItemKind | None, int] = {}
+        for ev in evidence:
+            by_kind[ev.kind] = by_kind.get(ev.kind, 0) + 1
+        summary = ExportSummary(
+            enrolments=len(enrolments),
+            completions=len(completions),
+            memberships=len(_records(data["group_memberships"])),
+            groups_created=len(_records(data["groups_created"])),
+            by_kind=by_kind,
+        )
+        return Export(data, evidence, summary)
+
+    def _evidence(self, pathway_id: str | None, completion: dict[str, Any]) -> Evidence:
+        item_id = str(completion["item_id"])
+        at = datetime.fromisoformat(str(completion["completed_at"]))
+        found = self.ctx.registry.find(pathway_id) if pathway_id else None
+        if found is None:
+            return Evidence(pathway_id or "(unknown pathway)", item_id, None, at)
+        item = found.pathway.item(item_id)
+        if item is None:
+            return Evidence(found.pathway.title, f"{item_id} (no longer in the pathway)", None, at)
+        return Evidence(found.pathway.title, item.text, item.kind, at)
 
     async def delete(self, user_id: int) -> UserDeletion:
         return await self.ctx.store.privacy.delete_user(user_id)

@@ -10,9 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.pathway import ItemKind
-from bot.discord_app import limits, render
+from bot.discord_app import render
 from bot.discord_app.autocomplete import zone_choices
+from bot.discord_app.render_account import (
+    EVIDENCE_TXT,
+    EXPORT_JSON,
+    evidence_text,
+    export_message,
+)
 from bot.discord_app.views import ForgetButton, confirm_view, snooze_controls
 
 if TYPE_CHECKING:
@@ -85,26 +90,11 @@ class MeCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.bot.account.export(interaction.user.id)
         data = json.dumps(result.data, indent=2, ensure_ascii=False, default=str).encode()
-        roadmap = [ev for ev in result.evidence if ev.kind is ItemKind.TASK]
-        lines = [
-            f"• {limits.ts(ev.completed_at, 'D')}: {limits.shorten(ev.item_text, 150)}"
-            for ev in roadmap
-        ]
-        summary = (
-            "**Completed roadmap items** (evidence of your work):\n" + limits.fit_lines(lines, 1600)
-            if lines
-            else "No roadmap items completed yet."
-        )
-        text_lines = [
-            f"{ev.completed_at.date().isoformat()}  {ev.pathway_title}: {ev.item_text}"
-            for ev in result.evidence
-        ]
-        evidence = ("\n".join(text_lines) or "Nothing completed yet.").encode()
         await interaction.followup.send(
-            f"Here is everything stored about you.\n{summary}",
+            export_message(result),
             files=[
-                discord.File(io.BytesIO(data), filename="pathway-bot-export.json"),
-                discord.File(io.BytesIO(evidence), filename="completed-items.txt"),
+                discord.File(io.BytesIO(data), filename=EXPORT_JSON),
+                discord.File(io.BytesIO(evidence_text(result).encode()), filename=EVIDENCE_TXT),
             ],
             ephemeral=True,
         )
