@@ -20,12 +20,15 @@ async def zone_choices(interaction: discord.Interaction[Any], current: str) -> l
 
 
 async def pathway_choices(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+    """Pathways by their full title when it fits the 100-character choice, else by their
+    short name; the id is only the value the command receives."""
     q = current.strip().lower()
     out = []
     for lp in interaction.client.registry.all():
         p = lp.pathway
-        if q in p.id or q in p.title.lower():
-            out.append(Choice(name=limits.shorten(f"{p.title} ({p.id})", 100), value=p.id))
+        if q in p.id or q in p.title.lower() or q in p.name.lower():
+            label = p.title if len(p.title) <= limits.CHOICE_NAME else p.name
+            out.append(Choice(name=limits.shorten(label, limits.CHOICE_NAME), value=p.id))
     return out[: limits.AUTOCOMPLETE_CHOICES]
 
 

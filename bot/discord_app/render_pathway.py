@@ -42,7 +42,7 @@ def _page(title: str, body: list[str], pathway: Pathway) -> discord.Embed:
         description=limits.fit_lines(body, limits.EMBED_DESCRIPTION - 96),
         colour=COLOUR,
     )
-    embed.set_author(name=limits.shorten(pathway.title, 256))
+    embed.set_author(name=limits.shorten(pathway.name, 256))  # the full title is on page 1
     return embed
 
 
@@ -64,10 +64,12 @@ def pathway_pages(pathway: Pathway) -> list[discord.Embed]:
     """The pathway's whole content, as pages a reader turns with buttons."""
     p = pathway
     overview = [
+        f"**{p.title}**" if p.name != p.title else "",
         f"**{p.from_role} → {p.to_role}**",
         f"Difficulty: **{p.difficulty}** · Timeline: **{p.timeline}**"
         + (f" · Salary change: **{p.salary_change}**" if p.salary_change else ""),
     ]
+    overview = [line for line in overview if line]
     if p.demand:
         overview.append(f"Demand: {p.demand}")
     overview += ["", p.overview]
@@ -84,7 +86,7 @@ def pathway_pages(pathway: Pathway) -> list[discord.Embed]:
     if p.skills_to_learn.intro:
         learn.append(f"*{p.skills_to_learn.intro}*")
     learn += [
-        f"**{s.name}** ({PRIORITY_LABEL[s.priority]}, {s.weeks} weeks) `{s.id}`\n{s.how_to_learn}"
+        f"**{s.name}** ({PRIORITY_LABEL[s.priority]}, {s.weeks} weeks)\n{s.how_to_learn}"
         for s in p.skills_to_learn.items
     ]
     for chunk in _chunks(learn, 3800):
@@ -97,7 +99,7 @@ def pathway_pages(pathway: Pathway) -> list[discord.Embed]:
         if ph.focus:
             body.append(f"Focus: {ph.focus}")
         body.append("**Tasks**")
-        body += [f"• {t.text} `{t.id}`" for t in ph.tasks]
+        body += [f"• {t.text}" for t in ph.tasks]  # by name: `/done` autocompletes names
         if ph.resources:
             body.append("**Resources**")
             body += [f"• {r.title}" + (f" <{r.url}>" if r.url else "") for r in ph.resources]
@@ -111,7 +113,7 @@ def pathway_pages(pathway: Pathway) -> list[discord.Embed]:
     for horizon, tasks in p.action_plan.by_horizon().items():
         if tasks:
             plan.append(f"**{horizon.label}**")
-            plan += [f"• {t.text} `{t.id}`" for t in tasks]
+            plan += [f"• {t.text}" for t in tasks]
     if len(plan) > 1:
         for chunk in _chunks(plan, 3800):
             pages.append(_page("Action plan", chunk, p))

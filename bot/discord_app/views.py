@@ -223,11 +223,14 @@ class LeaveButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            left = await _bot(interaction).learning.leave(self.enrolment_id, interaction.user.id)
+            bot = _bot(interaction)
+            left = await bot.learning.leave(self.enrolment_id, interaction.user.id)
+            found = bot.registry.find(left.pathway_id)
+            name = found.pathway.name if found else left.pathway_id
             await interaction.response.edit_message(
                 content=(
-                    f"You left `{left.pathway_id}`. Reminders have stopped. Your progress is kept: "
-                    f"`/enroll pathway:{left.pathway_id}` here restores it."
+                    f"You left **{name}**. Reminders have stopped. Your progress is kept: "
+                    "`/enroll` it again here to restore it."
                 ),
                 embed=None,
                 view=None,

@@ -49,9 +49,12 @@ class Completing(Reading):
                 "list that appears as you type, or see `/tasks`."
             )
         if len(matches) > 1:
-            options = ", ".join(f"`{e.pathway_id}/{s.item.id}`" for e, s in matches[:5])
+            names = ", ".join(
+                f"**{self.ctx.registry.get(e.pathway_id).name}**" for e, _ in matches[:5]
+            )
             raise InvalidInput(
-                f"{quote_input(ref, 80)} is in more than one pathway: use {options}."
+                f"{quote_input(ref, 80)} is in more than one of your pathways ({names}): pick "
+                "the one you mean from the list that appears as you type."
             )
         # Items not open yet may be completed as well: working ahead counts as "ahead".
         return matches[0]

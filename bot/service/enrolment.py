@@ -59,9 +59,11 @@ class Enrolling(Reading):
                     "See `/group list`."
                 )
             if target_group.pathway_id != loaded.pathway.id:
+                theirs = self.ctx.registry.find(target_group.pathway_id)
                 raise InvalidInput(
-                    f"{quote_input(target_group.name, 80)} follows `{target_group.pathway_id}`, "
-                    f"not `{loaded.pathway.id}`."
+                    f"{quote_input(target_group.name, 80)} follows "
+                    f"**{theirs.pathway.name if theirs else target_group.pathway_id}**, "
+                    f"not **{loaded.pathway.name}**."
                 )
 
         learner = await store.learners.get(user_id)

@@ -243,9 +243,11 @@ class LearningCog(commands.Cog):
         enrolment = await self.bot.learning.leaving(
             interaction.user.id, _guild(interaction), pathway
         )
+        found = self.bot.registry.find(enrolment.pathway_id)
+        name = found.pathway.name if found else enrolment.pathway_id
         await interaction.response.send_message(
-            f"Leave `{enrolment.pathway_id}`? Reminders stop. Your progress is kept, and "
-            "enrolling again here restores it.",
+            f"Leave **{name}**? Reminders stop. Your progress is kept, and enrolling again "
+            "here restores it.",
             view=confirm_view(LeaveButton(enrolment.id)),
             ephemeral=True,
         )
