@@ -116,7 +116,7 @@ class DigestSender:
                     DigestTarget(
                         f"cohort:{settings.guild_id}:{lp.pathway.id}",
                         settings.digest_channel_id,
-                        f"Weekly digest · {lp.pathway.title}",
+                        f"Weekly digest · {lp.pathway.name}",
                         lp.pathway,
                         rows,
                         None,

@@ -151,8 +151,8 @@ class Social:
         for g in await self.ctx.store.groups.list_for_guild(guild_id):
             members = await self.ctx.store.groups.members(g.id)
             found = self.ctx.registry.find(g.pathway_id)
-            title = found.pathway.title if found else g.pathway_id
-            out.append(GroupSummary(g, len(members), title))
+            name = found.pathway.name if found else g.pathway_id  # one line per group: short
+            out.append(GroupSummary(g, len(members), name))
         return out
 
     async def info(self, guild_id: int, name: str) -> GroupInfo:
@@ -191,7 +191,7 @@ class Social:
         else:
             pathway_id = await self._default_pathway(guild_id, caller_id)
             group = await store.groups.group_of(caller_id, guild_id, pathway_id)
-        title = self.ctx.registry.get(pathway_id).title
+        title = self.ctx.registry.get(pathway_id).name  # the board's embed title
         return BoardScope(guild_id, pathway_id, title, group)
 
     async def board_in(

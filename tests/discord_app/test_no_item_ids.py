@@ -8,18 +8,43 @@ import json
 
 from bot.core.pathway import Pathway
 from tests.discord_app.conftest import World
-from tests.discord_app.outgoing import component_text, shown_text
+from tests.discord_app.outgoing import button_labels, component_text, shown_text
 from tests.discord_app.test_tasks_short import days_ago, ids_in
 from tests.discord_emulator.models import Message
 from tests.discord_emulator.replies import InteractionReply
 from tests.harness import SEED, custom_ids
 
+#: Every embed title and button label the learner saw in this test module.
+TITLES: list[str] = []
+LABELS: list[str] = []
+OPTIONS: list[str] = []
+
 
 def visible(reply: InteractionReply | Message) -> str:
     message = reply if isinstance(reply, Message) else reply.message
     assert message is not None
+    TITLES.extend(e.get("title") or "" for e in message.embeds)
+    LABELS.extend(button_labels(message.components))
+    OPTIONS.extend(
+        o["label"]
+        for row in message.components
+        for c in row["components"]
+        for o in c.get("options") or []
+    )
     text = shown_text(message) + "\n" + component_text(message.components)
     return text + "\n" + "\n".join(a.description or "" for a in message.attachments)
+
+
+def cut_mid_word(label: str, texts: list[str]) -> bool:
+    """Whether a shortened label ("Install Python and…") stops inside a word of the text
+    it was made from."""
+    if not label.endswith("…"):
+        return False
+    base = label[:-1].split("] ", 1)[-1]
+    for text in texts:
+        if text.startswith(base) and len(text) > len(base):
+            return text[len(base)].isalnum()
+    return False
 
 
 async def test_no_learner_reply_shows_an_item_id(world: World, seed: Pathway) -> None:
@@ -86,6 +111,14 @@ async def test_no_learner_reply_shows_an_item_id(world: World, seed: Pathway) ->
 
     found = {where: ids_in(text, seed) for where, text in seen.items() if ids_in(text, seed)}
     assert not found, found
+    # Titles use the pathway's short name; labels are shortened between words.
+    assert any(seed.name in t for t in TITLES)
+    assert not [t for t in TITLES if seed.title in t]
+    texts = [item.text for item in seed.items()]
+    assert LABELS and any(label.endswith("…") for label in LABELS)
+    assert not [label for label in LABELS + OPTIONS if cut_mid_word(label, texts)]
+    assert all(len(label) <= 80 for label in LABELS)
+    assert all(len(label) <= 100 for label in OPTIONS)
 
 
 async def test_export_message_states_what_its_files_hold(world: World) -> None:
