@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.core import cadence
 from bot.core.cadence import ItemState, Schedule
 from bot.core.deadlines import by_end_of
+from bot.core.digest_schedule import current_slot, digest_prefs, is_due
 from bot.core.focus import weekly_focus
 from bot.core.layout import default_pace
 from bot.core.leaderboard import Entry, rank
@@ -43,11 +44,7 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 TOP = 5
-#: A digest whose slot passed longer ago than this waits for next week's slot (after setting
-#: up a digest channel mid-week, or after a long outage) instead of arriving days late.
-CATCH_UP = timedelta(days=1)
 DIGEST_RETRY_BASE = 60.0  # a channel post can wait longer between tries than a DM
-DEFAULT_DIGEST = ReminderPrefs()  # Monday 09:00 UTC
 MILESTONE_DAYS = {Horizon.WEEK: "week 1", Horizon.MONTH: "month 1", Horizon.QUARTER: "day 90"}
 
 
@@ -59,11 +56,6 @@ class DigestTarget:
     pathway: Pathway
     rows: list[LeaderboardRow]
     group: StudyGroup | None
-
-
-def current_slot(prefs: ReminderPrefs, now: datetime) -> cadence.ReminderSlot:
-    """The most recent weekly slot at or before `now`."""
-    return cadence.next_reminder(now - timedelta(days=7), prefs)
 
 
 class DigestSender:
@@ -78,9 +70,8 @@ class DigestSender:
         now = self.clock.now()
         posted = 0
         for settings in await self.store.guilds.with_digest_channel():
-            prefs = settings.default_prefs or DEFAULT_DIGEST
-            slot = current_slot(prefs, now)
-            if slot.at > now or now - slot.at > CATCH_UP:
+            slot = current_slot(digest_prefs(settings), now)
+            if not is_due(slot, now):
                 continue
             for target in await self._targets(settings):
                 posted += await self._post(target, slot, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.digest_schedule import DigestTiming, digest_timing
 from bot.core.errors import InvalidInput
 from bot.core.models import GuildSettings, ReminderPrefs
 from bot.core.timeparse import override_prefs
@@ -31,6 +32,11 @@ class Admin:
             return current
         prefs = override_prefs(current.default_prefs or ReminderPrefs(), day, at, timezone)
         return await self.ctx.store.guilds.set(replace(current, default_prefs=prefs))
+
+    def digest_timing(self, settings: GuildSettings) -> DigestTiming:
+        """When this server's digests post next, now: the replies that change the digest
+        channel or the defaults (which also time the digests) say so."""
+        return digest_timing(settings, self.ctx.clock.now())
 
     async def set_member_groups(self, guild_id: int, allowed: bool) -> GuildSettings:
         current = await self.ctx.store.guilds.get(guild_id)

@@ -9,10 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import Forbidden
-from bot.core.models import ReminderPrefs
-from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
 from bot.discord_app.autocomplete import zone_choices
+from bot.discord_app.render_admin import defaults_text, digest_channel_text
 from bot.discord_app.render_reload import describe_reload
 
 if TYPE_CHECKING:
@@ -47,19 +46,19 @@ class AdminCog(commands.Cog):
         self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
     ) -> None:
         guild_id = require_manage_guild(interaction)
-        await self.bot.admin.set_digest_channel(guild_id, channel.id if channel else None)
-        text = (
-            f"Weekly digests will be posted in {channel.mention}."
-            if channel
-            else "Digests are off for this server."
+        settings = await self.bot.admin.set_digest_channel(
+            guild_id, channel.id if channel else None
         )
+        text = digest_channel_text(settings, self.bot.admin.digest_timing(settings))
         await interaction.response.send_message(text, ephemeral=True)
 
-    @setup_group.command(name="defaults", description="Default reminder day, time and time zone")
+    @setup_group.command(
+        name="defaults", description="Default reminder day, time and zone; digests post then too"
+    )
     @app_commands.describe(
-        day="Default weekday, e.g. mon",
-        time="Default local time, HH:MM 24-hour",
-        timezone="Default IANA time zone for new learners, e.g. Europe/Berlin",
+        day="Default weekday, e.g. mon (empty: keep the current one; mon if none was set)",
+        time="Default local time, HH:MM 24-hour (empty: keep the current; 09:00 if none)",
+        timezone="Default IANA time zone, e.g. Europe/Berlin (empty: keep the current; UTC)",
     )
     async def defaults(
         self,
@@ -70,11 +69,8 @@ class AdminCog(commands.Cog):
     ) -> None:
         guild_id = require_manage_guild(interaction)
         settings = await self.bot.admin.set_defaults(guild_id, day, time, timezone)
-        p = settings.default_prefs or ReminderPrefs()
         await interaction.response.send_message(
-            f"New learners here get reminders on {weekday_name(p.weekday)}s at "
-            f"{p.at.strftime('%H:%M')} in **{p.tz}** unless they choose otherwise.",
-            ephemeral=True,
+            defaults_text(settings, self.bot.admin.digest_timing(settings)), ephemeral=True
         )
 
     defaults.autocomplete("timezone")(zone_choices)
