@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.discord_app.conftest import World
+from tests.harness import SEED
 
 
 def next_local(weekday: int, at: time, zone: str) -> datetime:
@@ -53,3 +54,41 @@ async def test_setup_defaults_says_when_the_next_digest_posts(world: World) -> N
     later = int(next_local(4, time(18, 0), "Europe/Berlin").timestamp())
     assert f"Weekly digests post in <#{channel.id}>" in r.content
     assert stamps(r.content) == [later], r.content
+
+
+async def test_enroll_suggests_the_default_that_really_applies(world: World) -> None:
+    emu, g, admin, alice = world.emu, world.guild, world.admin, world.alice
+    days = await emu.autocomplete(alice, "enroll", "day", "", guild=g, options={"pathway": SEED})
+    assert days[0] == {"name": "Monday (the default)", "value": "mon"}
+    await emu.run_command(
+        admin,
+        "setup",
+        guild=g,
+        subcommand="defaults",
+        options={"day": "wed", "time": "07:15", "timezone": "Europe/Berlin"},
+    )
+    opts = {"pathway": SEED}
+    days = await emu.autocomplete(alice, "enroll", "day", "", guild=g, options=opts)
+    assert days[0] == {"name": "Wednesday (this server's default)", "value": "wed"}
+    assert [d["value"] for d in days].count("wed") == 1 and len(days) == 7
+    times = await emu.autocomplete(alice, "enroll", "time", "", guild=g, options=opts)
+    assert times[0] == {"name": "07:15 (this server's default)", "value": "07:15"}
+    zones = await emu.autocomplete(alice, "enroll", "timezone", "", guild=g, options=opts)
+    assert zones[0] == {"name": "Europe/Berlin (this server's default)", "value": "Europe/Berlin"}
+    typed = await emu.autocomplete(alice, "enroll", "time", "7pm", guild=g, options=opts)
+    assert typed[0] == {"name": "19:00", "value": "19:00"}
+    fr = await emu.autocomplete(alice, "enroll", "day", "fr", guild=g, options=opts)
+    assert fr == [{"name": "Friday", "value": "fri"}]
+
+    # Once Alice has saved settings, those apply first, and the suggestions say so.
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED, "day": "sat"})
+    days = await emu.autocomplete(alice, "enroll", "day", "", guild=g, options=opts)
+    assert days[0] == {"name": "Saturday (your saved setting)", "value": "sat"}
+
+    # The descriptions, the same in every server, say the order honestly.
+    command = emu.command("enroll")
+    assert command is not None
+    described = {o["name"]: o["description"] for o in command.options}
+    for option in ("day", "time", "timezone"):
+        assert "your saved" in described[option] and "this server's" in described[option]
+        assert "(default mon)" not in described[option]

@@ -13,7 +13,12 @@ from discord.ext import commands
 
 from bot.core.models import Enrolment
 from bot.discord_app import limits, render
-from bot.discord_app.autocomplete import pace_choices, pathway_choices, zone_choices
+from bot.discord_app.autocomplete import pace_choices, pathway_choices
+from bot.discord_app.autocomplete_prefs import (
+    day_choices,
+    time_choices,
+    zone_choices_with_default,
+)
 from bot.discord_app.card import render_progress_card
 from bot.discord_app.render_delivery import dms_closed_text
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
@@ -92,9 +97,12 @@ class LearningCog(commands.Cog):
     @app_commands.describe(
         pathway="The pathway to follow (see /pathways)",
         group="A study group in this server to join at the same time",
-        timezone="Your IANA time zone, e.g. Europe/London (default: the server's, else UTC)",
-        day="Weekday for your weekly reminder DM, e.g. mon (default mon)",
-        time="Local time for the reminder, HH:MM 24-hour (default 09:00)",
+        timezone=(
+            "IANA time zone, e.g. Europe/London "
+            "(default: your saved zone, else this server's, else UTC)"
+        ),
+        day="Weekday for your reminder DM (default: your saved day, else this server's, else mon)",
+        time="Local time, HH:MM 24-hour (default: your saved time, else this server's, else 09:00)",
         start="Start date YYYY-MM-DD (default today)",
         pace="Your timeline: as-written, 9-months or 12-months (default: the shortest stated)",
     )
@@ -152,7 +160,9 @@ class LearningCog(commands.Cog):
             log.exception("welcome for enrolment %s failed", enrolment.id)
 
     enroll.autocomplete("pathway")(pathway_choices)
-    enroll.autocomplete("timezone")(zone_choices)
+    enroll.autocomplete("timezone")(zone_choices_with_default)
+    enroll.autocomplete("day")(day_choices)
+    enroll.autocomplete("time")(time_choices)
     enroll.autocomplete("pace")(pace_choices)
 
     @app_commands.command(
