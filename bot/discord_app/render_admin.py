@@ -13,7 +13,8 @@ from bot.discord_app.limits import ts
 
 
 def when(prefs: ReminderPrefs) -> str:
-    return f"{weekday_name(prefs.weekday)}s at {prefs.at.strftime('%H:%M')} ({prefs.tz})"
+    """The weekly slot in words, e.g. 'on Wednesdays at 07:15 (Europe/Berlin)'."""
+    return f"on {weekday_name(prefs.weekday)}s at {prefs.at.strftime('%H:%M')} ({prefs.tz})"
 
 
 def next_digest_line(settings: GuildSettings, timing: DigestTiming) -> str:
@@ -38,7 +39,7 @@ def next_digest_line(settings: GuildSettings, timing: DigestTiming) -> str:
 def defaults_text(settings: GuildSettings, timing: DigestTiming) -> str:
     p = settings.default_prefs or ReminderPrefs()
     return (
-        f"New learners here get reminders on {when(p)} unless they choose otherwise.\n"
+        f"New learners here get reminders {when(p)} unless they choose otherwise.\n"
         + next_digest_line(settings, timing)
     )
 
