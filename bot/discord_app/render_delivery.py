@@ -17,7 +17,7 @@ from bot.core.reminder import ReminderContent
 from bot.delivery.notifier import DigestContent, WelcomeContent
 from bot.discord_app import limits
 from bot.discord_app.limits import bar, fit_lines, shorten, ts
-from bot.discord_app.render import (
+from bot.discord_app.render_items import (
     FIELD_BUDGET,
     ITEM_TEXT,
     STATE_ICON,

@@ -18,8 +18,10 @@ from bot.core.models import CompletionSource, ReminderPrefs
 from bot.core.snooze import SnoozeChoice, SnoozeKind
 from bot.core.timeparse import parse_zone
 from bot.discord_app import limits
-from bot.discord_app.render import done_message, plan_embed, reminders_text, snoozed_text
 from bot.discord_app.render_pathway import pathway_pages
+from bot.discord_app.render_plan import plan_embed
+from bot.discord_app.render_progress import done_message
+from bot.discord_app.render_reminders import reminders_text, snoozed_text
 from bot.discord_app.tree import report_error
 from bot.service.account import RemindersView
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord_app import limits
-from bot.discord_app.render import tasks_embed
+from bot.discord_app.render_tasks import tasks_embed
 from bot.discord_app.tree import report_error
 from bot.discord_app.views import plan_controls
 from bot.service.views import LearnerPlan

@@ -5,7 +5,7 @@ The card's alt text says the same facts, per phase too, for screen readers."""
 from __future__ import annotations
 
 from bot.core.pathway import Pathway
-from bot.discord_app.render import card_alt_text, card_data, progress_embed
+from bot.discord_app.render_progress import card_alt_text, card_data, progress_embed
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import rendered_length, shown_text
 from tests.discord_app.plans import learner_plan

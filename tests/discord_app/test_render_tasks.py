@@ -7,7 +7,8 @@ import discord
 
 from bot.core.pathway import Pathway
 from bot.discord_app import limits
-from bot.discord_app.render import ALL_GROUPS, item_line, tasks_embed
+from bot.discord_app.render_items import item_line
+from bot.discord_app.render_tasks import ALL_GROUPS, tasks_embed
 from tests.discord_app.plans import learner_plan
 
 

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import Enrolment
-from bot.discord_app import limits, render
+from bot.discord_app import limits
 from bot.discord_app.autocomplete import pace_choices, pathway_choices
 from bot.discord_app.autocomplete_prefs import (
     day_choices,
@@ -22,6 +22,15 @@ from bot.discord_app.autocomplete_prefs import (
 from bot.discord_app.card import render_progress_card
 from bot.discord_app.render_delivery import dms_closed_text
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
+from bot.discord_app.render_plan import enroll_message
+from bot.discord_app.render_progress import (
+    card_alt_text,
+    card_data,
+    done_message,
+    progress_embed,
+    undo_message,
+)
+from bot.discord_app.render_tasks import tasks_embed
 from bot.discord_app.views import (
     ApplySettingsButton,
     LeaveButton,
@@ -132,7 +141,7 @@ class LearningCog(commands.Cog):
         if outcome.lives_in is not None:
             home = self.bot.get_guild(outcome.lives_in)
             where = home.name if home is not None else None
-        content, embed = render.enroll_message(outcome, where)
+        content, embed = enroll_message(outcome, where)
         view = plan_controls(outcome.view.enrolment.id, outcome.view.plan, select=False)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
@@ -184,7 +193,7 @@ class LearningCog(commands.Cog):
         value = horizon.value if horizon else None
         views = await self.bot.learning.tasks(interaction.user.id, _guild(interaction), value)
         await interaction.response.send_message(
-            embeds=render.tasks_embed(views, value),
+            embeds=tasks_embed(views, value),
             view=tasks_controls(views, value),
             ephemeral=True,
         )
@@ -193,7 +202,7 @@ class LearningCog(commands.Cog):
     @app_commands.describe(task="The item you finished (start typing to pick)")
     async def done(self, interaction: discord.Interaction[Any], task: str) -> None:
         outcome = await self.bot.learning.done(interaction.user.id, _guild(interaction), task)
-        await interaction.response.send_message(render.done_message(outcome), ephemeral=True)
+        await interaction.response.send_message(done_message(outcome), ephemeral=True)
 
     done.autocomplete("task")(open_item_choices)
 
@@ -201,7 +210,7 @@ class LearningCog(commands.Cog):
     @app_commands.describe(task="The item to reopen (start typing to pick)")
     async def undo(self, interaction: discord.Interaction[Any], task: str) -> None:
         outcome = await self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
-        await interaction.response.send_message(render.undo_message(outcome), ephemeral=True)
+        await interaction.response.send_message(undo_message(outcome), ephemeral=True)
 
     undo.autocomplete("task")(done_item_choices)
 
@@ -216,16 +225,16 @@ class LearningCog(commands.Cog):
         )
         who = None if target.id == interaction.user.id else target.display_name
         views = outcome.views[:10]
-        embeds = [render.progress_embed(v, who) for v in views]
+        embeds = [progress_embed(v, who) for v in views]
         # Rendering takes tens of milliseconds: do it off the event loop.
         pngs = await asyncio.gather(
-            *(asyncio.to_thread(render_progress_card, render.card_data(v, who)) for v in views)
+            *(asyncio.to_thread(render_progress_card, card_data(v, who)) for v in views)
         )
         files = []
         for i, (view, embed, png) in enumerate(zip(views, embeds, pngs, strict=True)):
             name = f"progress-{i + 1}.png"
             embed.set_image(url=f"attachment://{name}")
-            alt = render.card_alt_text(view, who)
+            alt = card_alt_text(view, who)
             files.append(discord.File(io.BytesIO(png), filename=name, description=alt))
         await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
 

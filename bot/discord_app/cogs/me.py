@@ -10,7 +10,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
 from bot.discord_app.autocomplete import zone_choices
 from bot.discord_app.render_account import (
     EVIDENCE_TXT,
@@ -18,6 +17,7 @@ from bot.discord_app.render_account import (
     evidence_text,
     export_message,
 )
+from bot.discord_app.render_reminders import reminders_text
 from bot.discord_app.views import ForgetButton, confirm_view, snooze_controls
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class MeCog(commands.Cog):
     @reminders.command(name="show", description="When your next reminders come")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         view = await self.bot.account.reminders(interaction.user.id)
-        text = render.reminders_text(view.learner, view.enrolments, view.snoozes)
+        text = reminders_text(view.learner, view.enrolments, view.snoozes)
         controls = snooze_controls(view)
         if controls is None:
             await interaction.response.send_message(text, ephemeral=True)
@@ -58,7 +58,7 @@ class MeCog(commands.Cog):
     ) -> None:
         view = await self.bot.account.set_reminders(interaction.user.id, day, time, timezone)
         await interaction.response.send_message(
-            "Updated. " + render.reminders_text(view.learner, view.enrolments), ephemeral=True
+            "Updated. " + reminders_text(view.learner, view.enrolments), ephemeral=True
         )
 
     set_.autocomplete("timezone")(zone_choices)
@@ -72,8 +72,7 @@ class MeCog(commands.Cog):
         when = f" until {resume_on.isoformat()}" if resume_on else " until you `/reminders resume`"
         await interaction.response.send_message(
             f"⏸️ Paused{when}. Deadlines not yet reached move later by the time you are away, "
-            "so you won't come back behind.\n"
-            + render.reminders_text(view.learner, view.enrolments),
+            "so you won't come back behind.\n" + reminders_text(view.learner, view.enrolments),
             ephemeral=True,
         )
 
@@ -81,7 +80,7 @@ class MeCog(commands.Cog):
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         view = await self.bot.account.resume(interaction.user.id)
         await interaction.response.send_message(
-            "▶️ Welcome back! " + render.reminders_text(view.learner, view.enrolments),
+            "▶️ Welcome back! " + reminders_text(view.learner, view.enrolments),
             ephemeral=True,
         )
 
