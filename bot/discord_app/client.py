@@ -27,6 +27,8 @@ from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
+from bot.discord_app.components.registry import DYNAMIC_ITEMS
+from bot.discord_app.components.snooze import reminder_controls
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.notifier import DiscordNotifier
@@ -34,8 +36,6 @@ from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
-from bot.discord_app.views import DYNAMIC_ITEMS, reminder_controls
-from bot.discord_app.views_tasks import TASK_ITEMS
 from bot.metrics import Metrics, start_metrics_server
 from bot.pathway_files import PathwayRegistry
 from bot.service.account import Account
@@ -118,7 +118,7 @@ class PathwayBot(commands.Bot):
         self.snoozing = Snoozing(ctx)
         self.admin = Admin(ctx)
         self.social = Social(ctx)
-        self.add_dynamic_items(*DYNAMIC_ITEMS, *TASK_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         guild = self.sync_guild if self.sync_only else self.settings.dev_guild_id

@@ -85,7 +85,7 @@ class DiscordNotifier:
     async def send_reminder(
         self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
     ) -> Sent:
-        from bot.discord_app.views import reminder_controls
+        from bot.discord_app.components.snooze import reminder_controls
 
         try:
             channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.core.cadence import ItemState, ItemStatus
+from bot.discord_app.components.base import item_label
+from bot.discord_app.components.items import DoneButton
 from bot.discord_app.render_delivery import (
     MAX_REMINDER_BUTTONS,
     focus_item_ids,
     is_focus_field,
     reminder_with_states,
 )
-from bot.discord_app.views import DoneButton, item_label
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot

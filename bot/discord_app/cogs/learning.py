@@ -20,6 +20,10 @@ from bot.discord_app.autocomplete_prefs import (
     zone_choices_with_default,
 )
 from bot.discord_app.card import render_progress_card
+from bot.discord_app.components.account import ApplySettingsButton, LeaveButton, confirm_view
+from bot.discord_app.components.items import plan_controls
+from bot.discord_app.components.pages import page_controls
+from bot.discord_app.components.tasks import tasks_controls
 from bot.discord_app.render_delivery import dms_closed_text
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.render_plan import enroll_message
@@ -31,14 +35,6 @@ from bot.discord_app.render_progress import (
     undo_message,
 )
 from bot.discord_app.render_tasks import tasks_embed
-from bot.discord_app.views import (
-    ApplySettingsButton,
-    LeaveButton,
-    confirm_view,
-    page_controls,
-    plan_controls,
-)
-from bot.discord_app.views_tasks import tasks_controls
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot

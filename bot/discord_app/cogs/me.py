@@ -11,6 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.autocomplete import zone_choices
+from bot.discord_app.components.account import ForgetButton, confirm_view
+from bot.discord_app.components.snooze import snooze_controls
 from bot.discord_app.render_account import (
     EVIDENCE_TXT,
     EXPORT_JSON,
@@ -18,7 +20,6 @@ from bot.discord_app.render_account import (
     export_message,
 )
 from bot.discord_app.render_reminders import reminders_text
-from bot.discord_app.views import ForgetButton, confirm_view, snooze_controls
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord_app import limits
+from bot.discord_app.components.base import Answered
+from bot.discord_app.components.items import plan_controls
 from bot.discord_app.render_tasks import tasks_embed
-from bot.discord_app.tree import report_error
-from bot.discord_app.views import plan_controls
 from bot.service.views import LearnerPlan
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ SHOW_ALL = "Show everything"
 
 
 class ShowAllButton(
+    Answered,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"pb:all:(?P<eid>[0-9]{1,20})",
 ):
@@ -47,18 +48,15 @@ class ShowAllButton(
     ) -> ShowAllButton:
         return cls(int(match["eid"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            bot: PathwayBot = interaction.client
-            enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
-            view = await bot.learning.view(enrolment)
-            await interaction.response.send_message(
-                embeds=tasks_embed([view], "all"),
-                view=plan_controls(enrolment.id, view.plan, buttons=0),
-                ephemeral=True,
-            )
-        except Exception as exc:  # every click gets an answer
-            await report_error(interaction, exc)
+    async def on_click(self, interaction: discord.Interaction[Any]) -> None:
+        bot: PathwayBot = interaction.client
+        enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
+        view = await bot.learning.view(enrolment)
+        await interaction.response.send_message(
+            embeds=tasks_embed([view], "all"),
+            view=plan_controls(enrolment.id, view.plan, buttons=0),
+            ephemeral=True,
+        )
 
 
 def tasks_controls(views: Sequence[LearnerPlan], horizon: str | None) -> discord.ui.View:

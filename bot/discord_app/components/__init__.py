@@ -1,0 +1,1 @@
+"""Persistent components (buttons and menus), one module per kind of control."""

@@ -1,0 +1,50 @@
+"""What every persistent component shares.
+
+They work after a restart because everything they need is in the custom_id (discord.py
+DynamicItem), and every click is checked against the clicking user. `Answered` carries the
+error handling once: whatever goes wrong, the click gets a private answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.cadence import ItemStatus
+from bot.core.errors import Forbidden
+from bot.discord_app import limits
+from bot.discord_app.tree import report_error
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PathwayBot
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> PathwayBot:
+    return interaction.client  # type: ignore[no-any-return]
+
+
+def item_label(s: ItemStatus, limit: int) -> str:
+    return limits.shorten(s.item.text, limit)
+
+
+class Answered:
+    """Mixin for every DynamicItem: `on_click` does the work, and any error it raises is
+    answered privately (domain errors in words, anything else with an error id) instead of
+    leaving the user with "This interaction failed". Put it first among the bases."""
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.on_click(interaction)
+        except Exception as exc:  # every click gets an answer
+            await report_error(interaction, exc)
+
+    async def on_click(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
+
+
+def require_owner(interaction: discord.Interaction[Any], user_id: int) -> None:
+    """For controls that name their user in the custom_id (the others are checked by the
+    service against the enrolment's owner)."""
+    if interaction.user.id != user_id:
+        raise Forbidden("These controls belong to someone else. Use the command yourself.")
