@@ -36,7 +36,7 @@ from bot.core.models import (
 from bot.core.pathway import Horizon, Pathway
 from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
-from bot.delivery.notifier import DigestContent, DmClosed, Notifier, SendFailed
+from bot.delivery.ports import DigestContent, DmClosed, Notifier, SendFailed
 from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
 from bot.store.deliveries import group_target
 from bot.store.store import Store

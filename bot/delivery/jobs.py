@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.core.registry import Pathways
 from bot.delivery.digests import DigestSender
 from bot.delivery.drain import Drainer
-from bot.delivery.notifier import Notifier
+from bot.delivery.ports import Notifier
 from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sweep_report import SweepReport

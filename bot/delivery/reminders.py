@@ -44,7 +44,7 @@ from bot.core.snooze import (
 )
 from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
-from bot.delivery.notifier import DmClosed, Notifier, SendFailed
+from bot.delivery.ports import DmClosed, Notifier, SendFailed
 from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
 from bot.delivery.sweep_report import Outcome, Result, SweepReport
 from bot.store.deliveries import enrolment_of, enrolment_target

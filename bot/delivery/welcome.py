@@ -17,7 +17,7 @@ from bot.core.focus import weekly_focus
 from bot.core.models import Enrolment
 from bot.core.registry import Pathways
 from bot.core.standing import standing
-from bot.delivery.notifier import DmClosed, Notifier, SendFailed, WelcomeContent
+from bot.delivery.ports import DmClosed, Notifier, SendFailed, WelcomeContent
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot.core.layout import default_pace, pace_description, paces
 from bot.core.timeparse import search_zones
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 
 Choice = app_commands.Choice
 
@@ -28,7 +28,7 @@ async def pathway_choices(interaction: discord.Interaction[Any], current: str) -
         p = lp.pathway
         if q in p.id or q in p.title.lower() or q in p.name.lower():
             label = p.title if len(p.title) <= limits.CHOICE_NAME else p.name
-            out.append(Choice(name=limits.shorten(label, limits.CHOICE_NAME), value=p.id))
+            out.append(Choice(name=formatting.shorten(label, limits.CHOICE_NAME), value=p.id))
     return out[: limits.AUTOCOMPLETE_CHOICES]
 
 
@@ -49,5 +49,5 @@ async def pace_choices(interaction: discord.Interaction[Any], current: str) -> l
                 continue
             seen.add(pace)
             label = pace_description(p, pace) + (" (default)" if pace == default else "")
-            out.append(Choice(name=limits.shorten(label, 100), value=pace))
+            out.append(Choice(name=formatting.shorten(label, 100), value=pace))
     return out[: limits.AUTOCOMPLETE_CHOICES]

@@ -16,8 +16,8 @@ from discord import app_commands
 from bot.core.errors import InvalidInput
 from bot.core.models import ReminderPrefs
 from bot.core.timeparse import WEEKDAYS, parse_time, search_zones
-from bot.discord_app import limits
-from bot.service.views import PrefsSource
+from bot.discord_app import formatting, limits
+from bot.service.outcomes import PrefsSource
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -43,7 +43,7 @@ async def _defaults(interaction: discord.Interaction[Any]) -> tuple[ReminderPref
 def _choices(
     default: str, default_label: str, note: str, others: list[tuple[str, str]]
 ) -> list[Choice[str]]:
-    out = [Choice(name=limits.shorten(f"{default_label} ({note})", 100), value=default)]
+    out = [Choice(name=formatting.shorten(f"{default_label} ({note})", 100), value=default)]
     out += [Choice(name=label, value=value) for value, label in others if value != default]
     return out[: limits.AUTOCOMPLETE_CHOICES]
 

@@ -29,9 +29,9 @@ from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.components.snooze import reminder_controls
+from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
-from bot.discord_app.notifier import DiscordNotifier
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.core.digest_schedule import DigestTiming
 from bot.core.models import GuildSettings, ReminderPrefs
 from bot.core.timeparse import weekday_name
-from bot.discord_app.limits import ts
+from bot.discord_app.formatting import ts
 
 
 def when(prefs: ReminderPrefs) -> str:

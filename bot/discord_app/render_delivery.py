@@ -14,9 +14,9 @@ from bot.core.deadlines import end_of_day
 from bot.core.layout import pace_label
 from bot.core.progress import Progress
 from bot.core.reminder import ReminderContent
-from bot.delivery.notifier import DigestContent, WelcomeContent
+from bot.delivery.ports import DigestContent, WelcomeContent
 from bot.discord_app import limits
-from bot.discord_app.limits import bar, fit_lines, shorten, ts
+from bot.discord_app.formatting import bar, fit_lines, shorten, ts
 from bot.discord_app.render_items import (
     FIELD_BUDGET,
     ITEM_TEXT,

@@ -18,8 +18,8 @@ from bot.core.models import Enrolment
 from bot.core.progress import Track
 from bot.core.timeparse import weekday_name
 from bot.discord_app import limits
-from bot.discord_app.limits import fit_lines, shorten, ts
-from bot.service.views import LearnerPlan
+from bot.discord_app.formatting import fit_lines, shorten, ts
+from bot.service.outcomes import LearnerPlan
 
 GREEN = discord.Colour.from_rgb(59, 165, 93)
 

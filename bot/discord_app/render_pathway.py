@@ -12,7 +12,7 @@ import discord
 
 from bot.core.loader import LoadedPathway
 from bot.core.pathway import Pathway, Priority
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 PRIORITY_LABEL = {
@@ -31,18 +31,18 @@ def pathway_list(loaded: Sequence[LoadedPathway]) -> discord.Embed:
             f"**{p.title}**\n`{p.id}` · {p.from_role} → {p.to_role} · {p.difficulty} · "
             f"{p.timeline} · {len(p.items())} items"
         )
-    embed.description = limits.fit_lines(lines or ["No pathways are loaded."], 4000)
+    embed.description = formatting.fit_lines(lines or ["No pathways are loaded."], 4000)
     embed.set_footer(text="Use /pathways pathway:<id> for details, /enroll to start one.")
     return embed
 
 
 def _page(title: str, body: list[str], pathway: Pathway) -> discord.Embed:
     embed = discord.Embed(
-        title=limits.shorten(title, limits.EMBED_TITLE),
-        description=limits.fit_lines(body, limits.EMBED_DESCRIPTION - 96),
+        title=formatting.shorten(title, limits.EMBED_TITLE),
+        description=formatting.fit_lines(body, limits.EMBED_DESCRIPTION - 96),
         colour=COLOUR,
     )
-    embed.set_author(name=limits.shorten(pathway.name, 256))  # the full title is on page 1
+    embed.set_author(name=formatting.shorten(pathway.name, 256))  # the full title is on page 1
     return embed
 
 
@@ -51,7 +51,7 @@ def _chunks(lines: list[str], limit: int) -> list[list[str]]:
     pages: list[list[str]] = [[]]
     used = 0
     for line in lines:
-        line = line if len(line) <= limit else limits.shorten(line, limit)
+        line = line if len(line) <= limit else formatting.shorten(line, limit)
         if pages[-1] and used + len(line) + 1 > limit:
             pages.append([])
             used = 0

@@ -11,7 +11,7 @@ from bot.core.models import EnrolmentStatus
 from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
-from bot.discord_app.limits import shorten, ts
+from bot.discord_app.formatting import shorten, ts
 from bot.discord_app.render_items import (
     TRACK_COLOUR,
     _lines_field,
@@ -19,7 +19,7 @@ from bot.discord_app.render_items import (
     item_line,
     prefs_line,
 )
-from bot.service.views import EnrollOutcome, LearnerPlan, PrefsSource
+from bot.service.outcomes import EnrollOutcome, LearnerPlan, PrefsSource
 
 
 def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:

@@ -7,9 +7,9 @@ import discord
 from bot.core.untrusted import escape_text, tidy
 from bot.discord_app import limits
 from bot.discord_app.card import CardData
-from bot.discord_app.limits import bar, shorten, ts
+from bot.discord_app.formatting import bar, shorten, ts
 from bot.discord_app.render_items import TRACK_COLOUR
-from bot.service.views import DoneOutcome, LearnerPlan, UndoOutcome
+from bot.service.outcomes import DoneOutcome, LearnerPlan, UndoOutcome
 
 
 def done_message(outcome: DoneOutcome) -> str:

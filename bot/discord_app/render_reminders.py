@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.core.models import Enrolment, EnrolmentStatus, Learner
 from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import weekday_name
-from bot.discord_app.limits import ts
+from bot.discord_app.formatting import ts
 
 
 def reminders_text(

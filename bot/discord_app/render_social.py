@@ -8,7 +8,7 @@ import discord
 from bot.core.leaderboard import Metric, Period, Ranked
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
-from bot.discord_app.limits import fit_lines, shorten, ts
+from bot.discord_app.formatting import fit_lines, shorten, ts
 from bot.service.social import Board, GroupInfo, GroupSummary
 
 COLOUR = discord.Colour.from_rgb(88, 101, 242)

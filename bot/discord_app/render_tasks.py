@@ -11,7 +11,7 @@ from bot.core.cadence import ItemState, ItemStatus
 from bot.core.focus import weekly_focus
 from bot.core.pathway import ItemKind
 from bot.discord_app import limits
-from bot.discord_app.limits import fit_lines, shorten, ts
+from bot.discord_app.formatting import fit_lines, shorten, ts
 from bot.discord_app.render_items import (
     FIELD_BUDGET,
     TRACK_COLOUR,
@@ -19,7 +19,7 @@ from bot.discord_app.render_items import (
     _status_line,
     item_line,
 )
-from bot.service.views import LearnerPlan
+from bot.service.outcomes import LearnerPlan
 
 HORIZON_DAYS = {"week": 7, "month": 30, "90d": 90}
 

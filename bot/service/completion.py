@@ -17,12 +17,12 @@ from bot.core.models import (
 from bot.core.points import points_for
 from bot.core.progress import all_done
 from bot.core.untrusted import quote_input
-from bot.service.reading import Reading
-from bot.service.views import (
+from bot.service.outcomes import (
     DoneOutcome,
     RankChange,
     UndoOutcome,
 )
+from bot.service.reading import Reading
 
 
 class Completing(Reading):

@@ -21,12 +21,12 @@ from bot.core.models import (
 )
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
 from bot.core.untrusted import quote_input, tidy
-from bot.service.reading import FOLLOWING, Reading
-from bot.service.views import (
+from bot.service.outcomes import (
     EnrollOutcome,
     LearnerPlan,
     PrefsSource,
 )
+from bot.service.reading import FOLLOWING, Reading
 
 
 class Enrolling(Reading):

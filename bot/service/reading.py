@@ -24,7 +24,7 @@ from bot.core.models import (
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.standing import Standing, standing
 from bot.service.context import Context
-from bot.service.views import (
+from bot.service.outcomes import (
     LearnerPlan,
     ProgressOutcome,
 )

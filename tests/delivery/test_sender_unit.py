@@ -16,7 +16,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
-from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
+from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.reminders import ReminderSender
 from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context

@@ -10,7 +10,7 @@ from bot.core.layout import default_pace
 from bot.core.models import Completion, CompletionSource, Enrolment, EnrolmentStatus, ReminderPrefs
 from bot.core.pathway import Pathway
 from bot.core.standing import standing
-from bot.service.views import LearnerPlan
+from bot.service.outcomes import LearnerPlan
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 

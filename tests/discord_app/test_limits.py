@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.discord_app.limits import shorten
+from bot.discord_app.formatting import shorten
 
 word = st.builds(
     lambda head, body, tail: head + body + tail,

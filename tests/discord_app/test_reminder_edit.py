@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.discord_app.limits import shorten
+from bot.discord_app.formatting import shorten
 from bot.pathway_files import PathwayRegistry
 from tests.discord_app.conftest import World
 from tests.discord_emulator.metrics import RequestRecord

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import Forbidden
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import zone_choices
 from bot.discord_app.render_admin import defaults_text, digest_channel_text
 from bot.discord_app.render_reload import describe_reload
@@ -97,7 +97,8 @@ class AdminCog(commands.Cog):
             raise Forbidden("Only the bot's owner can reload pathway files.")
         report = await self.bot.reload_pathways()
         await interaction.response.send_message(
-            limits.fit_lines(describe_reload(report).splitlines(), limits.CONTENT), ephemeral=True
+            formatting.fit_lines(describe_reload(report).splitlines(), limits.CONTENT),
+            ephemeral=True,
         )
 
 

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.core.errors import Forbidden
 from bot.core.leaderboard import Metric, Period
 from bot.core.untrusted import escape_text
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import pathway_choices
 from bot.discord_app.render_social import (
     board_embed,
@@ -52,7 +52,7 @@ class GroupsCog(commands.Cog):
         q = current.strip().lower()
         groups = await self.bot.store.groups.list_for_guild(interaction.guild_id)
         return [
-            Choice(name=limits.shorten(g.name, 100), value=g.name[:100])
+            Choice(name=formatting.shorten(g.name, 100), value=g.name[:100])
             for g in groups
             if q in g.name.lower()
         ][: limits.AUTOCOMPLETE_CHOICES]

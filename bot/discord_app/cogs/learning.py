@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import Enrolment
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import pace_choices, pathway_choices
 from bot.discord_app.autocomplete_prefs import (
     day_choices,
@@ -69,7 +69,7 @@ class LearningCog(commands.Cog):
             value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
             tag = {"overdue": "⚠️ ", "due-soon": "⏳ ", "not-open": "🔒 "}.get(s.state.value, "")
             where = f" · {self._home(enrolment)}" if several else ""
-            label = limits.shorten(f"{tag}{s.item.text}", 100 - len(where)) + where
+            label = formatting.shorten(f"{tag}{s.item.text}", 100 - len(where)) + where
             out.append(Choice(name=label[:100], value=value[:100]))
             if len(out) == limits.AUTOCOMPLETE_CHOICES:
                 break

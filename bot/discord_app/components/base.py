@@ -13,7 +13,7 @@ import discord
 
 from bot.core.cadence import ItemStatus
 from bot.core.errors import Forbidden
-from bot.discord_app import limits
+from bot.discord_app import formatting
 from bot.discord_app.tree import report_error
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def bot_of(interaction: discord.Interaction[Any]) -> PathwayBot:
 
 
 def item_label(s: ItemStatus, limit: int) -> str:
-    return limits.shorten(s.item.text, limit)
+    return formatting.shorten(s.item.text, limit)
 
 
 class Answered:

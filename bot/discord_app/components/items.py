@@ -11,7 +11,7 @@ import discord
 from bot.core.cadence import ItemState, Plan
 from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of, item_label
 from bot.discord_app.render_progress import done_message
 
@@ -24,7 +24,7 @@ class DoneButton(
     def __init__(self, enrolment_id: int, item_id: str, label: str = "Mark done") -> None:
         super().__init__(
             discord.ui.Button(
-                label=limits.shorten(label, limits.BUTTON_LABEL),
+                label=formatting.shorten(label, limits.BUTTON_LABEL),
                 style=discord.ButtonStyle.success,
                 custom_id=f"pb:done:{enrolment_id}:{item_id}",
                 emoji="✅",
@@ -87,14 +87,14 @@ class TaskSelect(
             outcome = await bot.learning.done_by_id(
                 self.enrolment_id, interaction.user.id, str(item_id), CompletionSource.SELECT
             )
-            text = limits.shorten(outcome.status.item.text, 120)
+            text = formatting.shorten(outcome.status.item.text, 120)
             if outcome.created:
                 lines.append(f"✅ {text} (+{outcome.points})")
             else:
                 lines.append(f"☑️ {text} (already done)")
         last = outcome.view
         lines.append(
-            f"Progress {limits.bar(last.progress.overall.done, last.progress.overall.total)}"
+            f"Progress {formatting.bar(last.progress.overall.done, last.progress.overall.total)}"
             f" · {last.progress.describe()} · {last.points} points"
         )
         await interaction.response.send_message("\n".join(lines), ephemeral=True)

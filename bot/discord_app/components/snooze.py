@@ -11,7 +11,7 @@ import discord
 from bot.core.cadence import ItemStatus
 from bot.core.snooze import SnoozeChoice, SnoozeKind
 from bot.core.timeparse import parse_zone
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of, item_label
 from bot.discord_app.components.items import DoneButton
 from bot.discord_app.render_reminders import reminders_text, snoozed_text
@@ -38,7 +38,7 @@ class SnoozeButton(
     def __init__(self, enrolment_id: int, span: SnoozeKind, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=limits.shorten(label or _SNOOZE_LABELS[span], limits.BUTTON_LABEL),
+                label=formatting.shorten(label or _SNOOZE_LABELS[span], limits.BUTTON_LABEL),
                 emoji="💤",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pb:snooze:{enrolment_id}:{span.value}",
@@ -88,7 +88,7 @@ class CancelSnoozeButton(
     def __init__(self, enrolment_id: int, delivery_id: int, label: str = "Cancel snooze") -> None:
         super().__init__(
             discord.ui.Button(
-                label=limits.shorten(label, limits.BUTTON_LABEL),
+                label=formatting.shorten(label, limits.BUTTON_LABEL),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pb:unsnooze:{enrolment_id}:{delivery_id}",
                 emoji="🔕",

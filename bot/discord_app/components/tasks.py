@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord_app import limits
+from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered
 from bot.discord_app.components.items import plan_controls
 from bot.discord_app.render_tasks import tasks_embed
-from bot.service.views import LearnerPlan
+from bot.service.outcomes import LearnerPlan
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -34,7 +34,7 @@ class ShowAllButton(
     def __init__(self, enrolment_id: int, label: str = SHOW_ALL) -> None:
         super().__init__(
             discord.ui.Button(
-                label=limits.shorten(label, limits.BUTTON_LABEL),
+                label=formatting.shorten(label, limits.BUTTON_LABEL),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pb:all:{enrolment_id}",
                 emoji="📋",

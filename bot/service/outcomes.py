@@ -1,4 +1,4 @@
-"""Read models handed from the services to the renderer."""
+"""The read models handed from the services to the renderer: outcomes of use cases."""
 
 from __future__ import annotations
 

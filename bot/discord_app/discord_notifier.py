@@ -16,7 +16,7 @@ import discord
 
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
-from bot.delivery.notifier import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
+from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.throttle import Throttle
 from bot.discord_app.render_delivery import (
     digest_embed,
