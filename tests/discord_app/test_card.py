@@ -12,21 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.discord_app import card as card_module
-from bot.discord_app.card import (
-    BG,
-    CURRENT,
-    DONE,
-    FILL,
-    HEIGHT,
-    PAD,
-    ROAD_TOP,
-    TRACK_COLOURS,
-    WIDTH,
-    CardData,
-    M,
-    render_progress_card,
-)
+from bot.discord_app import card_canvas as canvas_module
+from bot.discord_app.card import PAD, ROAD_TOP, CardData, M, render_progress_card
+from bot.discord_app.card_canvas import BG, CURRENT, DONE, FILL, HEIGHT, TRACK_COLOURS, WIDTH
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NAMES = ["Foundations", "Python basics", "Web APIs", "Databases", "Deployment"]
@@ -245,18 +233,18 @@ def test_odd_input_does_not_crash(case: str, tmp_path: Path) -> None:
 
 
 def test_long_text_is_shortened_to_fit() -> None:
-    fitted = card_module._fit("word " * 200, 40, 500)
+    fitted = canvas_module.fit_text("word " * 200, 40, 500)
     assert fitted.endswith("…")
-    assert card_module._width(fitted, 40) <= 500
-    assert card_module._fit("short", 40, 500) == "short"
-    assert card_module._fit("anything", 40, 0) == ""
+    assert canvas_module.text_width(fitted, 40) <= 500
+    assert canvas_module.fit_text("short", 40, 500) == "short"
+    assert canvas_module.fit_text("anything", 40, 0) == ""
 
 
 def test_characters_the_font_lacks_are_folded() -> None:
-    assert card_module._clean("José Ñúñez \u2013 Straße\n\tok") == "Jose Nunez - Strasse ok"
-    assert card_module._clean("日本") == "日本"  # no stand-in: drawn as boxes, not dropped
+    assert canvas_module.clean_text("José Ñúñez \u2013 Straße\n\tok") == "Jose Nunez - Strasse ok"
+    assert canvas_module.clean_text("日本") == "日本"  # no stand-in: drawn as boxes, not dropped
     # The seed's short title is drawn as the card's heading: its arrow must not be a box.
-    assert card_module._clean("Backend \u2192 ML Engineer") == "Backend -> ML Engineer"
+    assert canvas_module.clean_text("Backend \u2192 ML Engineer") == "Backend -> ML Engineer"
 
 
 def test_card_module_does_not_import_discord() -> None:
