@@ -10,11 +10,13 @@ import difflib
 import enum
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.errors import ConfigError
+from bot.shards import parse_shard_ids
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 MISSING_CREDENTIAL_HELP = (
@@ -58,16 +60,47 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=48.0, gt=0, le=1_000_000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Neither set: one process runs every shard Discord recommends (AutoShardedBot asks).
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    # NoDecode: "0-3" is our own syntax, not the JSON pydantic-settings expects for a tuple.
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
     def _blank_token_is_missing(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
 
-    @field_validator("discord_gateway_url", "dev_guild_id", "metrics_port", mode="before")
+    @field_validator(
+        "discord_gateway_url", "dev_guild_id", "metrics_port", "shard_count", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            return parse_shard_ids(v) if v.strip() else None
+        return v
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Self:
+        """SHARD_IDS alone would leave discord.py to guess the total, and each process could
+        guess differently: every process must agree on SHARD_COUNT, so it is required."""
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT, the total across every process")
+        if not self.shard_ids:
+            raise ValueError("SHARD_IDS names no shard")
+        too_big = [i for i in self.shard_ids if i >= self.shard_count]
+        if too_big:
+            raise ValueError(
+                f"SHARD_IDS {too_big[0]} is not below SHARD_COUNT {self.shard_count}"
+                " (shards are numbered from 0)"
+            )
+        return self
 
     @field_validator("discord_api_base_url")
     @classmethod
@@ -132,7 +165,10 @@ def load_settings() -> Settings:
             raise ConfigError(
                 f"unknown setting {key} in .env{hint}; the settings are listed in the README"
             ) from None
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings: its message names them itself
+            raise ConfigError(message) from None
+        name = str(first["loc"][0]).upper()
         value = first.get("input")
         shown = "" if name == "DISCORD_TOKEN" else f" (got {str(value)[:40]!r})"
-        raise ConfigError(f"{name}: {first['msg']}{shown}") from None
+        raise ConfigError(f"{name}: {message}{shown}") from None
