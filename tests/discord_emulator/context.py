@@ -42,6 +42,10 @@ class EmulatorConfig:
     ratelimits: RateLimitConfig = field(default_factory=RateLimitConfig)
     #: Largest upload accepted (Discord's default attachment limit is 10 MiB).
     attachment_size_limit: int = 10 * 1024 * 1024
+    #: GET /gateway/bot's recommended shard count.
+    shards: int = 1
+    #: GET /gateway/bot's session_start_limit.max_concurrency (IDENTIFY buckets per 5 s).
+    max_concurrency: int = 1
 
 
 @dataclass(eq=False)

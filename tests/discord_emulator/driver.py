@@ -28,6 +28,7 @@ from .errors import (
 )
 from .faults import FaultInjector
 from .gateway import CLOSE_UNKNOWN_ERROR, GatewayManager, GatewaySession
+from .identify_log import IdentifyRecord, IdentifyViolation, violations
 from .interaction_payloads import base_payload, command_data, component_data, with_message
 from .interactions import (
     APPLICATION_COMMAND,
@@ -202,10 +203,12 @@ class Emulator:
         everyone_permissions: int = DEFAULT_EVERYONE,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         default_channel: str | None = "general",
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
         """A guild the bot is in, with a ``#general`` text channel unless ``default_channel=None``.
 
-        ``owner`` defaults to a new user; the owner has every permission.
+        ``owner`` defaults to a new user; the owner has every permission. ``shard=(id, count)``
+        gives the guild an id Discord would route to that shard.
         """
         owner_user = self._user(owner) if owner is not None else self.add_user(f"{name}-owner")
         guild = self.state.add_guild(
@@ -214,6 +217,7 @@ class Emulator:
             locale=locale,
             everyone_permissions=everyone_permissions,
             bot_permissions=bot_permissions,
+            shard=shard,
         )
         if default_channel:
             self.state.add_channel(guild, default_channel)
@@ -319,6 +323,21 @@ class Emulator:
     def sessions(self) -> list[GatewaySession]:
         return list(self.gateway.sessions.values())
 
+    @property
+    def identifies(self) -> list[IdentifyRecord]:
+        """Every IDENTIFY, in arrival order, with its shard and monotonic arrival time."""
+        return list(self.gateway.identifies)
+
+    def identify_violations(self) -> list[IdentifyViolation]:
+        """IDENTIFYs that broke the one-per-bucket-per-5-s rule for this emulator's
+        ``max_concurrency`` (Discord would have refused them)."""
+        return violations(self.gateway.identifies, self.config.max_concurrency)
+
+    def receivers(self, interaction: InteractionReply | InteractionRecord) -> list[GatewaySession]:
+        """The sessions the gateway sent this interaction's INTERACTION_CREATE to."""
+        record = interaction.record if isinstance(interaction, InteractionReply) else interaction
+        return [s for s in self.gateway.sessions.values() if record.id in s.interaction_ids]
+
     # ------------------------------------------------------------------ waiting
 
     async def wait_for(
@@ -339,6 +358,23 @@ class Emulator:
             lambda: self.gateway.live_sessions, timeout, what="a gateway session"
         )
         return sessions[0]
+
+    async def wait_for_shards(
+        self, shard_ids: Iterable[int], count: int, timeout: float | None = None
+    ) -> dict[int, GatewaySession]:
+        """Wait until each of ``shard_ids`` (of ``count``) has a live session; returns them."""
+        wanted = sorted(set(shard_ids))
+
+        def live() -> dict[int, GatewaySession] | None:
+            found = {
+                s.shard[0]: s
+                for s in self.gateway.live_sessions
+                if s.shard is not None and s.shard[1] == count
+            }
+            return found if all(i in found for i in wanted) else None
+
+        found = await self.wait_for(live, timeout, what=f"live sessions for shards {wanted}")
+        return {i: found[i] for i in wanted}
 
     async def wait_for_command_sync(
         self, guild: GuildRef | None = None, count: int = 1, timeout: float | None = None

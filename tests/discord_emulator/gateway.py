@@ -6,6 +6,11 @@ a RESUME with its id replays every dispatch after the client's last sequence num
 RESUMED, exactly the contract a client relies on to not lose events. A client closing with 1000 or
 1001 ends its session, as on Discord. Sends go through a per-connection queue and writer task so
 order is preserved and the zlib/zstd stream context is used sequentially.
+
+Sharding follows Discord: IDENTIFY's ``shard: [id, count]`` makes the session that shard, a guild's
+events go only to the session of shard ``(guild_id >> 22) % count``, and everything without a guild
+(DMs, their interactions) goes to shard 0. A session identified without ``shard`` is shard 0 of 1
+and so receives everything. Each IDENTIFY's time is recorded (:mod:`identify_log`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSMsgType, web
 
 from .compression import Codec, UnsupportedCompression, codec_for
+from .identify_log import IdentifyRecord
 from .ids import new_session_id
 from .metrics import Counters
 from .models import JSON
@@ -44,6 +51,7 @@ CLOSE_DECODE_ERROR = 4002
 CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_INVALID_SHARD = 4010
 CLOSE_INVALID_INTENTS = 4013
 
 #: How many dispatches a session keeps for replay.
@@ -65,6 +73,12 @@ class GatewaySession:
     ended: bool = False
     presence: JSON | None = None
     events: list[str] = field(default_factory=list, repr=False)
+    #: Ids of the INTERACTION_CREATEs this session was sent, so tests can tell who got what.
+    interaction_ids: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def shard_id(self) -> int:
+        return self.shard[0] if self.shard is not None else 0
 
     def accepts(self, data: JSON) -> bool:
         """Whether this session's shard receives an event about ``data`` (guild id or DMs)."""
@@ -157,6 +171,7 @@ class GatewayManager:
         self.connections: set[Connection] = set()
         self.connection_log: list[ConnectionInfo] = []
         self.received: list[JSON] = []
+        self.identifies: list[IdentifyRecord] = []
         self.ws_base = ""
         self._background: set[asyncio.Task[None]] = set()
         state.add_sink(self.dispatch)
@@ -270,11 +285,21 @@ class GatewayManager:
         if not isinstance(intents, int):
             return CLOSE_INVALID_INTENTS
         raw_shard = data.get("shard")
-        shard = (int(raw_shard[0]), int(raw_shard[1])) if raw_shard else None
+        shard = _shard(raw_shard)
+        if raw_shard is not None and shard is None:
+            return CLOSE_INVALID_SHARD
         session = GatewaySession(
             session_id=new_session_id(), intents=intents, shard=shard, identify=data
         )
         self.sessions[session.session_id] = session
+        self.identifies.append(
+            IdentifyRecord(
+                shard_id=shard[0] if shard else 0,
+                shard_count=shard[1] if shard else 1,
+                at=time.monotonic(),
+                session_id=session.session_id,
+            )
+        )
         session.connection = conn
         conn.session = session
         self.counters.gateway_identifies += 1
@@ -376,6 +401,8 @@ class GatewayManager:
         text = json.dumps({"op": OP_DISPATCH, "s": session.seq, "t": event, "d": data})
         session.buffer.append((session.seq, text))
         session.events.append(event)
+        if event == "INTERACTION_CREATE":
+            session.interaction_ids.append(int(data["id"]))
         self.counters.gateway_dispatches += 1
         if session.connection is not None:
             session.connection.send_text(text)
@@ -429,3 +456,14 @@ class GatewayManager:
     async def close_all(self) -> None:
         for conn in list(self.connections):
             await conn.close(1001)
+
+
+def _shard(raw: object) -> tuple[int, int] | None:
+    """IDENTIFY's ``[shard_id, shard_count]``, or None when absent or invalid (Discord: 4010)."""
+    if not isinstance(raw, list) or len(raw) != 2:
+        return None
+    try:
+        shard_id, count = int(raw[0]), int(raw[1])
+    except (TypeError, ValueError):
+        return None
+    return (shard_id, count) if count >= 1 and 0 <= shard_id < count else None

@@ -30,6 +30,19 @@ class SnowflakeFactory:
         self._last = candidate
         return candidate
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake whose guild would live on ``shard_id`` of ``shard_count``: Discord
+        puts guild ``g`` on shard ``(g >> 22) % count``, so the timestamp part is nudged a few
+        milliseconds forward until it lands there (still strictly increasing)."""
+        first = self.next()
+        millis = first >> 22
+        delta = (shard_id - millis) % shard_count
+        if delta == 0:
+            return first
+        candidate = ((millis + delta) << 22) | self._worker_bits
+        self._last = candidate
+        return candidate
+
 
 def snowflake_time_ms(snowflake: int) -> int:
     """Unix time in milliseconds encoded in ``snowflake``."""

@@ -21,12 +21,12 @@ async def get_gateway_bot(request: web.Request) -> web.Response:
     return json_response(
         {
             "url": ctx.gateway.url,
-            "shards": 1,
+            "shards": ctx.config.shards,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": max(0, 1000 - ctx.counters.gateway_identifies),
                 "reset_after": 14_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": ctx.config.max_concurrency,
             },
         }
     )

@@ -147,12 +147,15 @@ class EmulatorState:
         locale: str = "en-US",
         everyone_permissions: int = DEFAULT_EVERYONE,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """Create a guild the bot is already in (as Discord would after an invite)."""
+        """Create a guild the bot is already in (as Discord would after an invite).
+
+        ``shard=(id, count)`` picks a guild id whose events go to that shard.
+        """
         now = self.clock.now()
-        guild = Guild(
-            id=self.ids.next(), name=name, owner_id=owner_id, joined_at=now, locale=locale
-        )
+        guild_id = self.ids.next_on_shard(*shard) if shard is not None else self.ids.next()
+        guild = Guild(id=guild_id, name=name, owner_id=owner_id, joined_at=now, locale=locale)
         guild.roles[guild.id] = Role(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions
         )
