@@ -1,4 +1,10 @@
-"""Sync slash commands only when they change: Discord allows 200 creates per day per guild."""
+"""Sync slash commands only when they change: Discord allows 200 creates per day per guild.
+
+Several processes (one per shard range) share the database and start together. The one whose
+compare-and-set records the new hash syncs; the others see their claim fail and leave it. A
+sync that fails puts the old hash back, so the next start tries again. A process killed between
+its claim and the sync leaves the new hash without the sync: `python -m bot sync` repairs that.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +40,22 @@ async def sync_if_changed(
     if guild is not None:
         tree.copy_global_to(guild=guild)
     digest = tree_hash(tree, guild)
-    if not force and await store.meta.get(_key(guild_id)) == digest:
-        log.info("slash commands unchanged; not syncing")
-        return False
-    synced = await tree.sync(guild=guild)
-    await store.meta.set(_key(guild_id), digest)
+    key = _key(guild_id)
+    previous = await store.meta.get(key)
+    if force:
+        synced = await tree.sync(guild=guild)
+        await store.meta.set(key, digest)
+    else:
+        if previous == digest:
+            log.info("slash commands unchanged; not syncing")
+            return False
+        if not await store.meta.replace(key, previous, digest):
+            log.info("slash commands changed; another process is syncing them")
+            return False
+        try:
+            synced = await tree.sync(guild=guild)
+        except BaseException:
+            await store.meta.replace(key, digest, previous)
+            raise
     log.info("synced %d slash commands (%s)", len(synced), "global" if guild is None else guild_id)
     return True

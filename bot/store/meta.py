@@ -21,3 +21,24 @@ class Meta:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    async def replace(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Set `key` to `value` (None deletes it) only if it still holds `expected`.
+
+        One write transaction, so of several processes racing to record the same change,
+        exactly one sees True: the command sync uses it to sync once, not once per process.
+        """
+        async with self._db.write() as tx:
+            row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+            current = None if row is None else str(row["value"])
+            if current != expected:
+                return False
+            if value is None:
+                await tx.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            return True
