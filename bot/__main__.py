@@ -158,13 +158,14 @@ def cmd_run(settings: Settings, sync_only: bool = False, guild: int | None = Non
 
 
 def cmd_health(settings: Settings) -> int:
-    from bot.health import check, health_path
+    from bot.health import health_path, report
 
-    problems = check(health_path(settings.database_path))
+    problems, shards = report(health_path(settings.database_path, settings.shard_ids))
+    runs = f" ({shards})" if shards else ""
     if problems:
-        print(f"unhealthy: {'; '.join(problems)}", file=sys.stderr)
+        print(f"unhealthy{runs}: {'; '.join(problems)}", file=sys.stderr)
         return 1
-    print("healthy")
+    print(f"healthy{runs}")
     return 0
 
 

@@ -3,6 +3,10 @@
 The bot rewrites a small JSON file on every scheduler tick and gateway change; the health
 command reads it. Unhealthy means: the gateway is disconnected, or the scheduler has not
 ticked for three intervals. A file keeps this working without METRICS_PORT or any network.
+
+Each process records the shards it runs. Processes that share a database directory (one host,
+one SQLite file) each run their own SHARD_IDS, so the file is named after them and
+`python -m bot health`, run with the same settings, reads its own process's file.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from bot.shards import describe_shards, format_shard_ids
 
 
 @dataclass(slots=True)
@@ -22,11 +28,16 @@ class Health:
     interval: float
     started: float
     ticks: int = 0  # scheduler ticks begun since start: lets a watcher wait for whole ticks
+    shard_ids: list[int] = field(default_factory=list)  # the shards this process runs
+    shard_count: int | None = None  # shards across every process
+    shards_down: list[int] = field(default_factory=list)  # this process's disconnected shards
 
     def problems(self, now: float) -> list[str]:
         out = []
         if not self.gateway_connected:
-            out.append("gateway disconnected")
+            partial = self.shards_down and len(self.shards_down) < len(self.shard_ids)
+            where = f" on shard {format_shard_ids(self.shards_down)}" if partial else ""
+            out.append(f"gateway disconnected{where}")
         limit = 3 * self.interval + 30
         if self.last_tick is None:
             if now - self.started > limit:
@@ -35,9 +46,20 @@ class Health:
             out.append(f"scheduler last ticked {now - self.last_tick:.0f} s ago")
         return out
 
+    def summary(self) -> str:
+        """What this process runs, e.g. "shards 0-1 of 2"; "" before it knows its shards."""
+        if not self.shard_ids or self.shard_count is None:
+            return ""
+        return describe_shards(self.shard_ids, self.shard_count)
 
-def health_path(database_path: Path) -> Path:
-    return database_path.expanduser().parent / "pathway-bot.health.json"
+
+def health_path(database_path: Path, shard_ids: tuple[int, ...] | None = None) -> Path:
+    """This process's health file; named after SHARD_IDS when set, so that processes sharing
+    a database directory never overwrite each other's."""
+    name = "pathway-bot.health.json"
+    if shard_ids:
+        name = f"pathway-bot.health.shards-{format_shard_ids(shard_ids).replace(',', '_')}.json"
+    return database_path.expanduser().parent / name
 
 
 def write(path: Path, health: Health) -> None:
@@ -46,13 +68,18 @@ def write(path: Path, health: Health) -> None:
     os.replace(tmp, path)
 
 
-def check(path: Path, now: float | None = None) -> list[str]:
-    """Problems, or [] when healthy."""
+def report(path: Path, now: float | None = None) -> tuple[list[str], str]:
+    """(problems, or [] when healthy; what the process runs, e.g. "shards 0-1 of 2")."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         health = Health(**data)
     except FileNotFoundError:
-        return [f"no health file at {path}: is the bot running?"]
+        return [f"no health file at {path}: is the bot running?"], ""
     except (ValueError, TypeError) as exc:
-        return [f"unreadable health file {path}: {exc}"]
-    return health.problems(time.time() if now is None else now)
+        return [f"unreadable health file {path}: {exc}"], ""
+    return health.problems(time.time() if now is None else now), health.summary()
+
+
+def check(path: Path, now: float | None = None) -> list[str]:
+    """Problems, or [] when healthy."""
+    return report(path, now)[0]

@@ -255,9 +255,13 @@ class _RateLimitLogHandler(logging.Handler):
 # --- the HTTP endpoint ------------------------------------------------------------------------
 
 HealthCheck = Callable[[], list[str]]
+#: One line saying what this process runs ("shards 0-1 of 2"), or "" when there is nothing to say.
+HealthSummary = Callable[[], str]
 
 
-def metrics_app(metrics: Metrics, health: HealthCheck) -> web.Application:
+def metrics_app(
+    metrics: Metrics, health: HealthCheck, summary: HealthSummary | None = None
+) -> web.Application:
     async def get_metrics(_request: web.Request) -> web.Response:
         return web.Response(
             body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
@@ -269,9 +273,10 @@ def metrics_app(metrics: Metrics, health: HealthCheck) -> web.Application:
         except Exception as exc:
             log.exception("health check failed")
             problems = [f"health check failed: {type(exc).__name__}"]
-        if problems:
-            return web.Response(status=503, text="\n".join(problems) + "\n")
-        return web.Response(text="ok\n")
+        # Several processes share a token; the extra line tells a prober which one answered.
+        extra = summary() if summary is not None else ""
+        lines = (problems or ["ok"]) + ([extra] if extra else [])
+        return web.Response(status=503 if problems else 200, text="\n".join(lines) + "\n")
 
     app = web.Application()
     app.router.add_get("/metrics", get_metrics)
@@ -284,13 +289,14 @@ async def start_metrics_server(
     port: int,
     health: HealthCheck,
     host: str = "0.0.0.0",  # noqa: S104 - in a container the scraper connects from outside
+    summary: HealthSummary | None = None,
 ) -> web.AppRunner:
     """Serve GET /metrics and GET /healthz on host:port; stop with `await runner.cleanup()`.
 
     Port 0 picks a free port: read it back from `runner.addresses`. No access log: a scrape
     every 15 s would otherwise be most of the bot's log.
     """
-    runner = web.AppRunner(metrics_app(metrics, health), access_log=None)
+    runner = web.AppRunner(metrics_app(metrics, health, summary), access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -1,4 +1,8 @@
-"""The Bot subclass: async set-up in setup_hook (never on_ready, which fires on every reconnect)."""
+"""The Bot subclass: async set-up in setup_hook (never on_ready, which fires on every reconnect).
+
+It is an AutoShardedBot even for one shard: SHARD_COUNT/SHARD_IDS pick this process's shards,
+and with neither set it runs the count GET /gateway/bot recommends.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +34,9 @@ from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.components.snooze import reminder_controls
 from bot.discord_app.discord_notifier import DiscordNotifier
-from bot.discord_app.gateway import apply_api_base, discover_gateway
+from bot.discord_app.gateway import GatewayInfo, apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
+from bot.discord_app.identify import IdentifyGate, identify_bucket
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
@@ -44,6 +49,7 @@ from bot.service.context import Context
 from bot.service.learning import Learning
 from bot.service.snoozing import Snoozing
 from bot.service.social import Social
+from bot.shards import ShardStatus, describe_shards
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,7 +62,7 @@ EXTENSIONS = (
 )
 
 
-class PathwayBot(commands.Bot):
+class PathwayBot(commands.AutoShardedBot):
     """Holds the services; cogs and components reach them through `interaction.client`."""
 
     def __init__(
@@ -68,10 +74,18 @@ class PathwayBot(commands.Bot):
         sync_only: bool = False,
         sync_guild: int | None = None,
         run_scheduler: bool = True,
+        identify_gate: IdentifyGate | None = None,
     ) -> None:
-        """`run_scheduler=False` is for in-process tests that drive sweeps with a fake clock."""
+        """`run_scheduler=False` is for in-process tests that drive sweeps with a fake clock.
+        `identify_gate` paces IDENTIFY across processes (see `identify.py`); None: no gate."""
         intents = discord.Intents.none()
         intents.guilds = True
+        # Unset: discord.py asks GET /gateway/bot (here, setup_hook does) and runs every shard.
+        shards: dict[str, Any] = {}
+        if settings.shard_count is not None:
+            shards["shard_count"] = settings.shard_count
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -80,6 +94,7 @@ class PathwayBot(commands.Bot):
             # Nothing the bot sends pings anyone unless that one message says whom: text that
             # echoes what members typed must never notify a user, a role or everyone.
             allowed_mentions=discord.AllowedMentions.none(),
+            **shards,
         )
         self.settings = settings
         self.registry = registry
@@ -91,9 +106,11 @@ class PathwayBot(commands.Bot):
         self._store: Store | None = None
         self.synced: bool | None = None
         self.scheduler = DeliveryScheduler(settings.sweep_interval_seconds)
-        self.gateway_connected = False
+        self.identify_gate = identify_gate
+        self.max_concurrency = 1  # from GET /gateway/bot in setup_hook
+        self.shard_status = ShardStatus()  # which shards this process runs, which are up
         self.started_at = time.time()
-        self.health_file = health.health_path(Path(settings.database_path))
+        self.health_file = health.health_path(Path(settings.database_path), settings.shard_ids)
         self._last_tick: float | None = None
         self.metrics_runner: web.AppRunner | None = None
         self._close_task: asyncio.Future[None] | None = None
@@ -107,9 +124,16 @@ class PathwayBot(commands.Bot):
             raise RuntimeError("the store is opened in setup_hook")
         return self._store
 
+    @property
+    def gateway_connected(self) -> bool:
+        """Every shard this process runs is connected."""
+        return self.shard_status.all_up
+
     async def setup_hook(self) -> None:
-        await discover_gateway(
-            self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
+        self._assign_shards(
+            await discover_gateway(
+                self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
+            )
         )
         self._store = await Store.open(Path(self.settings.database_path))
         ctx = Context(self.store, self.registry, self.clock)
@@ -151,7 +175,7 @@ class PathwayBot(commands.Bot):
         if port is not None and not self.sync_only:
             try:
                 self.metrics_runner = await start_metrics_server(
-                    self.metrics, port, self.health_problems
+                    self.metrics, port, self.health_problems, summary=self.health_summary
                 )
             except OSError as exc:
                 raise ConfigError(f"METRICS_PORT {port}: {exc.strerror}") from None
@@ -163,18 +187,52 @@ class PathwayBot(commands.Bot):
         # collector's full passes, which otherwise stall the loop for tens of milliseconds.
         gc.freeze()
 
+    def _assign_shards(self, info: GatewayInfo) -> None:
+        """Fix this process's shards before connecting, so health reports them from the start.
+        Setting the count here also stops launch_shards from asking /gateway/bot again (and
+        from ignoring DISCORD_GATEWAY_URL, which it does when it asks itself)."""
+        if self.shard_count is None:
+            self.shard_count = info.recommended_shards
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        self.shard_status.assign(ids, self.shard_count)
+        self.max_concurrency = info.max_concurrency
+        log.info(
+            "running %s (max_concurrency %d)",
+            describe_shards(self.shard_status.ids, self.shard_count),
+            info.max_concurrency,
+        )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py's own wait first (5 s before every IDENTIFY but this process's first:
+        within one process that keeps to any max_concurrency), then the cross-process gate."""
+        await super().before_identify_hook(shard_id, initial=initial)
+        if self.identify_gate is not None:
+            shard = shard_id or 0
+            await self.identify_gate.wait_turn(shard, identify_bucket(shard, self.max_concurrency))
+
     def start_delivery(self) -> None:
         """Idempotent: setup_hook runs once per process, and this guards against a second call."""
         self.jobs.start()
 
-    def health_problems(self) -> list[str]:
+    def _health(self) -> health.Health:
+        status = self.shard_status
         return health.Health(
             pid=os.getpid(),
             gateway_connected=self.gateway_connected,
             last_tick=self._last_tick,
             interval=self.scheduler.interval,
             started=self.started_at,
-        ).problems(time.time())
+            ticks=self.scheduler.ticks + (self._last_tick is not None),
+            shard_ids=list(status.ids),
+            shard_count=status.count,
+            shards_down=status.down,
+        )
+
+    def health_problems(self) -> list[str]:
+        return self._health().problems(time.time())
+
+    def health_summary(self) -> str:
+        return self._health().summary()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A button or menu press lifts a DM block: their DMs may be open again. Commands are
@@ -219,39 +277,30 @@ class PathwayBot(commands.Bot):
 
     async def _write_health(self) -> None:
         try:
-            health.write(
-                self.health_file,
-                health.Health(
-                    pid=os.getpid(),
-                    gateway_connected=self.gateway_connected,
-                    last_tick=self._last_tick,
-                    interval=self.scheduler.interval,
-                    started=self.started_at,
-                    ticks=self.scheduler.ticks + (self._last_tick is not None),
-                ),
-            )
+            health.write(self.health_file, self._health())
         except OSError as exc:
             log.warning("cannot write health file %s: %s", self.health_file, exc)
 
     async def on_ready(self) -> None:
-        # Fires again after every reconnect: only flips a flag, never starts anything.
-        self.gateway_connected = True
+        # Fires again after every reconnect: only records, never starts anything.
+        self.shard_status.mark_all(True)
         self.metrics.gateway(self.latency, True)
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 
-    async def on_connect(self) -> None:
-        # The websocket is up (on_ready comes later, after the guild-chunking wait).
-        await self._gateway_changed(True)
+    async def on_shard_connect(self, shard_id: int) -> None:
+        # The shard's READY arrived (on_ready comes later, after the guild-chunking wait).
+        await self._shard_changed(shard_id, True)
 
-    async def on_resumed(self) -> None:
-        await self._gateway_changed(True)
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        await self._shard_changed(shard_id, True)
 
-    async def on_disconnect(self) -> None:
-        await self._gateway_changed(False)
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        await self._shard_changed(shard_id, False)
 
-    async def _gateway_changed(self, connected: bool) -> None:
-        self.gateway_connected = connected
-        self.metrics.gateway(self.latency if connected else None, connected)
+    async def _shard_changed(self, shard_id: int, connected: bool) -> None:
+        self.shard_status.mark(shard_id, connected)
+        up = self.gateway_connected
+        self.metrics.gateway(self.latency if up else None, up)
         if self.scheduler.running:
             await self._write_health()
 
@@ -294,7 +343,7 @@ class PathwayBot(commands.Bot):
             await jobs.stop()
         else:
             self.scheduler.shutdown()
-        self.gateway_connected = False
+        self.shard_status.mark_all(False)
         if self.scheduler.ticks:
             await self._write_health()  # a stopped bot must not look healthy
         runner, self.metrics_runner = self.metrics_runner, None
