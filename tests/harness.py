@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.health import health_path
+from bot.shards import parse_shard_ids
 from tests.discord_emulator.driver import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +89,11 @@ class BotProcess:
             "LOG_LEVEL": "INFO",
             **env,
         }
+        shard_ids = self.env.get("SHARD_IDS")
+        #: Where this process writes its health (beside its database, named after SHARD_IDS).
+        self.health_file = health_path(
+            Path(self.env["DATABASE_PATH"]), parse_shard_ids(shard_ids) if shard_ids else None
+        )
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
         RUNNING.append(self)
@@ -94,7 +101,7 @@ class BotProcess:
     async def start(self, *, wait: bool = True, extra_env: Mapping[str, str] | None = None) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
         env = {**base, **self.env, **(extra_env or {}), "PYTHONPATH": str(ROOT)}
-        (self.data_dir / "pathway-bot.health.json").unlink(missing_ok=True)
+        self.health_file.unlink(missing_ok=True)
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", env=env, cwd=str(self.data_dir), stdout=log, stderr=log
@@ -107,7 +114,7 @@ class BotProcess:
 
     async def wait_ready(self) -> None:
         """The bot is ready once its setup_hook finished: the health file appears."""
-        health = self.data_dir / "pathway-bot.health.json"
+        health = self.health_file
         for _ in range(300):
             if health.exists() and self.proc is not None and self.proc.returncode is None:
                 return
@@ -118,7 +125,7 @@ class BotProcess:
 
     def ticks(self) -> int:
         """Scheduler ticks the running bot has begun, from its health file."""
-        health = self.data_dir / "pathway-bot.health.json"
+        health = self.health_file
         try:
             return int(json.loads(health.read_text()).get("ticks", 0))
         except (OSError, ValueError):
