@@ -336,3 +336,25 @@ async def test_closed_metrics_stop_counting_log_records() -> None:
     http_log.warning("Global rate limit has been hit. Retrying in %.2f seconds.", 1.0)
     samples = parse(metrics.render().decode())
     assert value(samples, "pathway_http_429_total", scope="global") == 1
+
+
+async def test_healthz_names_the_shards_this_process_runs() -> None:
+    problems: list[str] = []
+    metrics = Metrics()
+    runner = await start_metrics_server(
+        metrics, 0, lambda: list(problems), host=HOST, summary=lambda: "shards 0-1 of 4"
+    )
+    url = f"http://{HOST}:{bound_port(runner)}/healthz"
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url) as response:
+                assert (response.status, await response.text()) == (200, "ok\nshards 0-1 of 4\n")
+            problems.append("gateway disconnected on shard 1")
+            async with session.get(url) as response:
+                assert response.status == 503
+                assert await response.text() == (
+                    "gateway disconnected on shard 1\nshards 0-1 of 4\n"
+                )
+    finally:
+        await runner.cleanup()
+        metrics.close()
