@@ -264,3 +264,21 @@ def test_a_misspelt_environment_variable_is_warned_about(tmp_path: Path) -> None
     assert "SWEEP_INTERVAL_SECOND is not a setting: did you mean SWEEP_INTERVAL_SECONDS?" in (
         proc.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SHARD_IDS": "0-1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_IDS": "0-2", "SHARD_COUNT": "2"}, "SHARD_IDS 2 is not below SHARD_COUNT 2"),
+        ({"SHARD_IDS": "1-0", "SHARD_COUNT": "2"}, "SHARD_IDS: '1-0' is not a range"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: Input should be greater than or equal to 1"),
+    ],
+)
+def test_shard_settings_are_checked_in_one_line(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    proc = run(env={"DISCORD_TOKEN": "abc", **env}, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert expected in _one_line_no_traceback(proc)
+    assert not (tmp_path / "data").exists()
