@@ -163,16 +163,22 @@ async def test_two_processes_answer_their_own_shards_and_sync_once(tmp_path: Pat
     emu.assert_clean()
 
 
-async def test_one_process_identifies_its_shards_five_seconds_apart(tmp_path: Path) -> None:
-    # discord.py's own before_identify_hook paces a process's IDENTIFYs; this checks the
-    # recorded arrival times against Discord's rule, not how fast the bot is.
-    async with Emulator(timeout=30, max_concurrency=1) as emu:
+async def test_unset_runs_the_recommended_shards_identifying_five_seconds_apart(
+    tmp_path: Path,
+) -> None:
+    # Neither SHARD_COUNT nor SHARD_IDS: the bot runs every shard /gateway/bot recommends. Its
+    # IDENTIFYs are paced by discord.py's own before_identify_hook; this checks the recorded
+    # arrival times against Discord's rule, not how fast the bot is.
+    async with Emulator(timeout=30, shards=2, max_concurrency=1) as emu:
         shard_world(emu)
-        bot = BotProcess(emu, tmp_path, SHARD_COUNT="2", SHARD_IDS="0-1")
+        bot = BotProcess(emu, tmp_path)
         await bot.start()
         await emu.wait_for_shards([0, 1], 2, timeout=30)
+        await bot.wait_ticks(1)
+        assert await run_health(bot) == (0, "healthy (shards 0-1 of 2)")
         await bot.stop()
     first, second = emu.identifies
     assert [(r.shard_id, r.shard_count) for r in (first, second)] == [(0, 2), (1, 2)]
     assert second.at - first.at >= 5.0
     assert emu.identify_violations() == []
+    assert [r.route for r in emu.requests].count("GET /gateway/bot") == 1
