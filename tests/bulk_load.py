@@ -12,10 +12,10 @@ from datetime import date, datetime
 
 from bot.core.models import CompletionSource
 from bot.store import codec
-from bot.store.db import Database
+from bot.store.backend import Backend
 
 
-async def load_learners(db: Database, user_ids: Iterable[int], now: datetime) -> None:
+async def load_learners(db: Backend, user_ids: Iterable[int], now: datetime) -> None:
     ts = codec.instant(now)
     async with db.write() as tx:
         await tx.executemany(
@@ -26,7 +26,7 @@ async def load_learners(db: Database, user_ids: Iterable[int], now: datetime) ->
 
 
 async def load_enrolments(
-    db: Database,
+    db: Backend,
     rows: Iterable[tuple[int, int, int | None, str, date, datetime | None]],
     now: datetime,
 ) -> None:
@@ -42,9 +42,10 @@ async def load_enrolments(
                 for eid, uid, gid, pid, start, due in rows
             ),
         )
+        await tx.advance_ids("enrolments")
 
 
-async def load_completions(db: Database, rows: Iterable[tuple[int, str, datetime, int]]) -> None:
+async def load_completions(db: Backend, rows: Iterable[tuple[int, str, datetime, int]]) -> None:
     """Rows of (enrolment_id, item_id, completed_at, points)."""
     async with db.write() as tx:
         await tx.executemany(
@@ -58,7 +59,7 @@ async def load_completions(db: Database, rows: Iterable[tuple[int, str, datetime
 
 
 async def load_memberships(
-    db: Database, group_id: int, enrolment_ids: Iterable[int], now: datetime
+    db: Backend, group_id: int, enrolment_ids: Iterable[int], now: datetime
 ) -> None:
     """Put enrolments (of the group's guild and pathway, in no other group) into a group."""
     ts = codec.instant(now)

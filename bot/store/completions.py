@@ -7,14 +7,13 @@ without changing the first one's time, source or points.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.errors import ErrorCode, NotEnrolled
 from bot.core.models import Completion, CompletionSource
 from bot.store import codec
-from bot.store.db import Database
+from bot.store.backend import Backend, Row, Sql
 from bot.store.enrolments import complete_enrolment, read_enrolment
 from bot.store.results import RecordResult
 
@@ -25,11 +24,18 @@ _RECORD = (
     " SELECT id, ?, ?, ?, ? FROM enrolments WHERE id = ? AND status <> 'left'"
     " ON CONFLICT (enrolment_id, item_id) DO NOTHING RETURNING *"
 )
+# The enrolment row is read under a lock on PostgreSQL, where writers run in parallel: the
+# points before, the completions after and the "all done" decision then all see one order,
+# as they do behind SQLite's single writer.
+_POINTS_BEFORE = Sql(
+    sqlite="SELECT points_total FROM enrolments WHERE id = ?",
+    postgres="SELECT points_total FROM enrolments WHERE id = ? FOR UPDATE",
+)
 _ONE = "SELECT * FROM completions WHERE enrolment_id = ? AND item_id = ?"
 _FOR_ENROLMENT = "SELECT * FROM completions WHERE enrolment_id = ? ORDER BY completed_at, item_id"
 
 
-def completion_from_row(row: sqlite3.Row) -> Completion:
+def completion_from_row(row: Row) -> Completion:
     return Completion(
         enrolment_id=row["enrolment_id"],
         item_id=row["item_id"],
@@ -40,7 +46,7 @@ def completion_from_row(row: sqlite3.Row) -> Completion:
 
 
 class Completions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def record(
@@ -61,9 +67,7 @@ class Completions:
         When this returns the completion is durable (synchronous=FULL): acknowledge it.
         """
         async with self._db.write() as tx:
-            before = await tx.fetchone(
-                "SELECT points_total FROM enrolments WHERE id = ?", (enrolment_id,)
-            )
+            before = await tx.fetchone(_POINTS_BEFORE, (enrolment_id,))
             row = await tx.fetchone(
                 _RECORD, (item_id, codec.instant(now), source.value, points, enrolment_id)
             )
@@ -88,6 +92,7 @@ class Completions:
     async def undo(self, enrolment_id: int, item_id: str) -> bool:
         """Remove a completion; False when there was none to remove."""
         async with self._db.write() as tx:
+            await tx.fetchone(_POINTS_BEFORE, (enrolment_id,))  # the lock, as in record()
             removed = await tx.execute(
                 "DELETE FROM completions WHERE enrolment_id = ? AND item_id = ?",
                 (enrolment_id, item_id),

@@ -17,18 +17,16 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
+from bot.store.backend import Dialect, Params, Row, Statement, text
 
 log = logging.getLogger(__name__)
-
-SqlValue = int | float | str | bytes | None
-Params = Sequence[SqlValue] | Mapping[str, SqlValue]
 
 BUSY_TIMEOUT_MS = 5000
 READ_CACHE_KIB = 32 * 1024
@@ -45,8 +43,8 @@ _PRAGMAS = (
 )
 
 
-class Tx:
-    """A connection as seen inside one transaction.
+class SqliteTx:
+    """A connection as seen inside one transaction (implements backend.Tx).
 
     SELECTs (and RETURNING) are always fetched whole: a half-read cursor keeps its statement
     open, which would hold a read snapshot or make COMMIT fail.
@@ -57,27 +55,34 @@ class Tx:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.SQLITE
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(text(sql, Dialect.SQLITE), params))
+
+    async def fetchone(self, sql: Statement, params: Params = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def fetchrow(self, sql: str, params: Params = ()) -> sqlite3.Row:
+    async def fetchrow(self, sql: Statement, params: Params = ()) -> Row:
         """The one row a statement must return (an upsert's RETURNING, an aggregate)."""
         row = await self.fetchone(sql, params)
         if row is None:
-            raise RuntimeError(f"expected a row from: {sql}")
+            raise RuntimeError(f"expected a row from: {text(sql, Dialect.SQLITE)}")
         return row
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
         """Run a statement that returns no rows; return how many rows it changed."""
-        cursor = await self._conn.execute(sql, params)
+        cursor = await self._conn.execute(text(sql, Dialect.SQLITE), params)
         return cursor.rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(text(sql, Dialect.SQLITE), rows)
+
+    async def advance_ids(self, table: str) -> None:
+        """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
 
 
 def storage_error(exc: sqlite3.Error) -> StorageError:
@@ -114,7 +119,12 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 
 class Database:
-    """One SQLite file: a writer connection behind a lock and a query-only reader."""
+    """One SQLite file: a writer connection behind a lock and a query-only reader.
+
+    Implements backend.Backend.
+    """
+
+    dialect = Dialect.SQLITE
 
     def __init__(
         self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
@@ -154,6 +164,10 @@ class Database:
             raise
         return cls(path, writer, reader)
 
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
     async def close(self) -> None:
         """Idempotent: a second close (two shutdown paths racing) returns at once."""
         if self._closed:
@@ -164,7 +178,7 @@ class Database:
             await self._writer.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Tx]:
+    async def write(self) -> AsyncIterator[SqliteTx]:
         """`async with db.write() as tx:` one BEGIN IMMEDIATE transaction, committed on exit.
 
         Any exception rolls it back; SQLite exceptions leave as StorageError. The rollback is
@@ -175,7 +189,7 @@ class Database:
             conn = self._writer
             try:
                 await conn.execute("BEGIN IMMEDIATE")
-                yield Tx(conn)
+                yield SqliteTx(conn)
                 await conn.execute("COMMIT")
             except BaseException as exc:
                 # sqlite3's rollback() is a no-op outside a transaction (e.g. a failed BEGIN).
@@ -185,13 +199,13 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
+    async def read(self) -> AsyncIterator[SqliteTx]:
         """`async with db.read() as tx:` a consistent snapshot across several SELECTs."""
         async with self._read_lock:
             conn = self._reader
             try:
                 await conn.execute("BEGIN")
-                yield Tx(conn)
+                yield SqliteTx(conn)
             except sqlite3.Error as exc:
                 raise storage_error(exc) from exc
             finally:

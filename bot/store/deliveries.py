@@ -10,7 +10,6 @@ abandoned (a crash before marking) and `due_for_retry` should offer it again.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from bot.core.errors import NotFound
 from bot.core.models import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.snooze import SNOOZE_MARKER, PendingSnooze
 from bot.store import codec
-from bot.store.db import Database, Tx
+from bot.store.backend import Backend, Row, Tx
 from bot.store.results import ClaimResult
 
 _BY_ID = "SELECT * FROM deliveries WHERE id = ?"
@@ -76,7 +75,7 @@ def new_nonce() -> str:
     return secrets.token_hex(12)
 
 
-def delivery_from_row(row: sqlite3.Row) -> Delivery:
+def delivery_from_row(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         kind=DeliveryKind(row["kind"]),
@@ -101,7 +100,7 @@ async def _read(tx: Tx, delivery_id: int) -> Delivery:
 
 
 class Deliveries:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def claim(
@@ -214,7 +213,8 @@ class Deliveries:
             await tx.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
                 " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,"
-                " next_attempt_at = CASE WHEN attempts + 1 >= ? THEN NULL ELSE ? END,"
+                " next_attempt_at = CASE WHEN attempts + 1 >= ? THEN NULL ELSE CAST(? AS BIGINT)"
+                " END,"
                 " updated_at = ? WHERE id = ? AND status = 'pending'",
                 (
                     error[:_MAX_ERROR_CHARS],

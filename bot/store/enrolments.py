@@ -12,34 +12,49 @@ explicitly with `set_start_date` if the learner wants a fresh start.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.core.errors import AlreadyExists, ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.models import Enrolment, EnrolmentStatus, Pause, ReminderPrefs
 from bot.store import codec
-from bot.store.db import Database, Tx
+from bot.store.backend import Backend, Row, Sql, Tx
 from bot.store.guilds import read_settings
-from bot.store.learners import ensure_learner
+from bot.store.learners import ensure_learner, lock_learner
 from bot.store.results import EnrolResult
 
 # The learner's prefs are joined in so the cadence engine needs nothing else; pauses come as
 # a JSON array from an indexed correlated subquery, so a sweep batch is still one statement.
 # The array is NULL when there are no pauses (most enrolments), saving a parse per row.
 # Columns are in the order enrolment_from_row unpacks them.
-SELECT = """
+_COLUMNS = """
 SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, e.status,
        e.next_reminder_at, e.created_at, e.updated_at, l.tz, l.weekday, l.remind_at, e.pace,
-       (SELECT json_group_array(json_array(p.start_at, p.end_at))
-          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)
+"""
+_FROM = """
   FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
 """
-_BY_ID = SELECT + " WHERE e.id = ?"
-_BY_KEY = SELECT + (
-    " WHERE e.user_id = ? AND COALESCE(e.guild_id, 0) = COALESCE(?, 0) AND e.pathway_id = ?"
+SELECT = Sql(
+    sqlite=_COLUMNS  # noqa: S608 - constant text
+    + """       (SELECT json_group_array(json_array(p.start_at, p.end_at))
+          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)"""
+    + _FROM,
+    # json_agg over no rows is NULL, as the SQLite side's HAVING makes it.
+    postgres=_COLUMNS  # noqa: S608 - constant text
+    + """       (SELECT json_agg(json_build_array(p.start_at, p.end_at))::text
+          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id)"""
+    + _FROM,
 )
-_FOR_USER = SELECT + " WHERE e.user_id = ? AND (? IS NULL OR e.guild_id = ?) ORDER BY e.id"
+_BY_ID = SELECT + " WHERE e.id = ?"
+# CAST: PostgreSQL would type a bare COALESCE(?, 0) as a 32-bit integer, too small for a
+# guild id; SQLite reads the CAST as a no-op.
+_BY_KEY = SELECT + (
+    " WHERE e.user_id = ? AND COALESCE(e.guild_id, 0) = COALESCE(CAST(? AS BIGINT), 0)"
+    " AND e.pathway_id = ?"
+)
+_FOR_USER = SELECT + (
+    " WHERE e.user_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.guild_id = ?) ORDER BY e.id"
+)
 # Keyset pagination over the partial index enrolments_due: (next_reminder_at, id) > cursor.
 _DUE = SELECT + (
     " WHERE e.status = 'active' AND e.next_reminder_at <= ?"
@@ -64,7 +79,7 @@ def _pauses(encoded: str | None) -> tuple[Pause, ...]:
     )
 
 
-def enrolment_from_row(row: sqlite3.Row) -> Enrolment:
+def enrolment_from_row(row: Row) -> Enrolment:
     """Positional, not by name: a sweep converts 500 of these per batch."""
     (id_, user_id, guild_id, pathway_id, pathway_hash, start_date, status, next_reminder_at,
      created_at, updated_at, tz, weekday, remind_at, pace, pauses) = row  # fmt: skip
@@ -92,8 +107,23 @@ async def read_enrolment(tx: Tx, enrolment_id: int) -> Enrolment:
     return enrolment_from_row(row)
 
 
+# Read-then-write methods read the status under a row lock on PostgreSQL, where writers run
+# in parallel; SQLite's single writer already keeps them apart.
+_STATUS_FOR_UPDATE = Sql(
+    sqlite="SELECT status FROM enrolments WHERE id = ?",
+    postgres="SELECT status FROM enrolments WHERE id = ? FOR UPDATE",
+)
+_CLOSE_PAUSE = Sql(
+    sqlite="UPDATE enrolment_pauses SET end_at = MAX(start_at, ?)"
+    " WHERE enrolment_id = ? AND end_at IS NULL",
+    postgres="UPDATE enrolment_pauses SET end_at = GREATEST(start_at, ?)"
+    " WHERE enrolment_id = ? AND end_at IS NULL",
+)
+
+
 async def _status(tx: Tx, enrolment_id: int) -> EnrolmentStatus:
-    row = await tx.fetchone("SELECT status FROM enrolments WHERE id = ?", (enrolment_id,))
+    """Inside a write: the status, with the row locked until the transaction ends."""
+    row = await tx.fetchone(_STATUS_FOR_UPDATE, (enrolment_id,))
     if row is None:
         raise NotFound(code=ErrorCode.ENROLMENT_GONE)
     return EnrolmentStatus(row["status"])
@@ -115,11 +145,7 @@ async def _open_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
 
 async def _close_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
     # MAX(): a caller's clock a little behind the pause start must not violate end >= start.
-    await tx.execute(
-        "UPDATE enrolment_pauses SET end_at = MAX(start_at, ?)"
-        " WHERE enrolment_id = ? AND end_at IS NULL",
-        (codec.instant(now), enrolment_id),
-    )
+    await tx.execute(_CLOSE_PAUSE, (codec.instant(now), enrolment_id))
 
 
 async def complete_enrolment(tx: Tx, enrolment_id: int, now: datetime) -> None:
@@ -133,7 +159,7 @@ async def complete_enrolment(tx: Tx, enrolment_id: int, now: datetime) -> None:
 
 
 class Enrolments:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def enrol(
@@ -155,10 +181,12 @@ class Enrolments:
         `prefs`, or else the guild's default reminder preferences, if it has any.
         """
         async with self._db.write() as tx:
+            await lock_learner(tx, user_id)
             existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
             following = await tx.fetchone(
                 "SELECT guild_id FROM enrolments WHERE user_id = ? AND pathway_id = ?"
-                " AND status <> 'left' AND COALESCE(guild_id, 0) <> COALESCE(?, 0)",
+                " AND status <> 'left'"
+                " AND COALESCE(guild_id, 0) <> COALESCE(CAST(? AS BIGINT), 0)",
                 (user_id, pathway_id, guild_id),
             )
             if following is not None:
@@ -249,6 +277,7 @@ class Enrolments:
         """
         async with self._db.write() as tx:
             moving = await read_enrolment(tx, enrolment_id)
+            await lock_learner(tx, moving.user_id)
             await tx.execute(
                 "DELETE FROM enrolments WHERE user_id = ? AND guild_id = ? AND pathway_id = ?"
                 " AND status = 'left'",

@@ -12,13 +12,12 @@ Leaving the pathway keeps the membership for a return, but hides it from `member
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
 
 from bot.core.errors import AlreadyExists, ErrorCode, NotEnrolled, NotFound
 from bot.core.models import Learner, StudyGroup
 from bot.store import codec
-from bot.store.db import Database
+from bot.store.backend import Backend, Row, Sql
 from bot.store.learners import learner_from_row
 
 _SELECT = "SELECT * FROM study_groups"
@@ -32,6 +31,9 @@ _ENROLMENT = (
     "SELECT id, status FROM enrolments"
     " WHERE user_id = ? AND COALESCE(guild_id, 0) = ? AND pathway_id = ?"
 )
+# join() checks the learner's current group, then inserts: on PostgreSQL it holds the
+# enrolment row meanwhile, so two joins at once cannot both pass the check.
+_ENROLMENT_FOR_UPDATE = Sql(sqlite=_ENROLMENT, postgres=_ENROLMENT + " FOR UPDATE")
 _GROUP_OF_ENROLMENT = (
     "SELECT g.* FROM group_members AS m JOIN study_groups AS g ON g.id = m.group_id"
     " WHERE m.enrolment_id = ?"
@@ -42,7 +44,7 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-def group_from_row(row: sqlite3.Row) -> StudyGroup:
+def group_from_row(row: Row) -> StudyGroup:
     return StudyGroup(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -55,7 +57,7 @@ def group_from_row(row: sqlite3.Row) -> StudyGroup:
 
 
 class StudyGroups:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def create(
@@ -107,7 +109,8 @@ class StudyGroups:
         """A guild's groups by name, optionally only those for one pathway."""
         async with self._db.read() as tx:
             rows = await tx.fetchall(
-                _SELECT + " WHERE guild_id = ? AND (? IS NULL OR pathway_id = ?) ORDER BY name_key",
+                _SELECT + " WHERE guild_id = ? AND (CAST(? AS TEXT) IS NULL OR pathway_id = ?)"
+                " ORDER BY name_key",
                 (guild_id, pathway_id, pathway_id),
             )
         return [group_from_row(row) for row in rows]
@@ -132,7 +135,9 @@ class StudyGroups:
             if row is None:
                 raise NotFound(code=ErrorCode.GROUP_GONE)
             group = group_from_row(row)
-            enrolment = await tx.fetchone(_ENROLMENT, (user_id, group.guild_id, group.pathway_id))
+            enrolment = await tx.fetchone(
+                _ENROLMENT_FOR_UPDATE, (user_id, group.guild_id, group.pathway_id)
+            )
             if enrolment is None or enrolment["status"] == "left":
                 raise NotEnrolled(code=ErrorCode.GROUP_NEEDS_ENROLMENT)
             current = await tx.fetchone(_GROUP_OF_ENROLMENT, (enrolment["id"],))

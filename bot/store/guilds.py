@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.core.models import GuildSettings
 from bot.store import codec
-from bot.store.db import Database, Tx
+from bot.store.backend import Backend, Row, Tx
 
 _SELECT = "SELECT * FROM guild_settings WHERE guild_id = ?"
 _UPSERT = (
@@ -19,7 +17,7 @@ _UPSERT = (
 )
 
 
-def _from_row(row: sqlite3.Row) -> GuildSettings:
+def _from_row(row: Row) -> GuildSettings:
     prefs = None
     if row["default_tz"] is not None:
         prefs = codec.prefs_from_columns(
@@ -40,7 +38,7 @@ async def read_settings(tx: Tx, guild_id: int) -> GuildSettings:
 
 
 class Guilds:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, guild_id: int) -> GuildSettings:

@@ -10,7 +10,6 @@ listed.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Any
 
 from bot.core.models import LeaderboardRow, Visibility
 from bot.store import codec
-from bot.store.db import Database, Params, SqlValue
+from bot.store.backend import Backend, Params, Row, Sql, SqlValue, Statement
 
 _GROUP_MEMBERS = """
   FROM group_members AS m
@@ -32,9 +31,10 @@ _PATHWAY_ENROLMENTS = """
 _TOTALS = (
     "SELECT e.id, e.user_id, l.visibility, e.points_total, e.completions_total, e.last_completed_at"
 )
+# CAST: PostgreSQL sums BIGINTs as NUMERIC; SQLite's sum is an integer already.
 _WINDOWED = (
-    "SELECT e.id, e.user_id, l.visibility, COALESCE(SUM(c.points), 0), COUNT(c.item_id),"
-    " MAX(c.completed_at)"
+    "SELECT e.id, e.user_id, l.visibility, CAST(COALESCE(SUM(c.points), 0) AS BIGINT),"
+    " COUNT(c.item_id), MAX(c.completed_at)"
 )
 _WINDOW = """
   LEFT JOIN completions AS c
@@ -45,14 +45,28 @@ _IN_PATHWAY = " WHERE e.guild_id = ? AND e.pathway_id = ? AND e.status <> 'left'
 
 _GROUP_ALL_TIME = _TOTALS + _GROUP_MEMBERS + _IN_GROUP
 _PATHWAY_ALL_TIME = _TOTALS + _PATHWAY_ENROLMENTS + _IN_PATHWAY
-# Grouping by m.enrolment_id follows the membership key (group_id, enrolment_id): no sort.
-_GROUP_WINDOW = _WINDOWED + _GROUP_MEMBERS + _WINDOW + _IN_GROUP + " GROUP BY m.enrolment_id"
-_PATHWAY_WINDOW = _WINDOWED + _PATHWAY_ENROLMENTS + _WINDOW + _IN_PATHWAY + " GROUP BY e.id"
+# SQLite: grouping by m.enrolment_id follows the membership key (group_id, enrolment_id), so
+# no sort. PostgreSQL returns only columns the GROUP BY determines, so it groups by the
+# primary keys of both tables it reads columns from.
+_GROUP_WINDOW = (
+    _WINDOWED
+    + _GROUP_MEMBERS
+    + _WINDOW
+    + _IN_GROUP
+    + Sql(sqlite=" GROUP BY m.enrolment_id", postgres=" GROUP BY e.id, l.user_id")
+)
+_PATHWAY_WINDOW = (
+    _WINDOWED
+    + _PATHWAY_ENROLMENTS
+    + _WINDOW
+    + _IN_PATHWAY
+    + Sql(sqlite=" GROUP BY e.id", postgres=" GROUP BY e.id, l.user_id")
+)
 
 _VISIBILITY = {v.value: v for v in Visibility}
 
 
-def _row(row: sqlite3.Row | Sequence[Any]) -> LeaderboardRow:
+def _row(row: Row | Sequence[Any]) -> LeaderboardRow:
     enrolment_id, user_id, visibility, points, completions, reached_at = row
     return LeaderboardRow(
         enrolment_id,
@@ -65,7 +79,7 @@ def _row(row: sqlite3.Row | Sequence[Any]) -> LeaderboardRow:
 
 
 class Leaderboards:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def for_group(
@@ -148,15 +162,19 @@ class Leaderboards:
             after=ahead_after + 1,
         )
 
-    async def _read(self, sql: str, params: Params) -> list[LeaderboardRow]:
+    async def _read(self, sql: Statement, params: Params) -> list[LeaderboardRow]:
         async with self._db.read() as tx:
             rows = await tx.fetchall(sql, params)
         return [_row(row) for row in rows]
 
 
 _AHEAD_IN_GROUP = (
-    "SELECT TOTAL(e.points_total > ?), TOTAL(e.points_total > ?) FROM group_members AS m"
-    " JOIN enrolments AS e ON e.id = m.enrolment_id"
+    Sql(  # noqa: S608 - constant text
+        sqlite="SELECT TOTAL(e.points_total > ?), TOTAL(e.points_total > ?)",
+        postgres="SELECT COUNT(*) FILTER (WHERE e.points_total > ?),"
+        " COUNT(*) FILTER (WHERE e.points_total > ?)",
+    )
+    + " FROM group_members AS m JOIN enrolments AS e ON e.id = m.enrolment_id"
     " WHERE m.group_id = ? AND e.status <> 'left' AND e.id <> ?"
 )
 # Two range counts over the enrolments_rank index (migration 007): only the entries ahead
@@ -186,7 +204,8 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[int, int]:
 
 # One statement: the scope is computed once (MATERIALIZED) and then read three times for
 # the top shown rows, the viewer's row and the counts; the first column says which is which.
-_RANKED = """
+_RANKED = Sql(
+    sqlite="""
 WITH base (enrolment_id, user_id, visibility, points, completions, reached_at)
        AS MATERIALIZED ({base}),
      me AS (SELECT * FROM base WHERE user_id = ?)
@@ -196,7 +215,23 @@ SELECT 0, *, NULL, NULL, NULL FROM (
 UNION ALL SELECT 1, *, NULL, NULL, NULL FROM me
 UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), TOTAL(visibility = 'shown'),
                  TOTAL(points > COALESCE((SELECT points FROM me), -1)) FROM base
-"""
+""",
+    # PostgreSQL: the subquery needs a name, the first branch's NULLs a type (a UNION types
+    # its columns from the first branches), and a count of rows replaces TOTAL().
+    postgres="""
+WITH base (enrolment_id, user_id, visibility, points, completions, reached_at)
+       AS MATERIALIZED ({base}),
+     me AS (SELECT * FROM base WHERE user_id = ?)
+SELECT 0, top.*, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM (
+    SELECT * FROM base WHERE visibility = 'shown'
+     ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?) AS top
+UNION ALL SELECT 1, *, NULL, NULL, NULL FROM me
+UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*),
+                 COUNT(*) FILTER (WHERE visibility = 'shown'),
+                 COUNT(*) FILTER (WHERE points > COALESCE((SELECT points FROM me), -1))
+            FROM base
+""",
+)
 
 
 def _scope_sql(
@@ -205,7 +240,7 @@ def _scope_sql(
     pathway_id: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> tuple[str, tuple[SqlValue, ...]]:
+) -> tuple[Statement, tuple[SqlValue, ...]]:
     windowed = since is not None or until is not None
     window: tuple[SqlValue, ...] = _window(since, until) if windowed else ()
     if group_id is not None:
@@ -214,7 +249,7 @@ def _scope_sql(
 
 
 async def ranked_top(
-    db: Database,
+    db: Backend,
     *,
     top: int,
     viewer: int,

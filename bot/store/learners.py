@@ -6,13 +6,12 @@ Every setter is an upsert: a learner row appears the first time anything about t
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import Learner, ReminderPrefs, Visibility
 from bot.store import codec
-from bot.store.db import Database, Params, Tx
+from bot.store.backend import Backend, Dialect, Params, Row, Sql, Tx
 
 _INSERT = (
     "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at) VALUES (?, ?, ?, ?, ?)"
@@ -39,7 +38,23 @@ _SET_VISIBILITY = (
 )
 
 
-def learner_from_row(row: sqlite3.Row) -> Learner:
+_WITHOUT_DM_CHANNEL_WHERE = (
+    " FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id"
+    " WHERE e.status = 'active' AND e.next_reminder_at >= ? AND e.next_reminder_at < ?"
+    " AND l.dm_channel_id IS NULL AND l.dm_blocked_since IS NULL"
+)
+_WITHOUT_DM_CHANNEL = Sql(
+    sqlite="SELECT DISTINCT e.user_id"
+    + _WITHOUT_DM_CHANNEL_WHERE
+    + " ORDER BY e.next_reminder_at LIMIT ?",
+    # PostgreSQL will not order DISTINCT rows by a column it does not return.
+    postgres="SELECT e.user_id"
+    + _WITHOUT_DM_CHANNEL_WHERE
+    + " GROUP BY e.user_id ORDER BY MIN(e.next_reminder_at), e.user_id LIMIT ?",
+)
+
+
+def learner_from_row(row: Row) -> Learner:
     return Learner(
         user_id=row["user_id"],
         prefs=codec.prefs_from_columns(row["tz"], row["weekday"], row["remind_at"]),
@@ -54,13 +69,26 @@ def _new_row(user_id: int, now: datetime, prefs: ReminderPrefs) -> tuple[int, st
     return (user_id, prefs.tz, prefs.weekday, codec.wall_time(prefs.at), codec.instant(now))
 
 
+# A learner's enrolments change one transaction at a time (enrol checks then inserts). On
+# PostgreSQL, where writers run in parallel, a transaction-scoped advisory lock per learner
+# keeps that order even before the learner's row exists; SQLite's single writer already
+# does. The two-key form keeps these locks apart from any single-key lock.
+_LOCK_LEARNER = "SELECT pg_advisory_xact_lock(1, CAST(CAST(? AS BIGINT) % 2147483647 AS INTEGER))"
+
+
+async def lock_learner(tx: Tx, user_id: int) -> None:
+    """Inside a write: wait for any other transaction changing this learner's enrolments."""
+    if tx.dialect is Dialect.POSTGRES:
+        await tx.execute(_LOCK_LEARNER, (user_id,))
+
+
 async def ensure_learner(tx: Tx, user_id: int, now: datetime, prefs: ReminderPrefs) -> None:
     """Inside a write: create the learner with `prefs` unless they already exist."""
     await tx.execute(_INSERT + " ON CONFLICT (user_id) DO NOTHING", _new_row(user_id, now, prefs))
 
 
 class Learners:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, user_id: int) -> Learner | None:
@@ -103,12 +131,7 @@ class Learners:
         (and whose DMs are not known to be closed): the ones to warm up before the fan-out."""
         async with self._db.read() as tx:
             rows = await tx.fetchall(
-                "SELECT DISTINCT e.user_id FROM enrolments AS e"
-                " JOIN learners AS l ON l.user_id = e.user_id"
-                " WHERE e.status = 'active' AND e.next_reminder_at >= ? AND e.next_reminder_at < ?"
-                " AND l.dm_channel_id IS NULL AND l.dm_blocked_since IS NULL"
-                " ORDER BY e.next_reminder_at LIMIT ?",
-                (codec.instant(due_from), codec.instant(due_until), limit),
+                _WITHOUT_DM_CHANNEL, (codec.instant(due_from), codec.instant(due_until), limit)
             )
         return [int(r[0]) for r in rows]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.store.db import Database
+from bot.store.backend import Backend
 
 
 class Meta:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, key: str) -> str | None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from bot.core.errors import ConfigError, StorageError
-from bot.store.db import Database, Tx
+from bot.store.backend import Tx
+from bot.store.db import Database
 
 _FILE_NAME = re.compile(r"^(\d{3})-[a-z0-9-]+\.sql$")
 
@@ -29,8 +30,13 @@ class Migration:
 
 def load() -> tuple[Migration, ...]:
     """The migrations shipped with this code, checked to be numbered 1, 2, 3... without gaps."""
+    return read_migrations("bot.store")
+
+
+def read_migrations(package: str) -> tuple[Migration, ...]:
+    """`package`'s migrations/NNN-name.sql files in order (PostgreSQL keeps its own)."""
     found: list[Migration] = []
-    for entry in (resources.files("bot.store") / "migrations").iterdir():
+    for entry in (resources.files(package) / "migrations").iterdir():
         match = _FILE_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
@@ -73,9 +79,10 @@ async def _version(tx: Tx) -> int:
     return int(rows[0][0])
 
 
-def _too_new(db: Database, found: int, known: int) -> ConfigError:
+def too_new(label: str, found: int, known: int) -> ConfigError:
+    """The refusal of a schema newer than this code, naming both versions."""
     return ConfigError(
-        f"database {db.path} is at schema version {found} but this pathway-bot knows only up "
+        f"database {label} is at schema version {found} but this pathway-bot knows only up "
         f"to {known}; upgrade pathway-bot or restore a backup"
     )
 
@@ -92,13 +99,13 @@ async def upgrade(db: Database, up_to: int | None = None) -> int:
     target = known if up_to is None else up_to
     current = await db.schema_version()
     if current > known:
-        raise _too_new(db, current, known)
+        raise too_new(db.label, current, known)
     for migration in migrations[current:target]:
         try:
             await _apply(db, migration, known)
         except StorageError as exc:
             raise ConfigError(
-                f"database {db.path}: migration {migration.name} failed and was rolled back:"
+                f"database {db.label}: migration {migration.name} failed and was rolled back:"
                 f" {exc.__cause__}"
             ) from exc
     return await db.schema_version()
@@ -109,7 +116,7 @@ async def _apply(db: Database, migration: Migration, known: int) -> None:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = await _version(tx)
         if current > known:
-            raise _too_new(db, current, known)
+            raise too_new(db.label, current, known)
         if current >= migration.version:
             return
         for statement in statements(migration.sql):

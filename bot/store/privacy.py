@@ -13,8 +13,8 @@ import json
 from datetime import date, datetime, time
 
 from bot.store import codec
+from bot.store.backend import Backend, Sql, Tx
 from bot.store.completions import completion_from_row
-from bot.store.db import Database, Tx
 from bot.store.deliveries import delivery_from_row, enrolment_target
 from bot.store.enrolments import SELECT as SELECT_ENROLMENTS
 from bot.store.enrolments import enrolment_from_row
@@ -36,7 +36,10 @@ _OWN_MEMBERSHIPS = (
 )
 # The targets come from deliveries.enrolment_target as a JSON array, so the target format
 # lives in one place.
-_TARGETED = "FROM deliveries WHERE target IN (SELECT value FROM json_each(?))"
+_TARGETED = Sql(
+    sqlite="FROM deliveries WHERE target IN (SELECT value FROM json_each(?))",
+    postgres="FROM deliveries WHERE target IN (SELECT json_array_elements_text(CAST(? AS json)))",
+)
 
 
 def to_json(value: object) -> Json:
@@ -60,7 +63,7 @@ async def _targets(tx: Tx, user_id: int) -> str:
 
 
 class Privacy:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def export_user(self, user_id: int, now: datetime) -> dict[str, Json]:
@@ -107,13 +110,13 @@ class Privacy:
         """
         async with self._db.write() as tx:
             counts = await tx.fetchrow(
-                "SELECT (SELECT COUNT(*) FROM learners WHERE user_id = :u) AS learner,"
-                " (SELECT COUNT(*) FROM enrolments WHERE user_id = :u) AS enrolments,"
+                "SELECT (SELECT COUNT(*) FROM learners WHERE user_id = ?1) AS learner,"
+                " (SELECT COUNT(*) FROM enrolments WHERE user_id = ?1) AS enrolments,"
                 " (SELECT COUNT(*) FROM completions WHERE enrolment_id IN"
-                "   (SELECT id FROM enrolments WHERE user_id = :u)) AS completions,"
+                "   (SELECT id FROM enrolments WHERE user_id = ?1)) AS completions,"
                 " (SELECT COUNT(*) FROM group_members WHERE enrolment_id IN"
-                "   (SELECT id FROM enrolments WHERE user_id = :u)) AS memberships",
-                {"u": user_id},
+                "   (SELECT id FROM enrolments WHERE user_id = ?1)) AS memberships",
+                (user_id,),
             )
             deliveries = await tx.execute("DELETE " + _TARGETED, (await _targets(tx, user_id),))
             await tx.execute(

@@ -1,4 +1,8 @@
-"""The storage facade the rest of the bot holds: one object per open database file."""
+"""The storage facade the rest of the bot holds: one object per open database.
+
+`open_store(path, url)` picks the engine: PostgreSQL when a URL is given, else the SQLite
+file. Either way the rest of the bot sees the same repositories with the same methods.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.store import migrations
+from bot.store.backend import Backend
 from bot.store.completions import Completions
 from bot.store.db import Database
 from bot.store.deliveries import Deliveries
@@ -26,7 +31,7 @@ class Store:
     Open it once per process (the single-writer lock lives in it) and close it on shutdown.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
         self.learners = Learners(db)
         self.guilds = Guilds(db)
@@ -52,6 +57,23 @@ class Store:
             raise
         return cls(db)
 
+    @classmethod
+    async def open_postgres(cls, url: str) -> Store:
+        """Connect to a PostgreSQL database and upgrade its schema.
+
+        Raises ConfigError when it cannot be reached or its schema is newer than ours.
+        """
+        from bot.store.postgres import migrations as pg_migrations
+        from bot.store.postgres.db import PgDatabase
+
+        db = await PgDatabase.open(url)
+        try:
+            await pg_migrations.upgrade(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -65,3 +87,14 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+async def open_store(path: Path = DEFAULT_PATH, url: str | None = None) -> Store:
+    """PostgreSQL at `url` (DATABASE_URL) when given, else the SQLite file at `path`."""
+    if url:
+        return await Store.open_postgres(url)
+    return await Store.open(path)
