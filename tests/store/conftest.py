@@ -1,8 +1,14 @@
-"""Fixtures for store tests: a real SQLite file in a fresh temp directory per test."""
+"""Fixtures for store tests: the contract suite runs each test on SQLite and PostgreSQL.
+
+`store` (and everything built on it) is parametrized by engine: a real SQLite file in a
+fresh temp directory, and a fresh PostgreSQL database when DATABASE_URL_TEST is set (else
+that half skips with the reason). A test about one engine's own machinery (PRAGMAs, file
+modes, query plans) says so with `@pytest.mark.sqlite_only("why")`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +17,14 @@ import pytest
 from bot.core.models import Enrolment
 from bot.store import Store
 
+from .backends import BACKENDS, POSTGRES, Target, dropping_template, fresh_target
 from .values import NOW, START, Enrol
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_template() -> Iterator[None]:
+    with dropping_template():
+        yield
 
 
 @pytest.fixture
@@ -25,9 +38,24 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "pathway-bot.sqlite3"
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    marker = request.node.get_closest_marker("sqlite_only")
+    if request.param == POSTGRES and marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0]}")
+    return str(request.param)
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(db_path) as opened:
+async def database(backend: str, db_path: Path) -> AsyncIterator[Target]:
+    """This test's own database at the latest schema, not opened yet."""
+    async with fresh_target(backend, db_path) as target:
+        yield target
+
+
+@pytest.fixture
+async def store(database: Target) -> AsyncIterator[Store]:
+    async with await database.open() as opened:
         yield opened
 
 

@@ -14,6 +14,7 @@ from bot.core.errors import NotEnrolled
 from bot.core.models import Completion, CompletionSource
 from bot.store import Store
 
+from .backends import BACKENDS, fresh_target
 from .values import NOW, START, Enrol
 
 MINUTE = timedelta(minutes=1)
@@ -80,14 +81,18 @@ operations = st.lists(
 )
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=25, deadline=None)
 @given(operations)
 async def test_totals_kept_by_triggers_match_the_completions(
-    ops: list[tuple[bool, str, int, int]],
+    backend: str, ops: list[tuple[bool, str, int, int]]
 ) -> None:
     """The all-time board reads trigger-kept totals; a window sums rows. They must agree."""
     with tempfile.TemporaryDirectory() as tmp:
-        async with await Store.open(Path(tmp) / "db.sqlite3") as store:
+        async with (
+            fresh_target(backend, Path(tmp) / "db.sqlite3") as target,
+            await target.open() as store,
+        ):
             e = (await store.enrolments.enrol(1, 100, "p", "h", START, NOW)).enrolment
             group = await store.groups.create(100, "g", "p", START, NOW)
             await store.groups.join(group.id, 1, NOW)
@@ -105,3 +110,4 @@ async def test_totals_kept_by_triggers_match_the_completions(
             assert totals.points == sum(c.points for c in done)
             assert totals.completions == len(done)
             assert totals.reached_at == max((c.completed_at for c in done), default=None)
+            assert await store.db.integrity_check() == ["ok"]

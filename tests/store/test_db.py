@@ -1,4 +1,6 @@
-"""The database file, its PRAGMAs, and the single-writer transaction discipline."""
+"""The database: SQLite's file, PRAGMAs and single writer; on both engines, transactions
+that roll back, map errors to safe messages, survive cancellation and read only what is
+committed."""
 
 from __future__ import annotations
 
@@ -7,17 +9,22 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 
 from bot.core.errors import ConfigError, StorageError
 from bot.store import DEFAULT_PATH, Store
+
+from .backends import needs_postgres, url_for
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.sqlite_only("file modes")
 async def test_file_is_private_and_directory_created(db_path: Path) -> None:
     assert not db_path.parent.exists()
     async with await Store.open(db_path) as store:
@@ -54,6 +61,7 @@ async def test_unusable_path_is_a_config_error(tmp_path: Path) -> None:
         await Store.open(tmp_path / "not-a-dir" / "db.sqlite3")
 
 
+@pytest.mark.sqlite_only("PRAGMAs")
 async def test_pragmas(store: Store) -> None:
     async with store.db.write() as tx:
         assert (await tx.fetchrow("PRAGMA journal_mode"))[0] == "wal"
@@ -75,20 +83,25 @@ async def test_error_in_body_rolls_back(store: Store) -> None:
     assert await store.meta.get("a") == "2"
 
 
-async def test_sqlite_errors_become_storage_errors(store: Store) -> None:
+async def test_database_errors_become_storage_errors(store: Store) -> None:
     with pytest.raises(StorageError) as caught:
         async with store.db.write() as tx:
             await tx.execute(
                 "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at)"
                 " VALUES (1, 'UTC', 9, '09:00', 0)"
             )
-    assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
+    assert isinstance(
+        caught.value.__cause__,
+        sqlite3.IntegrityError | asyncpg.exceptions.IntegrityConstraintViolationError,
+    )
     assert "sqlite" not in caught.value.user_message.lower()
+    assert "postgres" not in caught.value.user_message.lower()
     with pytest.raises(StorageError):
         async with store.db.read() as tx:
             await tx.fetchall("SELECT * FROM no_such_table")
 
 
+@pytest.mark.sqlite_only("one writer at a time; PostgreSQL runs writers in parallel on purpose")
 async def test_writes_never_interleave(store: Store) -> None:
     events: list[str] = []
 
@@ -145,3 +158,12 @@ async def test_reads_see_only_committed_data(store: Store) -> None:
 
 async def test_integrity_check(store: Store) -> None:
     assert await store.db.integrity_check() == ["ok"]
+
+
+@needs_postgres
+async def test_unreachable_postgres_is_a_config_error_without_the_password() -> None:
+    parts = urlsplit(url_for("no_such_database"))
+    url = urlunsplit(parts._replace(netloc=f"someone:s3cret-pw@{parts.hostname}:{parts.port}"))
+    with pytest.raises(ConfigError, match="cannot open database postgresql://someone@") as caught:
+        await Store.open_postgres(url)
+    assert "s3cret-pw" not in str(caught.value)

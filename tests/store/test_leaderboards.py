@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.core.models import LeaderboardRow, Visibility
 from bot.store import Store
 from bot.store.leaderboards import _GROUP_ALL_TIME, _GROUP_WINDOW, _PATHWAY_WINDOW
@@ -79,6 +81,7 @@ async def test_left_enrolments_drop_out(store: Store, enrol: Enrol) -> None:
     assert {r.user_id for r in await store.leaderboards.for_pathway(100, PATHWAY)} == {2, 3, 4}
 
 
+@pytest.mark.sqlite_only("SQLite's query plan")
 async def test_boards_walk_indexes_not_tables(store: Store) -> None:
     """Cost must grow with the group: no full scan of completions or enrolments."""
     async with store.db.read() as tx:

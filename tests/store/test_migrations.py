@@ -1,4 +1,5 @@
-"""Migrations: every older schema upgrades with its data intact; a newer one is refused."""
+"""Migrations on both engines: every older schema upgrades with its data intact; a newer
+one is refused naming both versions; a failed one changes nothing."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.core.errors import ConfigError
 from bot.core.models import DeliveryStatus, EnrolmentStatus, Pause
 from bot.store import Database, Store, codec, migrations
+from bot.store.backend import Backend
+from bot.store.postgres import migrations as pg_migrations
+from bot.store.postgres.db import PgDatabase
 
+from .backends import BACKENDS, SQLITE, Target, fresh_target
 from .values import NOW
 
 T0 = codec.instant(NOW)
@@ -75,6 +81,11 @@ def test_every_migration_has_seed_data() -> None:
     assert set(SEED) == set(range(1, migrations.latest_version() + 1))
 
 
+def test_each_sqlite_migration_has_a_postgres_twin() -> None:
+    """Version N is the same schema on both engines, so a copy can go either way."""
+    assert [m.name for m in pg_migrations.load()] == [m.name for m in migrations.load()]
+
+
 def test_migration_files_are_numbered_without_gaps() -> None:
     found = migrations.load()
     assert [m.version for m in found] == list(range(1, len(found) + 1))
@@ -97,36 +108,59 @@ def test_statements_split_where_sqlite_says() -> None:
         migrations.statements("CREATE TABLE t (a)")
 
 
-async def _open_at(path: Path, version: int) -> None:
+async def _raw(target: Target) -> Backend:
+    """The database without any migration applied."""
+    if target.url is not None:
+        return await PgDatabase.open(target.url)
+    return await Database.open(target.path)
+
+
+async def _upgrade(db: Backend, up_to: int) -> int:
+    if isinstance(db, PgDatabase):
+        return await pg_migrations.upgrade(db, up_to=up_to)
+    assert isinstance(db, Database)
+    return await migrations.upgrade(db, up_to=up_to)
+
+
+async def _open_at(target: Target, version: int) -> None:
     """A database at `version`, each step's rows written while that step was the newest."""
-    db = await Database.open(path)
+    db = await _raw(target)
     try:
-        assert await migrations.upgrade(db, up_to=0) == 0
+        assert await _upgrade(db, up_to=0) == 0
         for step in range(1, version + 1):
-            assert await migrations.upgrade(db, up_to=step) == step
+            assert await _upgrade(db, up_to=step) == step
             async with db.write() as tx:
                 for sql, params in SEED[step]:
                     await tx.execute(sql, params)
+                await tx.advance_ids("enrolments")  # the seeds chose their own ids
     finally:
         await db.close()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("version", range(migrations.latest_version()))
-async def test_upgrade_from_every_earlier_version(db_path: Path, version: int) -> None:
-    await _open_at(db_path, version)
-    async with await Store.open(db_path) as store:
-        assert await store.db.schema_version() == migrations.latest_version()
-        assert await store.db.integrity_check() == ["ok"]
-        if version >= 1:
-            await _check_v1_data(store)
-        if version >= 2:
-            assert await store.meta.get("command_tree_hash") == "f00d"
-        if version >= 5:
-            # 006: one enrolment per pathway: the one with the most completions stays
-            kept, retired = await store.enrolments.get(1), await store.enrolments.get(2)
-            assert kept is not None and kept.status is EnrolmentStatus.PAUSED
-            assert retired is not None and retired.status is EnrolmentStatus.LEFT
-            assert retired.next_reminder_at is None and retired.pace == "9-months"
+async def test_upgrade_from_every_earlier_version(
+    backend: str, db_path: Path, version: int
+) -> None:
+    async with fresh_target(backend, db_path, schema=False) as target:
+        await _open_at(target, version)
+        async with await target.open() as store:
+            await _check_upgraded(store, version)
+
+
+async def _check_upgraded(store: Store, version: int) -> None:
+    assert await store.db.schema_version() == migrations.latest_version()
+    assert await store.db.integrity_check() == ["ok"]
+    if version >= 1:
+        await _check_v1_data(store)
+    if version >= 2:
+        assert await store.meta.get("command_tree_hash") == "f00d"
+    if version >= 5:
+        # 006: one enrolment per pathway: the one with the most completions stays
+        kept, retired = await store.enrolments.get(1), await store.enrolments.get(2)
+        assert kept is not None and kept.status is EnrolmentStatus.PAUSED
+        assert retired is not None and retired.status is EnrolmentStatus.LEFT
+        assert retired.next_reminder_at is None and retired.pace == "9-months"
 
 
 async def _check_v1_data(store: Store) -> None:
@@ -155,45 +189,59 @@ async def _check_v1_data(store: Store) -> None:
     assert (row.points, row.completions, row.reached_at) == (30, 2, codec.from_instant(T1))
 
 
-async def test_reopening_is_a_no_op(db_path: Path) -> None:
-    async with await Store.open(db_path) as store:
+async def test_reopening_is_a_no_op(database: Target) -> None:
+    async with await database.open() as store:
         await store.meta.set("k", "v")
-    async with await Store.open(db_path) as store:
+    async with await database.open() as store:
         assert await store.meta.get("k") == "v"
         assert await store.db.schema_version() == migrations.latest_version()
 
 
-async def test_newer_database_is_refused_naming_both_versions(db_path: Path) -> None:
-    async with await Store.open(db_path):
-        pass
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA user_version = 99")
+async def _set_version(target: Target, version: int | None = None) -> int:
+    """Write the schema version behind the store's back (None: just read it)."""
+    if target.url is not None:
+        conn = await asyncpg.connect(target.url)
+        try:
+            if version is not None:
+                await conn.execute("UPDATE schema_version SET version = $1", version)
+            return int(await conn.fetchval("SELECT version FROM schema_version"))
+        finally:
+            await conn.close()
+    with sqlite3.connect(target.path) as conn:
+        if version is not None:
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+async def test_newer_database_is_refused_naming_both_versions(database: Target) -> None:
+    async with await database.open() as store:
+        label = store.db.label
+    await _set_version(database, 99)
     known = migrations.latest_version()
     with pytest.raises(ConfigError) as caught:
-        await Store.open(db_path)
+        await database.open()
     assert str(caught.value) == (
-        f"database {db_path} is at schema version 99 but this pathway-bot knows only up to"
+        f"database {label} is at schema version 99 but this pathway-bot knows only up to"
         f" {known}; upgrade pathway-bot or restore a backup"
     )
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (99,)
+    assert await _set_version(database) == 99
 
 
 async def test_failed_migration_changes_nothing(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Target, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = migrations.load()
+    module = migrations if backend == SQLITE else pg_migrations
+    shipped = module.load()
     broken = migrations.Migration(
         len(shipped) + 1,
         "999-broken.sql",
         "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);\n",
     )
-    monkeypatch.setattr(migrations, "load", lambda: (*shipped, broken))
+    monkeypatch.setattr(module, "load", lambda: (*shipped, broken))
     with pytest.raises(ConfigError, match=r"999-broken\.sql failed .*no_such_table"):
-        await Store.open(db_path)
+        await database.open()
     monkeypatch.undo()
-    async with await Store.open(db_path) as store:
+    async with await database.open() as store:
         assert await store.db.schema_version() == len(shipped)
-        async with store.db.read() as tx:
-            tables = await tx.fetchall("SELECT name FROM sqlite_schema WHERE name = 'half_done'")
-        assert tables == []
+        async with store.db.write() as tx:  # a table of that name can be created: none exists
+            await tx.execute("CREATE TABLE half_done (a INTEGER)")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.core.models import DeliveryKind, ReminderPrefs, Visibility
 from bot.store import Store, UserDeletion, enrolment_target, group_target
+from bot.store.backend import Dialect
 
 from .values import NOW, START
 
@@ -100,6 +101,13 @@ async def test_delete_erases_the_user_and_only_them(store: Store) -> None:
     assert await store.privacy.delete_user(ALICE) == UserDeletion(False, 0, 0, 0, 0)
 
 
+# Every column of every table, on each engine.
+_COLUMNS = {
+    Dialect.SQLITE: "SELECT t.name, c.name FROM sqlite_schema AS t, pragma_table_info(t.name) AS c"
+    " WHERE t.type = 'table'",
+    Dialect.POSTGRES: "SELECT table_name, column_name FROM information_schema.columns"
+    " WHERE table_schema = 'public'",
+}
 ENROLMENT_COLUMNS = [
     ("enrolments", "id"),
     ("enrolment_pauses", "enrolment_id"),
@@ -113,11 +121,11 @@ async def _references(store: Store, user_id: int, enrolment_ids: list[int]) -> l
     their enrolments, any outbox row addressed to them."""
     found = []
     async with store.db.read() as tx:
-        for (table,) in await tx.fetchall("SELECT name FROM sqlite_schema WHERE type = 'table'"):
-            for (column,) in await tx.fetchall("SELECT name FROM pragma_table_info(?)", (table,)):
-                sql = f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ?'  # noqa: S608
-                if (await tx.fetchrow(sql, (user_id,)))[0]:
-                    found.append(f"{table}.{column}")
+        for table, column in await tx.fetchall(_COLUMNS[store.db.dialect]):
+            # As text, so one comparison fits columns of every type on both engines.
+            sql = f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) = ?'  # noqa: S608
+            if (await tx.fetchrow(sql, (str(user_id),)))[0]:
+                found.append(f"{table}.{column}")
         for table, column in ENROLMENT_COLUMNS:
             for eid in enrolment_ids:
                 sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"  # noqa: S608

@@ -66,9 +66,7 @@ def storage_error(exc: BaseException) -> StorageError:
 
 
 def _is_storage_failure(exc: BaseException) -> bool:
-    return isinstance(exc, asyncpg.exceptions.PostgresError | _LOST) and not isinstance(
-        exc, asyncio.CancelledError
-    )
+    return isinstance(exc, (asyncpg.exceptions.PostgresError, *_LOST))
 
 
 class PgTx:
