@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.errors import NotFound
 from bot.core.models import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.snooze import SNOOZE_MARKER, PendingSnooze
 from bot.store import codec
-from bot.store.backend import Backend, Row, Tx
+from bot.store.backend import Backend, Row, Sql, Tx
 from bot.store.results import ClaimResult
 
 _BY_ID = "SELECT * FROM deliveries WHERE id = ?"
@@ -41,17 +42,30 @@ _SNOOZE = (
     " next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at"
     " WHERE deliveries.status = 'skipped'"
 )
+# "period_key contains the snooze marker": SQLite says instr(), PostgreSQL strpos().
+_IS_SNOOZE = Sql(sqlite=" AND instr(period_key, ?) > 0", postgres=" AND strpos(period_key, ?) > 0")
 _PENDING_SNOOZES = (
-    "SELECT id, target, next_attempt_at FROM deliveries WHERE target IN ({targets})"
-    " AND kind = 'reminder' AND status = 'pending' AND instr(period_key, ?) > 0"
-    " ORDER BY next_attempt_at, id"
+    "SELECT id, target, next_attempt_at FROM deliveries WHERE target IN ({targets})"  # noqa: S608
+    " AND kind = 'reminder' AND status = 'pending'" + _IS_SNOOZE + " ORDER BY next_attempt_at, id"
 )
 _CANCEL_SNOOZE = (
-    "UPDATE deliveries SET status = 'skipped', last_error = 'snooze cancelled',"
+    "UPDATE deliveries SET status = 'skipped', last_error = 'snooze cancelled',"  # noqa: S608
     " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND target = ? AND kind = 'reminder'"
-    " AND status = 'pending' AND instr(period_key, ?) > 0"
+    " AND status = 'pending'" + _IS_SNOOZE
+)
+# Claiming due retries: the rows are read, then leased (next_attempt_at moved to the lease's
+# end) in the same transaction. On PostgreSQL, where senders in other processes claim at the
+# same moment, FOR UPDATE SKIP LOCKED hands each row to one of them and lets the others take
+# the next rows instead of waiting; SQLite's single writer already hands each row out once.
+_CLAIM_RETRIES = Sql(
+    sqlite=_DUE_FOR_RETRY,
+    postgres=_DUE_FOR_RETRY + " FOR UPDATE SKIP LOCKED",
 )
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
+
+
+def _first(pair: tuple[int, object]) -> int:
+    return pair[0]
 
 
 def enrolment_target(enrolment_id: int) -> str:
@@ -162,6 +176,8 @@ class Deliveries:
 
         Marking and advancing together means a crash can never leave a sent row whose
         enrolment still looks due; batching them keeps a fan-out at one commit per batch.
+        Rows are updated in id order, so two processes finishing overlapping batches on
+        PostgreSQL take their row locks in one order and never deadlock.
         """
         ts = codec.instant(now)
         async with self._db.write() as tx:
@@ -170,17 +186,17 @@ class Deliveries:
                     "UPDATE deliveries SET status = 'sent', message_id = ?,"
                     " attempts = attempts + 1, next_attempt_at = NULL, updated_at = ?"
                     " WHERE id = ? AND status = 'pending'",
-                    [(message_id, ts, delivery_id) for delivery_id, message_id in sent],
+                    [(message_id, ts, delivery_id) for delivery_id, message_id in sorted(sent)],
                 )
             if advance:
                 await tx.executemany(
                     "UPDATE enrolments SET next_reminder_at = ?, updated_at = ? WHERE id = ?",
-                    [(codec.opt_instant(at), ts, eid) for eid, at in advance],
+                    [(codec.opt_instant(at), ts, eid) for eid, at in sorted(advance, key=_first)],
                 )
             if dm_channels:
                 await tx.executemany(
                     "UPDATE learners SET dm_channel_id = ? WHERE user_id = ?",
-                    [(channel_id, user_id) for user_id, channel_id in dm_channels],
+                    [(channel_id, user_id) for user_id, channel_id in sorted(dm_channels)],
                 )
 
     async def get(self, delivery_id: int) -> Delivery | None:
@@ -237,6 +253,28 @@ class Deliveries:
                 (note, codec.instant(now), delivery_id),
             )
             return await _read(tx, delivery_id)
+
+    async def claim_retries(
+        self, now: datetime, lease_until: datetime, limit: int = 100
+    ) -> list[Delivery]:
+        """Take up to `limit` pending rows whose next attempt is due, oldest first, for this
+        caller alone until `lease_until`: no other caller (in this process or another) gets
+        them before then. A row not marked by then is offered again, still with its nonce,
+        so a sender that crashed mid-send is covered and Discord drops the duplicate.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        ts, lease = codec.instant(now), codec.instant(lease_until)
+        async with self._db.write() as tx:
+            rows = await tx.fetchall(_CLAIM_RETRIES, (ts, limit))
+            await tx.executemany(
+                "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                [(lease, ts, row["id"]) for row in rows],
+            )
+        return [
+            replace(delivery_from_row(row), next_attempt_at=lease_until, updated_at=now)
+            for row in rows
+        ]
 
     async def due_for_retry(self, now: datetime, limit: int = 100) -> list[Delivery]:
         """Pending rows whose next attempt is due: retries and abandoned claims, oldest first."""

@@ -11,6 +11,7 @@ from bot.core.errors import NotFound, StorageError
 from bot.core.models import DeliveryKind, DeliveryStatus
 from bot.store import Store, enrolment_target, group_target
 
+from .backends import Target
 from .values import NOW
 
 MINUTE = timedelta(minutes=1)
@@ -169,3 +170,41 @@ async def test_snoozing_again_after_cancelling_re_arms_the_snooze(store: Store) 
     sent = await store.deliveries.mark_sent(again.id, 5, NOW + DAY)
     # a snooze that was sent stays sent
     assert await store.deliveries.snooze(7, "2026-W10:snooze:1", NOW + DAY, NOW + DAY) == sent
+
+
+async def test_claim_retries_leases_each_due_row_once(store: Store) -> None:
+    claim = store.deliveries.claim
+    old = (await claim(REMINDER, "enrolment:1", "w", NOW - 3 * MINUTE)).delivery
+    new = (await claim(REMINDER, "enrolment:2", "w", NOW - MINUTE)).delivery
+    await claim(REMINDER, "enrolment:3", "w", NOW, NOW + MINUTE)  # not due yet
+    sent = (await claim(REMINDER, "enrolment:4", "w", NOW - MINUTE)).delivery
+    await store.deliveries.mark_sent(sent.id, 1, NOW)
+
+    lease = NOW + 10 * MINUTE
+    taken = await store.deliveries.claim_retries(NOW, lease)
+    assert [d.id for d in taken] == [old.id, new.id]
+    assert all(d.next_attempt_at == lease and d.nonce for d in taken)
+    assert taken[0] == await store.deliveries.get(old.id)
+    assert await store.deliveries.claim_retries(NOW, lease) == []  # leased: nobody else
+    again = {d.id: d for d in await store.deliveries.claim_retries(lease, lease + MINUTE)}
+    assert again[old.id].nonce == old.nonce and again[new.id].nonce == new.nonce  # the same
+    assert sent.id not in again
+
+
+async def test_concurrent_retry_claims_split_the_rows(store: Store, database: Target) -> None:
+    """Two processes claiming at once get disjoint rows that together cover every due one:
+    on PostgreSQL through SKIP LOCKED, on SQLite through its single writer."""
+    due = [
+        (await store.deliveries.claim(REMINDER, f"enrolment:{n}", "w", NOW - MINUTE)).delivery.id
+        for n in range(60)
+    ]
+    async with await database.open() as other:
+        batches = await asyncio.gather(
+            *(
+                (store if n % 2 else other).deliveries.claim_retries(NOW, NOW + MINUTE, limit=7)
+                for n in range(12)
+            )
+        )
+    taken = [d.id for batch in batches for d in batch]
+    assert len(taken) == len(set(taken)) == len(due)
+    assert set(taken) == set(due)
