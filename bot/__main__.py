@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run | validate [DIR] | preview ... | sync [--guild ID]]`.
+"""Command line: `python -m bot [run | validate [DIR] | preview ... | sync [--guild ID] |
+migrate-db --to URL]`.
 
 This is the one place that builds Settings and owns resource lifetimes. Every configuration
 mistake ends as one line on stderr and a non-zero exit (2), never a traceback.
@@ -59,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("health", help="exit 0 when the running bot is healthy (Docker HEALTHCHECK)")
     s = sub.add_parser("sync", help="register slash commands with Discord now")
     s.add_argument("--guild", type=int, help="sync to one guild only (instant, for development)")
+    m = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite database into an empty PostgreSQL database",
+        description="Copy every row of the SQLite database (read-only: it is never changed) "
+        "into an empty PostgreSQL database, checking the row counts at the end. Stop the "
+        "bot first, then set DATABASE_URL to the target and start it again.",
+    )
+    m.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pass@host/db")
+    m.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="PATH",
+        help="the SQLite file (default: DATABASE_PATH)",
+    )
     return p
 
 
@@ -169,6 +185,25 @@ def cmd_health(settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate_db(source: Path, url: str) -> int:
+    import asyncio
+
+    from bot.store.postgres.copy import copy_database
+    from bot.store.store import is_postgres_url
+
+    if not is_postgres_url(url):
+        raise ConfigError(f"--to must be a postgresql:// URL, not {url.split(':', 1)[0]!r}")
+    report = asyncio.run(copy_database(source, url))
+    for table, count in report.counts.items():
+        print(f"{table}: {count} rows")
+    print(
+        f"copied {report.rows} rows from {report.source} to {report.target};"
+        " every table's count matches",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -181,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pathway-bot: warning: {warning}", file=sys.stderr)
         if args.command == "health":
             return cmd_health(settings)
+        if args.command == "migrate-db":
+            return cmd_migrate_db(args.source or settings.database_path, args.to)
         if args.command == "sync":
             return cmd_run(settings, sync_only=True, guild=args.guild)
         return cmd_run(settings)
