@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, description="The bot token (secret).")
     database_path: Path = Field(default=Path("data/pathway-bot.sqlite3"))
+    # Secret: a URL usually carries the password. Set, it selects PostgreSQL over the file.
+    database_url: SecretStr | None = Field(default=None, description="postgresql://... (secret).")
     pathways_dir: Path = Field(default_factory=bundled_pathways_dir)
     discord_api_base_url: str = DEFAULT_API_BASE
     discord_gateway_url: str | None = None
@@ -69,6 +71,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_missing(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip()
+            if not v:
+                return None
+            if not v.startswith(("postgresql://", "postgres://")):
+                # The value is not echoed: it may hold a password.
+                raise ValueError("must start with postgresql:// (or leave it unset for SQLite)")
+        return v
 
     @field_validator(
         "discord_gateway_url", "dev_guild_id", "metrics_port", "shard_count", mode="before"
@@ -117,6 +131,10 @@ class Settings(BaseSettings):
         if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return v
+
+    def database_url_value(self) -> str | None:
+        """The PostgreSQL URL to use, or None for the SQLite file at database_path."""
+        return None if self.database_url is None else self.database_url.get_secret_value()
 
     def token(self) -> str:
         """The token, or a ConfigError telling the operator where to get one."""
@@ -170,5 +188,5 @@ def load_settings() -> Settings:
             raise ConfigError(message) from None
         name = str(first["loc"][0]).upper()
         value = first.get("input")
-        shown = "" if name == "DISCORD_TOKEN" else f" (got {str(value)[:40]!r})"
+        shown = "" if name in ("DISCORD_TOKEN", "DATABASE_URL") else f" (got {str(value)[:40]!r})"
         raise ConfigError(f"{name}: {message}{shown}") from None

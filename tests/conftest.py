@@ -24,6 +24,15 @@ def _no_orphan_bots() -> Iterator[None]:
         RUNNING.pop().kill_now()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_template() -> Iterator[None]:
+    """PostgreSQL tests clone a migrated template database; drop it after the run."""
+    from tests.store.backends import dropping_template
+
+    with dropping_template():
+        yield
+
+
 @pytest.fixture(scope="session")
 def seed() -> Pathway:
     result = load_directory(PATHWAYS)

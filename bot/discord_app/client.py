@@ -50,7 +50,7 @@ from bot.service.learning import Learning
 from bot.service.snoozing import Snoozing
 from bot.service.social import Social
 from bot.shards import ShardStatus, describe_shards
-from bot.store.store import Store
+from bot.store.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,9 @@ class PathwayBot(commands.AutoShardedBot):
                 self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
             )
         )
-        self._store = await Store.open(Path(self.settings.database_path))
+        self._store = await open_store(
+            Path(self.settings.database_path), self.settings.database_url_value()
+        )
         ctx = Context(self.store, self.registry, self.clock)
         self.learning = Learning(ctx)
         self.account = Account(ctx)

@@ -8,7 +8,7 @@ modes, query plans) says so with `@pytest.mark.sqlite_only("why")`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -17,14 +17,8 @@ import pytest
 from bot.core.models import Enrolment
 from bot.store import Store
 
-from .backends import BACKENDS, POSTGRES, Target, dropping_template, fresh_target
+from .backends import BACKENDS, POSTGRES, Target, fresh_target
 from .values import NOW, START, Enrol
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _postgres_template() -> Iterator[None]:
-    with dropping_template():
-        yield
 
 
 @pytest.fixture
