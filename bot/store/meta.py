@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from bot.store.backend import Backend
+from bot.store.backend import Backend, Dialect, Tx
+
+
+async def _lock_key(tx: Tx, key: str) -> None:
+    """On PostgreSQL, where writers run in parallel, hold `key` until the transaction ends.
+
+    A row lock would not do: when the key is absent there is no row to lock, and two
+    writers would both see "absent" and both win. A transaction-scoped advisory lock on the
+    key's hash serialises them (the two-key form, apart from the learner locks' space 1).
+    SQLite's single writer already does this.
+    """
+    if tx.dialect is Dialect.POSTGRES:
+        await tx.execute("SELECT pg_advisory_xact_lock(2, hashtext(?))", (key,))
 
 
 class Meta:
@@ -29,6 +41,7 @@ class Meta:
         exactly one sees True: the command sync uses it to sync once, not once per process.
         """
         async with self._db.write() as tx:
+            await _lock_key(tx, key)
             row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
             current = None if row is None else str(row["value"])
             if current != expected:
