@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date
 
 from bot.core.cadence import ItemStatus, Schedule
+from bot.core.deadlines import last_day
 from bot.core.journey import Learner, as_json, default_weeks, simulate
 from bot.core.layout import AS_WRITTEN, pace_label
 from bot.core.models import ReminderPrefs
@@ -13,8 +14,12 @@ from bot.core.pathway import Pathway
 from bot.core.timeparse import weekday_name
 
 
-def _schedule(start: date, prefs: ReminderPrefs, pace: str) -> Schedule:
-    return Schedule(start, prefs, pace=pace)
+def _run(
+    pathway: Pathway, start: date, prefs: ReminderPrefs, weeks: int | None, pace: str
+) -> tuple[Schedule, int]:
+    """The simulated enrolment, and how many reminders to show (default: the timeline)."""
+    schedule = Schedule(start, prefs, pace=pace)
+    return schedule, weeks or default_weeks(pathway, schedule)
 
 
 def render_preview_json(
@@ -25,18 +30,14 @@ def render_preview_json(
     pace: str = AS_WRITTEN,
     learner: str = "idle",
 ) -> str:
-    schedule = _schedule(start, prefs, pace)
-    n = weeks or default_weeks(pathway, schedule)
+    schedule, n = _run(pathway, start, prefs, weeks, pace)
     return json.dumps(as_json(simulate(pathway, schedule, n, Learner(learner)), schedule), indent=1)
 
 
 def _due(s: ItemStatus, schedule: Schedule) -> str:
     if s.due_at is None:
         return "no deadline"
-    from datetime import timedelta
-
-    last_day = (s.due_at.astimezone(schedule.zone) - timedelta(seconds=1)).date()
-    return f"by end of {last_day.strftime('%a %Y-%m-%d')}"
+    return f"by end of {last_day(s.due_at, schedule.zone).strftime('%a %Y-%m-%d')}"
 
 
 def render_preview(
@@ -47,9 +48,8 @@ def render_preview(
     pace: str = AS_WRITTEN,
     learner: str = "idle",
 ) -> str:
-    schedule = _schedule(start, prefs, pace)
+    schedule, n = _run(pathway, start, prefs, weeks, pace)
     zone = schedule.zone
-    n = weeks or default_weeks(pathway, schedule)
     lines = [
         f"{pathway.title} [{pathway.id}]",
         f"Start {start.isoformat()} in {prefs.tz}; reminders on {weekday_name(prefs.weekday)}s "

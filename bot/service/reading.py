@@ -10,6 +10,7 @@ enrolment id instead and are checked against the clicking user.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import cadence
@@ -44,37 +45,20 @@ class Reading:
         return standing(pathway, enrolment, completions, now or self.ctx.clock.now())
 
     async def view(self, enrolment: Enrolment, now: datetime | None = None) -> LearnerPlan:
-        """The learner's plan for one enrolment at `now` (default: the clock)."""
+        """The learner's plan for one enrolment at `now` (default: the clock), with its group."""
         now = now or self.ctx.clock.now()
-        store = self.ctx.store
-        pathway = self.ctx.registry.get(enrolment.pathway_id)
-        state = await self.standing_of(enrolment, now)
-        next_slot = None
-        if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_reminder_at is not None:
-            local_day = enrolment.next_reminder_at.astimezone(state.schedule.zone).date()
-            next_slot = cadence.ReminderSlot(
-                enrolment.next_reminder_at, local_day, cadence.period_key(local_day)
-            )
+        completions = await self.ctx.store.completions.list_for_enrolment(enrolment.id)
         group = None
         if enrolment.guild_id is not None:
-            group = await store.groups.group_of(
+            group = await self.ctx.store.groups.group_of(
                 enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
             )
-        return LearnerPlan(
-            pathway=pathway,
-            enrolment=enrolment,
-            plan=state.plan,
-            progress=state.progress,
-            streak=state.streak,
-            points=state.points,
-            next_reminder=next_slot,
-            group=group,
-        )
+        return replace(self._view_of(enrolment, completions, now), group=group)
 
     def _view_of(
         self, enrolment: Enrolment, completions: Sequence[Completion], now: datetime
     ) -> LearnerPlan:
-        """A learner's plan from what a write already read: no further queries."""
+        """A learner's plan from completions already read: no further queries."""
         pathway = self.ctx.registry.get(enrolment.pathway_id)
         state = standing(pathway, enrolment, completions, now)
         next_slot = None
