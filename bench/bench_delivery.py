@@ -229,9 +229,10 @@ async def memory(n: int, workdir: Path) -> dict[str, float]:
     return {"rss_mb_100k_enrolments": rss_kb / 1024}
 
 
-def show(figures: dict[str, float]) -> None:
+def show(figures: dict[str, float], targets: dict[str, tuple[str, float]] | None = None) -> None:
+    """Print each figure beside its target (this module's targets by default)."""
     for name, value in figures.items():
-        target = TARGETS.get(name)
+        target = (TARGETS if targets is None else targets).get(name)
         mark = ""
         if target:
             op, goal = target

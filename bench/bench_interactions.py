@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import bench_delivery
 from bot.store import Store
 from tests import bulk_load as bulk
 
@@ -307,14 +308,7 @@ async def fanout(n: int, workdir: Path, tag: str) -> dict[str, float]:
 
 
 def show(figures: dict[str, float]) -> None:
-    for name, value in figures.items():
-        target = TARGETS.get(name)
-        mark = ""
-        if target:
-            op, goal = target
-            ok = {"<": value < goal, "<=": value <= goal, ">=": value >= goal}[op]
-            mark = f"   target {op} {goal:g}  {'met' if ok else 'MISSED'}"
-        print(f"{name:40} {value:12.3f}{mark}", flush=True)
+    bench_delivery.show(figures, TARGETS)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
