@@ -40,7 +40,9 @@ class Answered:
             await report_error(interaction, exc)
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
-        raise NotImplementedError
+        # Every component overrides this; a class that forgot would answer the click with
+        # an error id (through callback above) rather than leave it hanging.
+        raise NotImplementedError(f"{type(self).__name__} must define on_click")
 
 
 def require_owner(interaction: discord.Interaction[Any], user_id: int) -> None:
