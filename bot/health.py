@@ -4,9 +4,10 @@ The bot rewrites a small JSON file on every scheduler tick and gateway change; t
 command reads it. Unhealthy means: the gateway is disconnected, or the scheduler has not
 ticked for three intervals. A file keeps this working without METRICS_PORT or any network.
 
-Each process records the shards it runs. Processes that share a database directory (one host,
-one SQLite file) each run their own SHARD_IDS, so the file is named after them and
-`python -m bot health`, run with the same settings, reads its own process's file.
+Each process records the shards it runs and its delivery role: `sender` (the one process
+that runs the reminder and digest sweeps) or `standby`. Processes that share a database
+directory (one host, one SQLite file) each run their own SHARD_IDS, so the file is named
+after them and `python -m bot health`, run with the same settings, reads its own file.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Health:
     shard_ids: list[int] = field(default_factory=list)  # the shards this process runs
     shard_count: int | None = None  # shards across every process
     shards_down: list[int] = field(default_factory=list)  # this process's disconnected shards
+    role: str | None = None  # "sender" or "standby" (see delivery/sender_role.py); None: not yet
 
     def problems(self, now: float) -> list[str]:
         out = []
@@ -47,10 +49,11 @@ class Health:
         return out
 
     def summary(self) -> str:
-        """What this process runs, e.g. "shards 0-1 of 2"; "" before it knows its shards."""
-        if not self.shard_ids or self.shard_count is None:
-            return ""
-        return describe_shards(self.shard_ids, self.shard_count)
+        """What this process does, e.g. "sender, shards 0-1 of 2"; "" before it knows."""
+        parts = [self.role] if self.role else []
+        if self.shard_ids and self.shard_count is not None:
+            parts.append(describe_shards(self.shard_ids, self.shard_count))
+        return ", ".join(parts)
 
 
 def health_path(database_path: Path, shard_ids: tuple[int, ...] | None = None) -> Path:

@@ -45,3 +45,11 @@ def test_a_file_from_before_shards_still_reads(tmp_path: Path) -> None:
     old = {"pid": 1, "gateway_connected": True, "last_tick": 100.0, "interval": 30.0}
     path.write_text(json.dumps({**old, "started": 0.0, "ticks": 3}))
     assert report(path, now=110.0) == ([], "")
+
+
+def test_report_names_the_role_before_the_shards(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    write(path, healthy(role="sender"))
+    assert report(path, now=110.0) == ([], "sender, shards 0-1 of 4")
+    write(path, healthy(role="standby", shard_ids=[], shard_count=None))
+    assert report(path, now=110.0) == ([], "standby")

@@ -1,9 +1,10 @@
 """The bot's few fixed delivery jobs, and when each runs: one place for the timing.
 
-Every scheduler tick runs, in order: the heartbeat (proof the scheduler is alive; what it
-writes is the adapter's business), the reminder sweep (handing a backlog to the drainer),
-the digest check (at most once per `digest_check_seconds`) and the DM warm-up (only while
-no backlog drains, so it never competes with a fan-out).
+Every scheduler tick runs, in order: the sender check (whether this process is the one that
+sends; see sender_role.py), the heartbeat (proof the scheduler is alive; what it writes is
+the adapter's business), and then, in the sender only, the reminder sweep (handing a backlog
+to the drainer), the digest check (at most once per `digest_check_seconds`) and the DM
+warm-up (only while no backlog drains, so it never competes with a fan-out).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from bot.delivery.drain import Drainer
 from bot.delivery.ports import Notifier
 from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.sender_role import SenderRole
 from bot.delivery.sweep_report import SweepReport
 from bot.delivery.warm_dms import ChannelOpener, DmWarmer
+from bot.store.sender_lock import SenderLock
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,9 @@ class DeliveryJobs:
         digest_check_seconds: float,
         metrics: Callable[[], SweepMetrics],
         heartbeat: Callable[[], Awaitable[None]],
+        lock: SenderLock | None = None,
     ) -> None:
+        """`lock` decides whether this process sends (default: the store's sender lock)."""
         self.clock = clock
         self.scheduler = DeliveryScheduler(interval)
         self.reminders = ReminderSender(store, registry, notifier, clock, retry_base=retry_base)
@@ -63,23 +68,29 @@ class DeliveryJobs:
         self._heartbeat = heartbeat
         self._digest_every = digest_check_seconds
         self._last_digest_check = float("-inf")
+        self.role = SenderRole(lock or store.sender_lock(), on_lost=self.drainer.stop)
+
+        self.scheduler.add("sender", self.role.refresh)
+        self.scheduler.add("health", self._heartbeat)
+        self.scheduler.add("reminders", self.sweep_reminders)
+        self.scheduler.add("digests", self.sweep_digests)
+        self.scheduler.add("warm-dms", self.warm_dms)
 
     def start(self) -> None:
         """Idempotent: a second call (a reconnect, a repeated on_ready) starts nothing."""
         if self.scheduler.running:
             return
-        self.scheduler.add("health", self._heartbeat)
-        self.scheduler.add("reminders", self.sweep_reminders)
-        self.scheduler.add("digests", self.sweep_digests)
-        self.scheduler.add("warm-dms", self.warm_dms)
         self.scheduler.start()
 
     async def stop(self) -> None:
+        """Stop sweeping and hand the sender lock on, so a standby need not wait for it."""
         self.scheduler.shutdown()
         await self.drainer.stop()
+        await self.role.release()
 
     async def sweep_reminders(self) -> None:
-        await self.drainer.tick()
+        if self.role.sending:
+            await self.drainer.tick()
 
     async def sweep_once(self) -> SweepReport:
         """One budgeted reminder sweep, measured and logged."""
@@ -105,6 +116,8 @@ class DeliveryJobs:
 
     async def sweep_digests(self) -> None:
         """Digests are weekly: checking once a minute (DIGEST_CHECK_SECONDS) is plenty."""
+        if not self.role.sending:
+            return
         now = time.monotonic()
         if now - self._last_digest_check < self._digest_every:
             return
@@ -114,5 +127,6 @@ class DeliveryJobs:
             log.info("posted %d channel digest(s)", posted)
 
     async def warm_dms(self) -> None:
-        if not self.drainer.draining:  # never compete with a fan-out under way
+        # never compete with a fan-out under way
+        if self.role.sending and not self.drainer.draining:
             await self.warmer.warm(self.clock.now())

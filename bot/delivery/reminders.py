@@ -193,10 +193,18 @@ class ReminderSender:
         """Pending reminder rows whose time has come: retries, abandoned claims, snoozes."""
         report = SweepReport()
         now = self.clock.now()
-        for delivery in await self.store.deliveries.due_for_retry(now, limit=BATCH):
+        # Leased, not merely read: should a second process sweep at the same moment (the
+        # sender lock changing hands), each row still goes to one of them.
+        retries = await self.store.deliveries.claim_retries(
+            now,
+            lease_until=now + ABANDON_AFTER,
+            limit=BATCH,
+            kinds=(DeliveryKind.REMINDER, DeliveryKind.FALLBACK),  # digests: the digest sweep's
+        )
+        for delivery in retries:
             enrolment_id = enrolment_of(delivery.target)
-            if delivery.kind is DeliveryKind.DIGEST or enrolment_id is None:
-                continue  # digests retry in the digest sweep
+            if enrolment_id is None:
+                continue
             enrolment = await self.store.enrolments.get(enrolment_id)
             if enrolment is None or enrolment.status is not EnrolmentStatus.ACTIVE:
                 await self.store.deliveries.skip(delivery.id, now, "no longer following")

@@ -53,6 +53,11 @@ class DeliveryScheduler:
         log.info("delivery scheduler started: sweeping every %g s", self.interval)
         return True
 
+    async def run_once(self) -> None:
+        """Every job once, in order, as one tick runs them: for callers that drive time
+        themselves (tests, a one-shot run)."""
+        await self._tick()
+
     async def _tick(self) -> None:
         for name, job in self._jobs.items():
             try:

@@ -228,7 +228,13 @@ class PathwayBot(commands.AutoShardedBot):
             shard_ids=list(status.ids),
             shard_count=status.count,
             shards_down=status.down,
+            role=self._role(),
         )
+
+    def _role(self) -> str | None:
+        jobs = getattr(self, "jobs", None)  # set in setup_hook
+        role = jobs.role.role if jobs is not None and self.run_scheduler else None
+        return None if role is None else role.value
 
     def health_problems(self) -> list[str]:
         return self._health().problems(time.time())

@@ -57,9 +57,13 @@ _CANCEL_SNOOZE = (
 # end) in the same transaction. On PostgreSQL, where senders in other processes claim at the
 # same moment, FOR UPDATE SKIP LOCKED hands each row to one of them and lets the others take
 # the next rows instead of waiting; SQLite's single writer already hands each row out once.
+_DUE_OF_KINDS = (
+    "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+    " AND kind IN ({kinds}) ORDER BY next_attempt_at, id LIMIT ?"
+)
 _CLAIM_RETRIES = Sql(
-    sqlite=_DUE_FOR_RETRY,
-    postgres=_DUE_FOR_RETRY + " FOR UPDATE SKIP LOCKED",
+    sqlite=_DUE_OF_KINDS,
+    postgres=_DUE_OF_KINDS + " FOR UPDATE SKIP LOCKED",
 )
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
 
@@ -255,18 +259,26 @@ class Deliveries:
             return await _read(tx, delivery_id)
 
     async def claim_retries(
-        self, now: datetime, lease_until: datetime, limit: int = 100
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int = 100,
+        kinds: Sequence[DeliveryKind] = tuple(DeliveryKind),
     ) -> list[Delivery]:
-        """Take up to `limit` pending rows whose next attempt is due, oldest first, for this
-        caller alone until `lease_until`: no other caller (in this process or another) gets
-        them before then. A row not marked by then is offered again, still with its nonce,
-        so a sender that crashed mid-send is covered and Discord drops the duplicate.
+        """Take up to `limit` pending rows of `kinds` whose next attempt is due, oldest first,
+        for this caller alone until `lease_until`: no other caller (in this process or
+        another) gets them before then. A row not marked by then is offered again, still with
+        its nonce, so a sender that crashed mid-send is covered and Discord drops the
+        duplicate. Ask only for the kinds you will handle: a leased row waits out its lease.
         """
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
+        if not kinds:
+            return []
         ts, lease = codec.instant(now), codec.instant(lease_until)
+        sql = _CLAIM_RETRIES.format(kinds=", ".join("?" * len(kinds)))
         async with self._db.write() as tx:
-            rows = await tx.fetchall(_CLAIM_RETRIES, (ts, limit))
+            rows = await tx.fetchall(sql, (ts, *(k.value for k in kinds), limit))
             await tx.executemany(
                 "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
                 [(lease, ts, row["id"]) for row in rows],

@@ -21,6 +21,7 @@ from bot.store.leaderboards import Leaderboards
 from bot.store.learners import Learners
 from bot.store.meta import Meta
 from bot.store.privacy import Privacy
+from bot.store.sender_lock import FileSenderLock, PgSenderLock, SenderLock
 
 DEFAULT_PATH = Path("data/pathway-bot.sqlite3")
 
@@ -73,6 +74,15 @@ class Store:
             await db.close()
             raise
         return cls(db)
+
+    def sender_lock(self) -> SenderLock:
+        """A new handle on the lock that decides which process sends (see sender_lock.py)."""
+        if isinstance(self.db, Database):
+            return FileSenderLock(self.db.path)
+        url = getattr(self.db, "url", None)
+        if not isinstance(url, str):
+            raise TypeError(f"no sender lock for a {type(self.db).__name__}")
+        return PgSenderLock(url)
 
     async def close(self) -> None:
         await self.db.close()

@@ -71,9 +71,12 @@ async def test_metrics_endpoint(emu: Emulator, tmp_path: Path) -> None:
     await bot.start()
     await emu.run_command(user, "enroll", guild=guild, options={"pathway": SEED})
     await emu.run_command(user, "done", guild=guild, options={"task": "nope"})
+    await bot.wait_ticks(1)  # the first tick settles the role
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
             assert r.status == 200
+            # the one process sends; it runs Discord's recommended shard count (one here)
+            assert await r.text() == "ok\nsender, shard 0 of 1\n"
         async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
             text = await r.text()
     await bot.stop()

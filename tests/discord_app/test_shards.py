@@ -110,7 +110,7 @@ async def test_one_process_runs_two_shards_and_answers_on_both(tmp_path: Path) -
         await bot.wait_ticks(1)
         health = json.loads(bot.health_file.read_text())
         assert (health["shard_ids"], health["shard_count"]) == ([0, 1], 2)
-        assert await run_health(bot) == (0, "healthy (shards 0-1 of 2)")
+        assert await run_health(bot) == (0, "healthy (sender, shards 0-1 of 2)")
         assert await bot.stop() == 0
     emu.assert_clean()
 
@@ -149,9 +149,14 @@ async def test_two_processes_answer_their_own_shards_and_sync_once(tmp_path: Pat
         clicked = await click_a_reminder_button(zero, emu, learners[1])
         assert emu.receivers(clicked) == [sessions[0]]
 
+        roles = set()
         for process, shards in ((zero, "shard 0 of 2"), (one, "shard 1 of 2")):
             await process.wait_ticks(1)
-            assert await run_health(process) == (0, f"healthy ({shards})")
+            status, said = await run_health(process)
+            role, _, runs = said.removeprefix("healthy (").removesuffix(")").partition(", ")
+            assert (status, runs) == (0, shards)
+            roles.add(role)
+        assert roles == {"sender", "standby"}, "exactly one of the two sends"
 
         await asyncio.gather(*(p.stop() for p in processes))
         sessions = await start_both()
@@ -175,7 +180,7 @@ async def test_unset_runs_the_recommended_shards_identifying_five_seconds_apart(
         await bot.start()
         await emu.wait_for_shards([0, 1], 2, timeout=30)
         await bot.wait_ticks(1)
-        assert await run_health(bot) == (0, "healthy (shards 0-1 of 2)")
+        assert await run_health(bot) == (0, "healthy (sender, shards 0-1 of 2)")
         await bot.stop()
     first, second = emu.identifies
     assert [(r.shard_id, r.shard_count) for r in (first, second)] == [(0, 2), (1, 2)]
