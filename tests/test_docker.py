@@ -60,3 +60,33 @@ async def test_health_command_follows_the_running_bot(tmp_path: Path) -> None:
         assert await bot.stop() == 0
     stopped = _health(bot.db_path)
     assert stopped.returncode == 1 and "gateway disconnected" in stopped.stderr
+
+
+def test_compose_runs_postgresql_and_two_shard_processes() -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    bots = {name: s for name, s in services.items() if s.get("image") == "pathway-bot:latest"}
+    scaled = {name: s for name, s in bots.items() if "profiles" not in s}
+    assert sorted(s["environment"]["SHARD_IDS"] for s in scaled.values()) == ["0", "1"]
+    urls = set()
+    for service in scaled.values():
+        env = service["environment"]
+        assert env["SHARD_COUNT"] == "2"
+        assert (
+            env["DATABASE_URL"].startswith("postgresql://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
+        urls.add(env["DATABASE_URL"])
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert env["DISCORD_TOKEN"].startswith("${DISCORD_TOKEN")  # from the shell, not the file
+    assert len(urls) == 1, "both processes share one database"
+    # each process keeps its own /data (its health file), never the other's
+    mounts = [v for s in scaled.values() for v in s["volumes"]]
+    assert len(mounts) == len(set(mounts)) == 2
+    # the single-process SQLite setup stays available, off by default
+    single = [s for s in bots.values() if s.get("profiles") == ["single"]]
+    assert len(single) == 1 and "DATABASE_URL" not in single[0]["environment"]
