@@ -21,7 +21,7 @@ from bot.delivery.drain import Drainer
 from bot.delivery.ports import Notifier
 from bot.delivery.reminders import ReminderSender
 from bot.delivery.scheduler import DeliveryScheduler
-from bot.delivery.sender_role import SenderRole
+from bot.delivery.sender_role import Role, SenderRole
 from bot.delivery.sweep_report import SweepReport
 from bot.delivery.warm_dms import ChannelOpener, DmWarmer
 from bot.store.sender_lock import SenderLock
@@ -56,8 +56,10 @@ class DeliveryJobs:
         metrics: Callable[[], SweepMetrics],
         heartbeat: Callable[[], Awaitable[None]],
         lock: SenderLock | None = None,
+        on_role: Callable[[Role], None] | None = None,
     ) -> None:
-        """`lock` decides whether this process sends (default: the store's sender lock)."""
+        """`lock` decides whether this process sends (default: the store's sender lock);
+        `on_role` hears each change of this process's role."""
         self.clock = clock
         self.scheduler = DeliveryScheduler(interval)
         self.reminders = ReminderSender(store, registry, notifier, clock, retry_base=retry_base)
@@ -68,7 +70,9 @@ class DeliveryJobs:
         self._heartbeat = heartbeat
         self._digest_every = digest_check_seconds
         self._last_digest_check = float("-inf")
-        self.role = SenderRole(lock or store.sender_lock(), on_lost=self.drainer.stop)
+        self.role = SenderRole(
+            lock or store.sender_lock(), on_lost=self.drainer.stop, on_change=on_role
+        )
 
         self.scheduler.add("sender", self.role.refresh)
         self.scheduler.add("health", self._heartbeat)

@@ -25,9 +25,17 @@ class Role(enum.StrEnum):
 
 
 class SenderRole:
-    def __init__(self, lock: SenderLock, on_lost: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        lock: SenderLock,
+        on_lost: Callable[[], Awaitable[None]],
+        on_change: Callable[[Role], None] | None = None,
+    ) -> None:
+        """`on_lost` runs when this process stops being the sender; `on_change` on every
+        change of role, the first included (the adapter sets its REST share there)."""
         self._lock = lock
         self._on_lost = on_lost
+        self._on_change = on_change
         self.role: Role | None = None  # None until the first tick has asked
 
     @property
@@ -46,6 +54,8 @@ class SenderRole:
                 await self._on_lost()
             else:
                 log.info("another process is the sender: standing by to take over")
+            if self._on_change is not None:
+                self._on_change(role)
         self.role = role
         return holds
 

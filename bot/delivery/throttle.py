@@ -23,6 +23,13 @@ class Throttle:
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
 
+    def set_rate(self, rate: float) -> None:
+        """Change the rate from now on (a process becoming sender or standby); sends already
+        waiting finish at the rate they started with."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+
     async def acquire(self) -> None:
         async with self._lock:
             while True:

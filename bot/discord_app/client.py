@@ -29,6 +29,7 @@ from bot.core.registry import ReloadReport
 from bot.core.snooze import snooze_offer
 from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.sender_role import Role
 from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
@@ -151,7 +152,8 @@ class PathwayBot(commands.AutoShardedBot):
         if self.sync_only and self.sync_guild is None:
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
-        self.notifier = DiscordNotifier(self, Throttle(self.settings.send_rate))
+        self.throttle = Throttle(self.settings.send_rate)
+        self.notifier = DiscordNotifier(self, self.throttle)
         self.jobs = DeliveryJobs(
             self.store,
             self.registry,
@@ -162,6 +164,7 @@ class PathwayBot(commands.AutoShardedBot):
             digest_check_seconds=self.settings.digest_check_seconds,
             metrics=lambda: self.metrics,
             heartbeat=self._tick_health,
+            on_role=self._take_role,
         )
         self.scheduler = self.jobs.scheduler
         self.reminders = self.jobs.reminders
@@ -229,6 +232,14 @@ class PathwayBot(commands.AutoShardedBot):
             shard_count=status.count,
             shards_down=status.down,
             role=self._role(),
+        )
+
+    def _take_role(self, role: Role) -> None:
+        """The sender spends the token's REST budget on fan-outs; a standby keeps to a small
+        share of it for its welcome DMs, so the processes together stay under 50/s."""
+        settings = self.settings
+        self.throttle.set_rate(
+            settings.send_rate if role is Role.SENDER else settings.standby_send_rate
         )
 
     def _role(self) -> str | None:

@@ -39,6 +39,7 @@ class Process:
         self.store = store
         self.notifier = Opener()
         self.metrics = Metrics()
+        self.roles_heard: list[Role] = []
         self.jobs = DeliveryJobs(
             store,
             PathwayRegistry(PATHWAYS),
@@ -49,6 +50,7 @@ class Process:
             digest_check_seconds=0,
             metrics=lambda: self.metrics,
             heartbeat=self._beat,
+            on_role=self.roles_heard.append,
         )
         self.beats = 0
 
@@ -89,6 +91,8 @@ async def test_only_the_lock_holder_sends(two: tuple[Process, Process], clock: F
     assert (a.jobs.role.role, b.jobs.role.role) == (Role.SENDER, Role.STANDBY)
     assert sorted(u for u, _ in a.notifier.sent) == [1, 2, 3]
     assert a.beats == 2 and b.beats == 1  # a standby still proves it is alive
+    # each heard its role once (the adapter sets its share of the REST budget from it)
+    assert (a.roles_heard, b.roles_heard) == ([Role.SENDER], [Role.STANDBY])
 
 
 async def test_a_standby_takes_over_when_the_sender_stops(
@@ -101,6 +105,7 @@ async def test_a_standby_takes_over_when_the_sender_stops(
     clock.advance(timedelta(days=7))
     await b.tick()
     assert b.jobs.role.role is Role.SENDER
+    assert b.roles_heard == [Role.STANDBY, Role.SENDER]
     assert sorted(u for u, _ in b.notifier.sent) == [1, 2, 3]
     assert a.notifier.sent == []
 
