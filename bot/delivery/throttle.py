@@ -4,6 +4,11 @@ discord.py only reacts to a global 429 after it happens, and 429s count toward t
 request ban; so bulk sends wait here first. The default 48/s, without bursts, leaves room
 under 50/s for the few other calls the bot makes meanwhile (interaction callbacks do not
 count toward the global limit).
+
+Sends have two priorities. Reminders, fallbacks and digests are on a schedule the learner
+sees; a welcome DM after /enroll is not urgent: the /enroll reply already said everything.
+So a background send waits while any foreground send is waiting: when a thousand people
+enrol in the minute a fan-out is due, the reminders go first and the welcomes follow.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ class Throttle:
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
+        self._foreground = 0  # foreground sends waiting or taking a token right now
+        self._idle = asyncio.Event()  # set while no foreground send waits
+        self._idle.set()
 
     def set_rate(self, rate: float) -> None:
         """Change the rate from now on (a process becoming sender or standby); sends already
@@ -30,13 +38,35 @@ class Throttle:
             raise ValueError("rate must be positive")
         self.rate = rate
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+    async def acquire(self, *, background: bool = False) -> None:
+        """Wait for a token. `background` sends (welcome DMs) yield to every foreground send
+        waiting; only a background send already waiting for its token goes first."""
+        if not background:
+            self._foreground += 1
+            self._idle.clear()
+            try:
+                async with self._lock:
+                    await self._take()
+            finally:
+                self._foreground -= 1
+                if self._foreground == 0:
+                    self._idle.set()
+            return
+        while True:
+            await self._idle.wait()
+            async with self._lock:
+                if not self._idle.is_set():
+                    continue  # a foreground send arrived while this one queued: it goes first
+                await self._take()
+                return
+
+    async def _take(self) -> None:
+        """One token; the caller holds the lock."""
+        while True:
+            now = time.monotonic()
+            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) / self.rate)

@@ -68,8 +68,8 @@ class DiscordNotifier:
         self.bot = bot
         self.throttle = throttle
 
-    async def _dm_channel(self, user_id: int) -> int:
-        await self.throttle.acquire()
+    async def _dm_channel(self, user_id: int, *, background: bool = False) -> int:
+        await self.throttle.acquire(background=background)
         channel = await self.bot.create_dm(discord.Object(id=user_id))
         return channel.id
 
@@ -115,8 +115,11 @@ class DiscordNotifier:
 
     async def send_welcome(self, learner: Learner, content: WelcomeContent) -> Sent:
         try:
-            channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)
-            await self.throttle.acquire()
+            # Background: a welcome yields to reminders waiting on the throttle.
+            channel_id = learner.dm_channel_id or await self._dm_channel(
+                learner.user_id, background=True
+            )
+            await self.throttle.acquire(background=True)
             channel = self.bot.get_partial_messageable(channel_id)
             message = await channel.send(welcome_text(content))
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
