@@ -1,28 +1,43 @@
 """Storage benchmark: the queries the bot runs hot, on a database of realistic size.
 
-    python -m bench.bench_store [--scale 0.1] [--path DIR]
+    python -m bench.bench_store [--scale 0.1] [--path DIR] [--database-url postgresql://...]
 
 At scale 1: 100,000 enrolments (one per learner, ten pathways in one guild), 1,000,000
 completions (ten per enrolment over the last 90 days), half the enrolments due, and a
-study group of 10,000 members. Setup bulk-loads through bot.store.bulk; every measured
+study group of 10,000 members. Setup bulk-loads through tests/bulk_load.py; every measured
 figure goes through the public Store API. Prints figures beside their targets and returns
 them from main() so a collecting runner can use them. No assertions: timing is for people.
+
+SQLite by default. With --database-url (or BENCH_DATABASE_URL) the same measurements run
+on PostgreSQL: the URL names a server we may create databases on; the benchmark creates a
+scratch database `pathway_bench_<random>` there and drops it at the end, so it never
+writes into an existing database. Setup there ends with VACUUM FULL ANALYZE: the bulk load
+fires the totals trigger once per completion inside one transaction, which leaves ten dead
+versions of every enrolment row (the table some eight times its live size) that a running
+bot's database, its completions committed one by one and vacuumed, never accumulates.
+Without it the reads measure that bloat; with it, statistics are fresh and tables packed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 from bot.core.models import CompletionSource
 from bot.store import Store
+from bot.store.postgres.db import safe_url
 from tests import bulk_load as bulk
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -37,6 +52,7 @@ TARGETS = {
     "leaderboard_p50_ms": ("<", 20.0),
     "leaderboard_p99_ms": ("<", 20.0),
 }
+URL_ENV = "BENCH_DATABASE_URL"
 
 
 def _percentiles(samples_ms: Sequence[float]) -> tuple[float, float]:
@@ -120,53 +136,113 @@ async def _write_rate(store: Store, count: int, in_flight: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+async def _measure(
+    store: Store, scale: float, after_load: Callable[[], Awaitable[None]]
+) -> dict[str, float]:
+    """Load the database, then every figure but the sizes on disk."""
+    enrolments = _enrolments(scale)
+    start = time.perf_counter()
+    group_id = await _load(store, enrolments, random.Random(42))
+    await after_load()
+    figures: dict[str, float] = {
+        "enrolments": enrolments,
+        "completions": enrolments * COMPLETIONS_PER_ENROLMENT,
+        "group_members": enrolments // PATHWAYS,
+        "setup_s": time.perf_counter() - start,
+    }
+    due = await _due_batches(store, runs=200)
+    figures["due_batch_p50_ms"], figures["due_batch_p99_ms"] = due
+    # What /leaderboard reads: the database ranks the group, the top 10 and the caller come back.
+    viewers = random.Random(3)
+    board = await _timed(
+        100,
+        lambda: store.leaderboards.top_for_group(
+            group_id, viewer=viewers.randrange(PATHWAYS, enrolments, PATHWAYS)
+        ),
+    )
+    figures["leaderboard_p50_ms"], figures["leaderboard_p99_ms"] = board
+    week = await _timed(
+        100,
+        lambda: store.leaderboards.top_for_group(
+            group_id, viewer=PATHWAYS, since=NOW - timedelta(days=7)
+        ),
+    )
+    figures["leaderboard_week_p50_ms"], figures["leaderboard_week_p99_ms"] = week
+    # Every member's row as Python objects (digests, on-schedule boards).
+    full = await _timed(50, lambda: store.leaderboards.for_group(group_id))
+    figures["leaderboard_all_rows_p50_ms"], figures["leaderboard_all_rows_p99_ms"] = full
+    month = await _timed(
+        100, lambda: store.leaderboards.for_group(group_id, since=NOW - timedelta(days=30))
+    )
+    figures["leaderboard_30d_p50_ms"], figures["leaderboard_30d_p99_ms"] = month
+    writes = max(500, int(5000 * min(scale, 1.0)))
+    figures["completions_per_s"] = await _write_rate(store, writes, in_flight=1)
+    figures["completions_per_s_50_callers"] = await _write_rate(store, writes, in_flight=50)
+    return figures
+
+
+def _enrolments(scale: float) -> int:
+    return max(1000, int(100_000 * scale))
+
+
+async def _nothing() -> None:
+    return None
+
+
 async def run(scale: float, directory: Path) -> dict[str, float]:
-    enrolments = max(1000, int(100_000 * scale))
+    """Every figure on a SQLite file in `directory`."""
     path = directory / "bench.sqlite3"
     async with await Store.open(path) as store:
-        start = time.perf_counter()
-        group_id = await _load(store, enrolments, random.Random(42))
-        figures: dict[str, float] = {
-            "enrolments": enrolments,
-            "completions": enrolments * COMPLETIONS_PER_ENROLMENT,
-            "group_members": enrolments // PATHWAYS,
-            "setup_s": time.perf_counter() - start,
-        }
-        due = await _due_batches(store, runs=200)
-        figures["due_batch_p50_ms"], figures["due_batch_p99_ms"] = due
-        # What /leaderboard reads: SQLite ranks the group, the top 10 and the caller come back.
-        viewers = random.Random(3)
-        board = await _timed(
-            100,
-            lambda: store.leaderboards.top_for_group(
-                group_id, viewer=viewers.randrange(PATHWAYS, enrolments, PATHWAYS)
-            ),
-        )
-        figures["leaderboard_p50_ms"], figures["leaderboard_p99_ms"] = board
-        week = await _timed(
-            100,
-            lambda: store.leaderboards.top_for_group(
-                group_id, viewer=PATHWAYS, since=NOW - timedelta(days=7)
-            ),
-        )
-        figures["leaderboard_week_p50_ms"], figures["leaderboard_week_p99_ms"] = week
-        # Every member's row as Python objects (digests, on-schedule boards).
-        full = await _timed(50, lambda: store.leaderboards.for_group(group_id))
-        figures["leaderboard_all_rows_p50_ms"], figures["leaderboard_all_rows_p99_ms"] = full
-        month = await _timed(
-            100, lambda: store.leaderboards.for_group(group_id, since=NOW - timedelta(days=30))
-        )
-        figures["leaderboard_30d_p50_ms"], figures["leaderboard_30d_p99_ms"] = month
-        writes = max(500, int(5000 * min(scale, 1.0)))
-        figures["completions_per_s"] = await _write_rate(store, writes, in_flight=1)
-        figures["completions_per_s_50_callers"] = await _write_rate(store, writes, in_flight=50)
+        figures = await _measure(store, scale, _nothing)
     wal = path.with_name(path.name + "-wal")
     figures["db_mb"] = path.stat().st_size / 1e6
     figures["wal_mb"] = wal.stat().st_size / 1e6 if wal.exists() else 0.0
     return figures
 
 
-def _report(figures: dict[str, float]) -> None:
+def _with_database(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + database))
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def run_postgres(scale: float, url: str) -> dict[str, float]:
+    """Every figure on a scratch database created on the server at `url`, dropped after.
+
+    `db_mb` is pg_database_size (tables, indexes, and some 7 MB of PostgreSQL's own
+    catalog); there is no `wal_mb`: PostgreSQL's WAL belongs to the server, not a database.
+    """
+    name = f"pathway_bench_{uuid.uuid4().hex[:12]}"  # ours: safe to interpolate
+    try:
+        await _admin(url, f"CREATE DATABASE {name}")
+    except (OSError, asyncpg.exceptions.PostgresError) as exc:
+        raise SystemExit(
+            f"cannot create a scratch database on {safe_url(url)}: {exc}\n"
+            "the benchmark needs a server where it may CREATE DATABASE (it drops it after)"
+        ) from exc
+    scratch = _with_database(url, name)
+    try:
+
+        async def vacuum() -> None:
+            await _admin(scratch, "VACUUM FULL ANALYZE")
+
+        async with await Store.open_postgres(scratch) as store:
+            figures = await _measure(store, scale, vacuum)
+            async with store.db.read() as tx:
+                row = await tx.fetchrow("SELECT pg_database_size(current_database())")
+            figures["db_mb"] = int(row[0]) / 1e6
+    finally:
+        await _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return figures
+
+
+def report(figures: dict[str, float]) -> None:
     for name, value in figures.items():
         line = f"{name:32} {value:12,.2f}"
         if name in TARGETS:
@@ -176,17 +252,35 @@ def _report(figures: dict[str, float]) -> None:
         print(line)
 
 
+def measure(scale: float, path: Path | None = None, url: str | None = None) -> dict[str, float]:
+    """Run the benchmark on PostgreSQL when `url` is given, else on SQLite (in `path` or a
+    temporary directory). Reads no environment: the caller says which engine."""
+    if url:
+        return asyncio.run(run_postgres(scale, url))
+    if path is not None:
+        return asyncio.run(run(scale, path))
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        return asyncio.run(run(scale, Path(tmp)))
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size")
-    parser.add_argument("--path", type=Path, help="directory for the database (default: temp)")
+    parser.add_argument(
+        "--path", type=Path, help="directory for the SQLite database (default: temp)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(URL_ENV) or None,
+        help=f"run on PostgreSQL: a server to create a scratch database on (default: ${URL_ENV})",
+    )
     args = parser.parse_args(argv)
-    if args.path is not None:
-        figures = asyncio.run(run(args.scale, args.path))
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-            figures = asyncio.run(run(args.scale, Path(tmp)))
-    _report(figures)
+    if args.database_url and args.path is not None:
+        parser.error("--path is for SQLite; with --database-url the database is on the server")
+    engine = f"PostgreSQL at {safe_url(args.database_url)}" if args.database_url else "SQLite"
+    print(f"store benchmark on {engine}, scale {args.scale:g}")
+    figures = measure(args.scale, args.path, args.database_url)
+    report(figures)
     return figures
 
 
