@@ -1,7 +1,7 @@
 """Run every benchmark and write BENCHMARKS.md with the figures, targets and machine.
 
     python -m bench [--scale 1.0] [--output BENCHMARKS.md] [--database-url postgresql://...]
-                    [--only store|delivery|interactions ...]
+                    [--only store|delivery|interactions|scaleout ...]
 
 Benchmarks print figures; they never assert. Targets come from the issues that set them.
 
@@ -32,13 +32,14 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import bench_delivery, bench_interactions, bench_store
+from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store
 from bot.store.postgres.db import safe_url
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("store", "delivery", "interactions")
+BENCHES = ("store", "delivery", "interactions", "scaleout")
 # How each benchmark's section of the report begins (a level-2 heading).
 HEADINGS = {"store": "## Storage", "delivery": "## Delivery", "interactions": "## Interactions"}
+HEADINGS["scaleout"] = "## Two processes on PostgreSQL"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 CI_POSTGRES = ROOT / ".ci" / "postgres"
 MISSING = "—"
@@ -347,6 +348,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             sections[bench] = _run_store(args.scale, args.database_url)
         elif bench == "delivery":
             sections[bench] = _delivery_section(bench_delivery.main(scale))
+        elif bench == "scaleout":
+            url = ["--database-url", args.database_url] if args.database_url else []
+            sections[bench] = bench_scaleout.section(bench_scaleout.main([*scale, *url]))
         else:
             sections[bench] = _interactions_section(bench_interactions.main(scale))
     took = time.perf_counter() - started
