@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     send_rate: float = Field(default=48.0, gt=0, le=1_000_000)
     # A standby process (another one holds the sender lock) sends only welcome DMs and the
-    # like: its share of the token's 50/s is this, so the sender's 48 + one standby's 2 fit.
-    standby_send_rate: float = Field(default=2.0, gt=0, le=1_000_000)
+    # like: its share of the token's 50/s is this, so the sender's 48 + one standby's 1 fit
+    # with a request a second to spare for timing jitter.
+    standby_send_rate: float = Field(default=1.0, gt=0, le=1_000_000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Neither set: one process runs every shard Discord recommends (AutoShardedBot asks).

@@ -5,6 +5,12 @@ request ban; so bulk sends wait here first. The default 48/s, without bursts, le
 under 50/s for the few other calls the bot makes meanwhile (interaction callbacks do not
 count toward the global limit).
 
+A token bucket alone lets its whole bucket plus a second of refills into one window, and a
+rate change leaves the tokens of the old rate; harmless for one process, but processes split
+the 50/s between them (the sender's 48 and a standby's share). So the throttle also
+remembers its last `rate` sends and never lets a one-second window hold more: the shares
+then add up, whatever the bucket holds.
+
 Sends have two priorities. Reminders, fallbacks and digests are on a schedule the learner
 sees; a welcome DM after /enroll is not urgent: the /enroll reply already said everything.
 So a background send waits while any foreground send is waiting: when a thousand people
@@ -14,7 +20,11 @@ enrol in the minute a fan-out is due, the reminders go first and the welcomes fo
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
+
+WINDOW_S = 1.0  # Discord counts the global limit per second
 
 
 class Throttle:
@@ -27,6 +37,7 @@ class Throttle:
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
+        self._recent: deque[float] = deque(maxlen=self._window_cap(rate))  # last sends' times
         self._foreground = 0  # foreground sends waiting or taking a token right now
         self._idle = asyncio.Event()  # set while no foreground send waits
         self._idle.set()
@@ -37,6 +48,12 @@ class Throttle:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
+        self._recent = deque(self._recent, maxlen=self._window_cap(rate))
+
+    @staticmethod
+    def _window_cap(rate: float) -> int:
+        """Sends allowed in any one-second window: the rate, rounded down, at least one."""
+        return max(1, math.floor(rate * WINDOW_S))
 
     async def acquire(self, *, background: bool = False) -> None:
         """Wait for a token. `background` sends (welcome DMs) yield to every foreground send
@@ -66,7 +83,12 @@ class Throttle:
             now = time.monotonic()
             self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
+            recent = self._recent
+            if len(recent) == recent.maxlen and now - recent[0] < WINDOW_S:
+                await asyncio.sleep(WINDOW_S - (now - recent[0]))
+                continue
             if self._tokens >= 1:
                 self._tokens -= 1
+                recent.append(now)
                 return
             await asyncio.sleep((1 - self._tokens) / self.rate)

@@ -47,3 +47,15 @@ async def test_the_rate_can_change_for_a_new_role() -> None:
     for _ in range(5):
         await throttle.acquire()
     assert time.monotonic() - started >= 0.09  # 5 tokens at 50/s, not at 1000/s
+
+
+async def test_no_one_second_window_holds_more_than_the_rate() -> None:
+    """A bucket alone lets its burst plus a second's refills into one window; the shares of
+    50/s that processes split must add up whatever the bucket holds."""
+    throttle = Throttle(rate=20, burst=5)
+    times = []
+    for _ in range(45):
+        await throttle.acquire()
+        times.append(time.monotonic())
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 20, busiest
