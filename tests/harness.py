@@ -44,14 +44,14 @@ async def poll(predicate: Callable[[], object], within: float = 15.0, what: str 
 def db_snapshot(db_path: Path) -> list[Any]:
     """Every row a user's input could change, to prove that bad input stored nothing.
 
-    Leaves out the outbox and meta, and the learner's cached DM channel id, which the
-    welcome DM records in the background after an /enroll.
+    Leaves out the outbox, meta and the IDENTIFY turns, and the learner's cached DM channel
+    id, which the welcome DM records in the background after an /enroll.
     """
     with sqlite3.connect(db_path) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         out: list[Any] = []
         for t in tables:
-            if t in {"meta", "deliveries"}:
+            if t in {"meta", "deliveries", "identify_slots"}:
                 continue
             columns = [r[1] for r in db.execute(f"PRAGMA table_info({t})")]
             keep = ", ".join(c for c in columns if c != "dm_channel_id")

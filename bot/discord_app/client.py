@@ -37,7 +37,7 @@ from bot.discord_app.components.snooze import reminder_controls
 from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import GatewayInfo, apply_api_base, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
-from bot.discord_app.identify import IdentifyGate, identify_bucket
+from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
@@ -78,7 +78,8 @@ class PathwayBot(commands.AutoShardedBot):
         identify_gate: IdentifyGate | None = None,
     ) -> None:
         """`run_scheduler=False` is for in-process tests that drive sweeps with a fake clock.
-        `identify_gate` paces IDENTIFY across processes (see `identify.py`); None: no gate."""
+        `identify_gate` paces IDENTIFY across processes (see `identify.py`); None: the
+        database's gate, built once the store is open."""
         intents = discord.Intents.none()
         intents.guilds = True
         # Unset: discord.py asks GET /gateway/bot (here, setup_hook does) and runs every shard.
@@ -139,6 +140,8 @@ class PathwayBot(commands.AutoShardedBot):
         self._store = await open_store(
             Path(self.settings.database_path), self.settings.database_url_value()
         )
+        if self.identify_gate is None:
+            self.identify_gate = DatabaseIdentifyGate(self._store)
         ctx = Context(self.store, self.registry, self.clock)
         self.learning = Learning(ctx)
         self.account = Account(ctx)

@@ -17,6 +17,7 @@ from bot.store.deliveries import Deliveries
 from bot.store.enrolments import Enrolments
 from bot.store.groups import StudyGroups
 from bot.store.guilds import Guilds
+from bot.store.identify_slots import IdentifySlots
 from bot.store.leaderboards import Leaderboards
 from bot.store.learners import Learners
 from bot.store.meta import Meta
@@ -43,6 +44,7 @@ class Store:
         self.deliveries = Deliveries(db)
         self.privacy = Privacy(db)
         self.meta = Meta(db)
+        self.identify_slots = IdentifySlots(db)
 
     @classmethod
     async def open(cls, path: Path = DEFAULT_PATH) -> Store:

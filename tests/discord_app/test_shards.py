@@ -2,7 +2,8 @@
 
 Guild interactions must reach the process running the guild's shard and be answered there; a
 button on a reminder DM arrives on shard 0; processes sharing a database sync commands once;
-and one process's IDENTIFYs keep Discord's one-per-bucket-per-5-s rule.
+and the IDENTIFYs of one process, and of processes started together on one database, keep
+Discord's one-per-bucket-per-5-s rule.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +20,13 @@ from tests.discord_emulator.gateway import GatewaySession
 from tests.discord_emulator.models import Guild, User
 from tests.discord_emulator.replies import InteractionReply
 from tests.harness import ROOT, SEED, BotProcess, custom_ids, is_reminder
+from tests.store.backends import (
+    create_database,
+    drop_database,
+    needs_postgres,
+    schema_template,
+    url_for,
+)
 
 ITEM = "week-jupyter-setup"
 
@@ -165,6 +174,9 @@ async def test_two_processes_answer_their_own_shards_and_sync_once(tmp_path: Pat
             reply = await emu.run_command(learner, "tasks", guild=guild)
             assert emu.receivers(reply) == [sessions[shard]]
         await asyncio.gather(*(p.stop() for p in processes))
+    # Started together twice on one SQLite file: the database's gate kept them apart.
+    assert len(emu.identifies) == 4
+    assert emu.identify_violations() == []
     emu.assert_clean()
 
 
@@ -187,3 +199,47 @@ async def test_unset_runs_the_recommended_shards_identifying_five_seconds_apart(
     assert second.at - first.at >= 5.0
     assert emu.identify_violations() == []
     assert [r.route for r in emu.requests].count("GET /gateway/bot") == 1
+
+
+_WAITED = re.compile(r"shard (\d) \(bucket 0\) waited (\d+\.\d+) s for its IDENTIFY turn")
+
+
+@needs_postgres
+async def test_two_processes_started_together_on_postgres_identify_a_window_apart(
+    tmp_path: Path,
+) -> None:
+    # Each process's first IDENTIFY skips discord.py's own sleep, so without the database's
+    # gate the two would IDENTIFY within a second or so of each other in bucket 0.
+    name = await create_database(await schema_template())
+    try:
+        async with Emulator(timeout=30, max_concurrency=1) as emu:
+            shard_world(emu)
+            processes = []
+            for shard in (0, 1):
+                (tmp_path / str(shard)).mkdir()
+                processes.append(
+                    BotProcess(
+                        emu,
+                        tmp_path / str(shard),
+                        SHARD_COUNT="2",
+                        SHARD_IDS=str(shard),
+                        DATABASE_URL=url_for(name),
+                        LOG_LEVEL="DEBUG",  # the gate logs its waits at debug
+                    )
+                )
+            await asyncio.gather(*(p.start(wait=False) for p in processes))
+            await asyncio.gather(*(p.wait_ready() for p in processes))
+            await emu.wait_for_shards([0, 1], 2, timeout=30)
+            await asyncio.gather(*(p.stop() for p in processes))
+            logs = [p.log_path.read_text(errors="replace") for p in processes]  # whole logs
+    finally:
+        await drop_database(name)
+    first, second = emu.identifies
+    assert sorted(r.shard_id for r in (first, second)) == [0, 1]
+    assert emu.identify_violations() == []
+    assert second.at - first.at >= 5.0
+    # They did reach the gate together: one went at once (its wait is the claim's round trip),
+    # the other was held back. (Were they 5 s apart anyway, this would show nothing: it fails.)
+    waits = sorted(float(m[1]) for log in logs for m in _WAITED.findall(log))
+    assert len(waits) == 2, [log[-3000:] for log in logs]
+    assert waits[0] < 0.5 and waits[1] > 1.0, f"the gate held the processes back {waits} s"

@@ -74,6 +74,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     ],
     6: [],
     7: [],
+    8: [],
 }
 
 
@@ -151,6 +152,9 @@ async def test_upgrade_from_every_earlier_version(
 async def _check_upgraded(store: Store, version: int) -> None:
     assert await store.db.schema_version() == migrations.latest_version()
     assert await store.db.integrity_check() == ["ok"]
+    # 008: a bucket's first IDENTIFY claim takes it for a window
+    assert await store.identify_slots.claim(0, 100.0, 5.0) is None
+    assert await store.identify_slots.claim(0, 100.0, 5.0) == 105.0
     if version >= 1:
         await _check_v1_data(store)
     if version >= 2:

@@ -40,6 +40,9 @@ TABLES = (
     "deliveries",
     "meta",
 )
+# Pacing state, not data (when each IDENTIFY bucket may next IDENTIFY): never copied, and a
+# target that has some (a bot already started on it) still counts as empty.
+NOT_COPIED = ("identify_slots",)
 _WITH_IDS = ("enrolments", "enrolment_pauses", "study_groups", "deliveries")
 # Kept by the completions trigger: rebuilt on the target, then compared with the source.
 _TOTALS = ("points_total", "completions_total", "last_completed_at")
@@ -114,7 +117,7 @@ async def _refuse_unless_empty(db: PgDatabase) -> None:
             " WHERE table_schema = current_schema() ORDER BY table_name"
         )
         present = [str(row[0]) for row in rows]
-        others = [name for name in present if name not in (*TABLES, "schema_version")]
+        others = [n for n in present if n not in (*TABLES, *NOT_COPIED, "schema_version")]
         if others:
             raise ConfigError(
                 f"database {db.label} is not empty (it has tables {', '.join(others[:5])});"

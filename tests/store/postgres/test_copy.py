@@ -198,3 +198,19 @@ async def test_totals_that_disagree_abort_the_copy_and_leave_the_target_empty(
             await copy_database(db_path, target.url)
         async with await target.open() as copied:
             assert await copied.learners.get(1) is None
+
+
+async def test_a_target_a_bot_already_identified_on_counts_as_empty(db_path: Path) -> None:
+    """A bot started on the new database first (and claimed IDENTIFY turns there) left no
+    data: the copy goes ahead, and the turns, pacing state only, stay as they were."""
+    async with await Store.open(db_path) as source:
+        await source.meta.set("k", "v")
+        assert await source.identify_slots.claim(0, 1000.0, 5.0) is None
+    async with fresh_target(POSTGRES, db_path) as target:
+        assert target.url is not None
+        async with await target.open() as early:
+            assert await early.identify_slots.claim(0, 2000.0, 5.0) is None
+        report = await copy_database(db_path, target.url)
+        assert report.counts["meta"] == 1 and "identify_slots" not in report.counts
+        async with await target.open() as copied:
+            assert await copied.identify_slots.next_at(0) == 2005.0
