@@ -10,7 +10,7 @@ returns {}. It makes a scratch database (pathway_bench_<random>) and drops it at
 At scale 1, 2,000 learners split over a guild on shard 0 and a guild on shard 1, enrolled
 through the service layer (as tests/discord_app/test_failover.py does) with their first
 reminder at one minute, their DM channels known (as a welcome DM would have recorded them).
-Then two processes with the defaults users run (SEND_RATE 48, STANDBY_SEND_RATE 1; sweep
+Then two processes with the defaults users run (SEND_RATE 47, STANDBY_SEND_RATE 1; sweep
 every 5 s as in bench_interactions) and the emulator at Discord's 50 requests/s. One holds
 the sender lock and sends; the other stands by. Meanwhile, on both shards' guilds:
 /tasks at a steady rate (answered by an interaction callback alone) and /enroll by
@@ -528,7 +528,7 @@ def section(figures: dict[str, float]) -> list[str]:
         f"{figures['scaleout_learners']:,.0f} learners in a guild on shard 0 and one on shard 1"
         " of 2, enrolled through the service layer with their DM channels known, all first"
         " reminders due the same minute. Two `python -m bot` processes (SHARD_IDS 0 and 1,"
-        " SHARD_COUNT 2) on one scratch PostgreSQL database, defaults as shipped (SEND_RATE 48,"
+        " SHARD_COUNT 2) on one scratch PostgreSQL database, defaults as shipped (SEND_RATE 47,"
         " STANDBY_SEND_RATE 1) but a 5 s sweep as in the interactions benchmark; the emulator"
         " (in the benchmark's process, schema checks off) at Discord's 50 requests/s for the"
         " token. Meanwhile, on both guilds, /tasks at a steady rate and /enroll by newcomers."
@@ -555,9 +555,9 @@ def section(figures: dict[str, float]) -> list[str]:
         " standby answers its shard's interactions and sends their welcome DMs at its share"
         " (1/s). Where the next wall is: the 50 requests/s belong to the token, not to a"
         " process, so more processes add gateway and interaction capacity, never send rate."
-        " A fan-out takes N/48 s at best whatever the number of processes (2,000 learners"
-        " 42 s, 10,000 about 3.5 min, 100,000 about 35 min). The sender's 48 plus a"
-        " standby's 1 leaves one request a second for jitter; each throttle also caps any"
+        " A fan-out takes N/47 s at best whatever the number of processes (2,000 learners"
+        " 43 s, 10,000 about 3.5 min, 100,000 about 35 min). The sender's 47 plus a"
+        " standby's 1 leaves two requests a second for jitter; each throttle also caps any"
         " one-second window at its own rate. (With a standby share of 2/s, three of five"
         " runs met one or two 429s: 48 + 2 is the whole 50.)",
         "",

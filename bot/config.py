@@ -59,10 +59,10 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     sweep_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
-    send_rate: float = Field(default=48.0, gt=0, le=1_000_000)
+    send_rate: float = Field(default=47.0, gt=0, le=1_000_000)
     # A standby process (another one holds the sender lock) sends only welcome DMs and the
-    # like: its share of the token's 50/s is this, so the sender's 48 + one standby's 1 fit
-    # with a request a second to spare for timing jitter.
+    # like: its share of the token's 50/s is this, so the sender's 47 + one standby's 1 fit
+    # with two requests a second to spare for timing jitter.
     standby_send_rate: float = Field(default=1.0, gt=0, le=1_000_000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)

@@ -7,6 +7,7 @@ directory so a failing test can show them and the token-leak test can read them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -72,6 +73,24 @@ def reminder_dms(emu: object, user: object) -> list[Any]:
 def custom_ids(components: list[dict[str, object]]) -> list[str]:
     """Every custom_id on a message's component rows, in order."""
     return [c["custom_id"] for row in components for c in row["components"]]  # type: ignore[index,union-attr]
+
+
+def _pg_sql(url: str, query: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    """One statement on PostgreSQL from synchronous test code, running loop or not: on a
+    thread of its own, with its own event loop."""
+    import asyncpg
+
+    from bot.store.backend import numbered
+
+    async def run() -> list[tuple[object, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await conn.fetch(numbered(query), *params)]
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
 class BotProcess:
@@ -165,7 +184,11 @@ class BotProcess:
             return "(no log)"
 
     def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        """Read or adjust the bot's database directly (the database is the source of truth)."""
+        """Read or adjust the bot's database directly (the database is the source of truth):
+        its SQLite file, or its PostgreSQL database when DATABASE_URL is set (`?` as there)."""
+        url = self.env.get("DATABASE_URL")
+        if url:
+            return _pg_sql(url, query, params)
         with sqlite3.connect(self.db_path, timeout=10) as db:
             rows = db.execute(query, params).fetchall()
             db.commit()

@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.gateway import GatewaySession
 from tests.discord_emulator.models import Guild, User
@@ -124,20 +126,36 @@ async def test_one_process_runs_two_shards_and_answers_on_both(tmp_path: Path) -
     emu.assert_clean()
 
 
-async def test_two_processes_answer_their_own_shards_and_sync_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "shared",
+    [
+        pytest.param("sqlite", id="one-sqlite-file"),
+        pytest.param("postgres", id="postgres", marks=needs_postgres),
+    ],
+)
+async def test_two_processes_answer_their_own_shards_and_sync_once(
+    tmp_path: Path, shared: str
+) -> None:
+    database = await create_database() if shared == "postgres" else None
+    try:
+        await _two_processes_answer_their_own_shards(tmp_path, database)
+    finally:
+        if database is not None:
+            await drop_database(database)
+
+
+async def _two_processes_answer_their_own_shards(tmp_path: Path, database: str | None) -> None:
     async with Emulator(timeout=30) as emu:
         emu.set_global_rate_limit(5000)
         guilds, learners = shard_world(emu)
         (tmp_path / "zero").mkdir()
         (tmp_path / "one").mkdir()
-        zero = BotProcess(emu, tmp_path / "zero", SHARD_COUNT="2", SHARD_IDS="0")
-        one = BotProcess(
-            emu,
-            tmp_path / "one",
-            SHARD_COUNT="2",
-            SHARD_IDS="1",
-            DATABASE_PATH=str(zero.db_path),  # one SQLite file, as on one host
-        )
+        # One SQLite file, as on one host, or one PostgreSQL database, as on several.
+        where = {"DATABASE_URL": url_for(database)} if database else {}
+        zero = BotProcess(emu, tmp_path / "zero", SHARD_COUNT="2", SHARD_IDS="0", **where)
+        if not database:
+            where = {"DATABASE_PATH": str(zero.db_path)}
+        one = BotProcess(emu, tmp_path / "one", SHARD_COUNT="2", SHARD_IDS="1", **where)
         processes = (zero, one)
 
         async def start_both() -> dict[int, GatewaySession]:
@@ -174,7 +192,7 @@ async def test_two_processes_answer_their_own_shards_and_sync_once(tmp_path: Pat
             reply = await emu.run_command(learner, "tasks", guild=guild)
             assert emu.receivers(reply) == [sessions[shard]]
         await asyncio.gather(*(p.stop() for p in processes))
-    # Started together twice on one SQLite file: the database's gate kept them apart.
+    # Started together twice on one database: the database's gate kept them apart.
     assert len(emu.identifies) == 4
     assert emu.identify_violations() == []
     emu.assert_clean()
