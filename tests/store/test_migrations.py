@@ -3,6 +3,7 @@ one is refused naming both versions; a failed one changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -249,3 +250,19 @@ async def test_failed_migration_changes_nothing(
         assert await store.db.schema_version() == len(shipped)
         async with store.db.write() as tx:  # a table of that name can be created: none exists
             await tx.execute("CREATE TABLE half_done (a INTEGER)")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_processes_starting_together_on_a_blank_database_all_open_it(
+    backend: str, db_path: Path
+) -> None:
+    """Compose starts every bot process at once on an empty database: one applies each
+    migration, the others wait for it and find the schema there, and none of them fails."""
+    async with fresh_target(backend, db_path, schema=False) as target:
+        stores = await asyncio.gather(*(target.open() for _ in range(4)))
+        try:
+            for store in stores:
+                assert await store.db.schema_version() == migrations.latest_version()
+        finally:
+            for store in stores:
+                await store.close()

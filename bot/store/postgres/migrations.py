@@ -27,8 +27,18 @@ def latest_version() -> int:
 
 
 async def current_version(tx: Tx) -> int:
-    """0 for a database this code never touched."""
-    row = await tx.fetchrow("SELECT to_regclass('schema_version') IS NOT NULL")
+    """0 for a database this code never touched.
+
+    Whether the table exists is read from pg_class with this statement's snapshot, not with
+    to_regclass(): that looks in the backend's catalog cache, which taking an advisory lock
+    does not refresh, so a process that waited for another's first migration would still
+    see no schema_version table and apply 001 again ("relation already exists").
+    """
+    row = await tx.fetchrow(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relname = 'schema_version' AND n.nspname = current_schema())"
+    )
     if not row[0]:
         return 0
     row = await tx.fetchrow("SELECT COALESCE(MAX(version), 0) FROM schema_version")
