@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 READ_CACHE_KIB = 32 * 1024
+# Query-only connections. WAL lets readers run side by side, and sqlite3 lets go of the GIL
+# while a statement runs, so a second reader keeps one slow read (a big board) from holding
+# up every other command's reads behind it; more would only compete for the same cores.
+READERS = 2
 
 # synchronous=FULL: in WAL mode, NORMAL survives an application crash but can lose the last
 # commits on a power loss; FULL fsyncs the WAL on every commit and cannot. A completion we
@@ -119,7 +123,7 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 
 class Database:
-    """One SQLite file: a writer connection behind a lock and a query-only reader.
+    """One SQLite file: a writer connection behind a lock and a few query-only readers.
 
     Implements backend.Backend.
     """
@@ -127,13 +131,15 @@ class Database:
     dialect = Dialect.SQLITE
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
     ) -> None:
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._readers = list(readers)
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
         self._write_lock = asyncio.Lock()
-        self._read_lock = asyncio.Lock()
         self._closed = False
 
     @classmethod
@@ -144,6 +150,7 @@ class Database:
             writer = await _connect(path)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open database {path}: {exc}") from exc
+        readers: list[aiosqlite.Connection] = []
         try:
             rows = await writer.execute_fetchall("PRAGMA journal_mode = WAL")
             mode = next(iter(rows))[0]
@@ -152,17 +159,21 @@ class Database:
                     f"database {path} cannot use WAL mode (got {mode!r}); "
                     "put it on a local filesystem"
                 )
-            reader = await _connect(path)
-            await reader.execute("PRAGMA query_only = ON")
-            # Leaderboards of big groups visit rows scattered over the enrolments and learners
-            # tables; a 32 MiB page cache (default 2 MiB) keeps them hot between reads.
-            await reader.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+            for _ in range(READERS):
+                reader = await _connect(path)
+                readers.append(reader)
+                await reader.execute("PRAGMA query_only = ON")
+                # Leaderboards of big groups visit rows scattered over the enrolments and
+                # learners tables; a 32 MiB page cache (default 2 MiB) keeps them hot.
+                await reader.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         except BaseException as exc:
+            for opened in readers:
+                await opened.close()
             await writer.close()
             if isinstance(exc, sqlite3.Error):
                 raise ConfigError(f"cannot open database {path}: {exc}") from exc
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, readers)
 
     @property
     def label(self) -> str:
@@ -173,8 +184,9 @@ class Database:
         if self._closed:
             return
         self._closed = True
-        async with self._write_lock, self._read_lock:
-            await self._reader.close()
+        async with self._write_lock:
+            for _ in self._readers:  # each reader once it is back from its last read
+                await (await self._idle.get()).close()
             await self._writer.close()
 
     @asynccontextmanager
@@ -201,15 +213,17 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
         """`async with db.read() as tx:` a consistent snapshot across several SELECTs."""
-        async with self._read_lock:
-            conn = self._reader
+        conn = await self._idle.get()
+        try:
+            await conn.execute("BEGIN")
+            yield SqliteTx(conn)
+        except sqlite3.Error as exc:
+            raise storage_error(exc) from exc
+        finally:
             try:
-                await conn.execute("BEGIN")
-                yield SqliteTx(conn)
-            except sqlite3.Error as exc:
-                raise storage_error(exc) from exc
-            finally:
                 await asyncio.shield(conn.rollback())
+            finally:
+                self._idle.put_nowait(conn)
 
     async def schema_version(self) -> int:
         async with self.read() as tx:

@@ -119,6 +119,32 @@ async def test_writes_never_interleave(store: Store) -> None:
         assert begin.split()[1] == end.split()[1], events
 
 
+async def test_a_long_read_does_not_hold_up_another(store: Store) -> None:
+    """A big board being read must not make every other command's reads queue behind it
+    (SQLite: two query-only connections; PostgreSQL: the pool)."""
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def long_read() -> None:
+        async with store.db.read() as tx:
+            await tx.fetchall("SELECT 1")
+            inside.set()
+            await release.wait()  # only a test may await something else inside a read
+
+    task = asyncio.create_task(long_read())
+    await inside.wait()
+    try:
+        async with asyncio.timeout(5):
+            async with store.db.read() as tx:
+                await tx.fetchall("SELECT 2")
+            assert await store.meta.get("nothing") is None  # a repository read, too
+    finally:
+        release.set()
+        await task
+    # Both connections came back: reads and a clean close still work.
+    assert await store.meta.get("nothing") is None
+
+
 async def test_cancelled_writer_rolls_back_and_frees_the_connection(store: Store) -> None:
     entered = asyncio.Event()
 
