@@ -22,6 +22,6 @@ def run_bot(
 ) -> int:
     """Blocking entry point used by `python -m bot`; returns the process exit status."""
     configure_logging(settings.log_level, settings.log_format.value, [token])
-    from bot.discord_app.client import serve
+    from bot.discord_app.serve import serve
 
     return asyncio.run(serve(settings, token, loaded, sync_only=sync_only, sync_guild=sync_guild))

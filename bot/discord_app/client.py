@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import discord
 from aiohttp import web
 from discord.ext import commands
@@ -24,7 +23,6 @@ from bot import health
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.errors import ConfigError
-from bot.core.loader import LoadResult
 from bot.core.registry import ReloadReport
 from bot.core.snooze import snooze_offer
 from bot.delivery.jobs import DeliveryJobs
@@ -35,7 +33,7 @@ from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.components.snooze import reminder_controls
 from bot.discord_app.discord_notifier import DiscordNotifier
-from bot.discord_app.gateway import GatewayInfo, apply_api_base, discover_gateway
+from bot.discord_app.gateway import GatewayInfo, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
@@ -376,36 +374,3 @@ class PathwayBot(commands.AutoShardedBot):
         if store is not None:
             await store.close()
         self.metrics.close()
-
-
-async def serve(
-    settings: Settings,
-    token: str,
-    loaded: LoadResult,
-    *,
-    sync_only: bool = False,
-    sync_guild: int | None = None,
-) -> int:
-    apply_api_base(settings.discord_api_base_url)
-    registry = PathwayRegistry(Path(settings.pathways_dir), loaded)
-    bot = PathwayBot(settings, registry, sync_only=sync_only, sync_guild=sync_guild)
-    try:
-        async with bot:
-            try:
-                await bot.login(token)
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                raise ConfigError(
-                    f"cannot reach Discord at {settings.discord_api_base_url}: {exc}"
-                ) from None
-            if sync_only:
-                print("synced" if bot.synced else "unchanged")
-                return 0
-            await bot.connect(reconnect=True)
-        # discord.py's __aexit__ skips close() once closing has begun (after SIGTERM), and
-        # asyncio.run would then cancel our shutdown halfway; wait for it to finish here.
-        await bot.close()
-    except discord.LoginFailure:
-        raise ConfigError(
-            "DISCORD_TOKEN was rejected by Discord: reset it in the Developer Portal"
-        ) from None
-    return 0
