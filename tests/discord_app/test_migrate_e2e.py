@@ -78,11 +78,13 @@ async def pg_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def fingerprint(path: Path) -> dict[str, str]:
-    """The bytes of the database file and of any WAL companions beside it."""
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(path.parent.glob(path.name + "*"))
-    }
+    """The bytes of the database file and of its write-ahead log: everything that holds data.
+
+    Not the -shm file: that is the WAL's shared-memory index, which every reader (a
+    read-only one too) updates as it reads, so it changes without any data changing.
+    """
+    files = [path, path.with_name(path.name + "-wal")]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.exists()}
 
 
 async def migrate_db(bot: BotProcess, url: str) -> tuple[int, str, str]:
