@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -122,6 +123,24 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+async def _enable_wal(conn: aiosqlite.Connection) -> str:
+    """Switch the file to WAL mode; return the mode it is in.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once
+    rather than waiting out busy_timeout: processes starting together on a new file (one
+    host, several shards) meet exactly that. So retry for as long as busy_timeout would wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            rows = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+            return str(next(iter(rows))[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
 class Database:
     """One SQLite file: a writer connection behind a lock and a few query-only readers.
 
@@ -152,8 +171,7 @@ class Database:
             raise ConfigError(f"cannot open database {path}: {exc}") from exc
         readers: list[aiosqlite.Connection] = []
         try:
-            rows = await writer.execute_fetchall("PRAGMA journal_mode = WAL")
-            mode = next(iter(rows))[0]
+            mode = await _enable_wal(writer)
             if mode != "wal":
                 raise ConfigError(
                     f"database {path} cannot use WAL mode (got {mode!r}); "

@@ -259,7 +259,7 @@ async def test_processes_starting_together_on_a_blank_database_all_open_it(
     """Compose starts every bot process at once on an empty database: one applies each
     migration, the others wait for it and find the schema there, and none of them fails."""
     async with fresh_target(backend, db_path, schema=False) as target:
-        stores = await asyncio.gather(*(target.open() for _ in range(4)))
+        stores = await asyncio.gather(*(target.open() for _ in range(8)))
         try:
             for store in stores:
                 assert await store.db.schema_version() == migrations.latest_version()
