@@ -32,7 +32,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store
+from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store, report
 from bot.store.postgres.db import safe_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,27 +81,12 @@ def _machine() -> list[str]:
     ]
 
 
-def _rows(figures: dict[str, float], targets: dict[str, tuple[str, float]]) -> list[str]:
-    out = ["| figure | value | target | |", "|---|---:|---|---|"]
-    for name, value in figures.items():
-        target = targets.get(name)
-        if target:
-            op, goal = target
-            ok = {"<": value < goal, "<=": value <= goal, ">=": value >= goal}[op]
-            out.append(f"| {name} | {value:,.3f} | {op} {goal:,g} | {'met' if ok else 'missed'} |")
-        else:
-            out.append(f"| {name} | {value:,.3f} | | |")
-    return out
-
-
 def _cell(value: float | None, target: tuple[str, float] | None) -> str:
     if value is None:
         return MISSING
     if target is None:
         return f"{value:,.3f}"
-    op, goal = target
-    ok = {"<": value < goal, "<=": value <= goal, ">=": value >= goal}[op]
-    return f"{value:,.3f} {'met' if ok else 'missed'}"
+    return f"{value:,.3f} {'met' if report.met(value, target) else 'missed'}"
 
 
 def _side_by_side(
@@ -277,7 +262,7 @@ def _delivery_section(figures: dict[str, float]) -> list[str]:
         "shares that process and checks every request against Discord's schema; "
         "`ceiling_max_loop_stall_ms` is the bot alone.",
         "",
-        *_rows(figures, bench_delivery.TARGETS),
+        *report.rows(figures, bench_delivery.TARGETS),
         "",
     ]
 
@@ -294,7 +279,7 @@ def _interactions_section(figures: dict[str, float]) -> list[str]:
         "bot's own scheduler; the rate is over the sending, lateness from the due minute. The "
         "emulator shares the benchmark's process with its schema checks off.",
         "",
-        *_rows(figures, bench_interactions.TARGETS),
+        *report.rows(figures, bench_interactions.TARGETS),
         "",
     ]
 

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench import report
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.discord_app.client import PathwayBot
@@ -235,9 +236,8 @@ def show(figures: dict[str, float], targets: dict[str, tuple[str, float]] | None
         target = (TARGETS if targets is None else targets).get(name)
         mark = ""
         if target:
-            op, goal = target
-            ok = {"<": value < goal, "<=": value <= goal, ">=": value >= goal}[op]
-            mark = f"   target {op} {goal:g}  {'met' if ok else 'MISSED'}"
+            verdict = "met" if report.met(value, target) else "MISSED"
+            mark = f"   target {target[0]} {target[1]:g}  {verdict}"
         print(f"{name:34} {value:12.3f}{mark}")
 
 

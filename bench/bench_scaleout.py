@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import bench_delivery
+from bench import bench_delivery, report
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
@@ -503,19 +503,6 @@ def show(figures: dict[str, float]) -> None:
     bench_delivery.show(figures, TARGETS)
 
 
-def _rows(figures: dict[str, float]) -> list[str]:
-    out = ["| figure | value | target | |", "|---|---:|---|---|"]
-    for name, value in figures.items():
-        target = TARGETS.get(name)
-        if target:
-            op, goal = target
-            ok = {"<": value < goal, "<=": value <= goal, ">=": value >= goal}[op]
-            out.append(f"| {name} | {value:,.3f} | {op} {goal:,g} | {'met' if ok else 'missed'} |")
-        else:
-            out.append(f"| {name} | {value:,.3f} | | |")
-    return out
-
-
 def section(figures: dict[str, float]) -> list[str]:
     """This benchmark's section of BENCHMARKS.md (see bench/__main__.py)."""
     heading = "## Two processes on PostgreSQL (`python -m bench.bench_scaleout`)"
@@ -561,7 +548,7 @@ def section(figures: dict[str, float]) -> list[str]:
         " one-second window at its own rate. (With a standby share of 2/s, three of five"
         " runs met one or two 429s: 48 + 2 is the whole 50.)",
         "",
-        *_rows(figures),
+        *report.rows(figures, TARGETS),
         "",
     ]
 
