@@ -19,29 +19,22 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
-from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store, report
-from bot.store.postgres.db import safe_url
+from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store, postgres, report
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("store", "delivery", "interactions", "scaleout")
 # How each benchmark's section of the report begins (a level-2 heading).
 HEADINGS = {"store": "## Storage", "delivery": "## Delivery", "interactions": "## Interactions"}
 HEADINGS["scaleout"] = "## Two processes on PostgreSQL"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-CI_POSTGRES = ROOT / ".ci" / "postgres"
 MISSING = "—"
 
 
@@ -131,48 +124,6 @@ def _faster(sqlite: dict[str, float], postgres: dict[str, float]) -> str:
     return "Measured here: " + "; ".join(parts) + "." if parts else ""
 
 
-@dataclass(frozen=True)
-class PgServer:
-    """Where the PostgreSQL column comes from: a URL, or why there is none."""
-
-    url: str | None
-    about: str  # which server it is, or why there is no column
-
-
-@contextmanager
-def _postgres(url: str | None) -> Iterator[PgServer]:
-    """The given server; else a throwaway one via .ci/postgres if PostgreSQL 15 is installed."""
-    if url:
-        yield PgServer(url, f"the server at {safe_url(url)} (`--database-url`)")
-        return
-    if not ((PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()):
-        yield PgServer(
-            None,
-            "no PostgreSQL URL was given (`--database-url` or BENCH_DATABASE_URL) and the"
-            f" PostgreSQL 15 binaries to start a throwaway server are not at {PG_BIN}",
-        )
-        return
-    directory = tempfile.mkdtemp(prefix="bench-pg-")
-    try:
-        started = subprocess.run(
-            ["bash", str(CI_POSTGRES), "start", directory],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = started.stdout.strip().splitlines()
-        if started.returncode != 0 or not lines:
-            why = (started.stderr.strip().splitlines() or ["no output"])[-1]
-            yield PgServer(None, f"a throwaway server (`.ci/postgres start`) failed: {why}")
-        else:
-            yield PgServer(lines[-1], "a throwaway server started by `.ci/postgres`")
-    finally:
-        subprocess.run(
-            ["bash", str(CI_POSTGRES), "stop", directory], capture_output=True, check=False
-        )
-        shutil.rmtree(directory, ignore_errors=True)
-
-
 async def _server_settings(url: str) -> str:
     conn = await asyncpg.connect(url)
     try:
@@ -192,7 +143,7 @@ def _run_store(scale: float, url: str | None) -> list[str]:
     sqlite = bench_store.measure(scale)
     bench_store.report(sqlite)
     postgres: dict[str, float] | None = None
-    with _postgres(url) as server:
+    with postgres.server(url) as server:
         if server.url is None:
             print(f"no PostgreSQL column: {server.about}", file=sys.stderr)
             where = f"No PostgreSQL column: {server.about}."
@@ -313,9 +264,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument(
         "--database-url",
-        default=os.environ.get(bench_store.URL_ENV) or None,
+        default=os.environ.get(postgres.URL_ENV) or None,
         help="PostgreSQL server for the store benchmark's second column, where it may create"
-        f" a scratch database (default: ${bench_store.URL_ENV}; else a throwaway server)",
+        f" a scratch database (default: ${postgres.URL_ENV}; else a throwaway server)",
     )
     parser.add_argument(
         "--only",

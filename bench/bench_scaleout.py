@@ -37,27 +37,22 @@ import json
 import math
 import os
 import random
-import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from bench import bench_delivery, report
+from bench import bench_delivery, postgres, report
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
 SEED = "backend-to-ml-engineer"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LIMIT = 50
 SHARDS = 2
 ENROL_IN_FLIGHT = 8
@@ -68,10 +63,6 @@ TARGETS = {
     "scaleout_last_late_vs_budget": ("<=", 1.0),
 }
 _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
-SKIPPED = (
-    "no --database-url or BENCH_DATABASE_URL, and no PostgreSQL 15 binaries at"
-    f" {PG_BIN} to start a throwaway server"
-)
 
 
 def _free_port() -> int:
@@ -94,50 +85,6 @@ def _percentiles(name: str, samples: Sequence[float]) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------- the database
-
-
-@contextlib.contextmanager
-def _server(url: str | None) -> Iterator[str | None]:
-    """A server to make the scratch database on: the given URL, or a throwaway one."""
-    if url:
-        yield url
-        return
-    if not PG_BIN.exists():
-        yield None
-        return
-    # Not under a 0700 temporary directory: initdb runs as `postgres` when we are root.
-    where = Path(tempfile.gettempdir()) / f"pathway-bench-pg-{uuid.uuid4().hex[:8]}"
-    script = ROOT / ".ci" / "postgres"
-    started = subprocess.run(
-        ["bash", str(script), "start", str(where)], capture_output=True, text=True, check=False
-    )
-    try:
-        if started.returncode != 0:
-            raise RuntimeError(f"could not start PostgreSQL: {started.stderr.strip()}")
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(where)], capture_output=True, check=False)
-        shutil.rmtree(where, ignore_errors=True)
-
-
-async def _admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@contextlib.asynccontextmanager
-async def _scratch_database(server: str) -> AsyncIterator[str]:
-    name = f"pathway_bench_{uuid.uuid4().hex[:12]}"  # ours: safe to interpolate
-    await _admin(server, f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path="/" + name))
-    finally:
-        await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 # ---------------------------------------------------------------------- setup
@@ -507,7 +454,7 @@ def section(figures: dict[str, float]) -> list[str]:
     """This benchmark's section of BENCHMARKS.md (see bench/__main__.py)."""
     heading = "## Two processes on PostgreSQL (`python -m bench.bench_scaleout`)"
     if not figures:
-        return [heading, "", f"Not run: {SKIPPED}.", ""]
+        return [heading, "", "Not run: no PostgreSQL server to run it on.", ""]
     rate = figures.get("scaleout_rate_per_s", math.nan)
     return [
         heading,
@@ -567,17 +514,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser.add_argument("--enrolls-per-s", type=float, default=0.5, help="per shard's guild")
     args = parser.parse_args(argv)
     n = args.learners or max(100, int(2_000 * args.scale))
-    url = args.database_url or os.environ.get("BENCH_DATABASE_URL")
+    url = args.database_url or os.environ.get(postgres.URL_ENV)
     figures: dict[str, float] = {}
-    with _server(url) as server:
-        if server is None:
-            print(f"bench_scaleout skipped: {SKIPPED}", file=sys.stderr)
+    with postgres.server(url) as server:
+        if server.url is None:
+            print(f"bench_scaleout skipped: {server.about}", file=sys.stderr)
             return {}
+        server_url = server.url
         print(f"before: {_load()}", file=sys.stderr)
         load_before = os.getloadavg()[0]
 
         async def run() -> dict[str, float]:
-            async with _scratch_database(server) as db:
+            async with postgres.scratch_database(server_url) as db:
                 with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp:
                     return await scaleout(n, db, Path(tmp), args.tasks_per_s, args.enrolls_per_s)
 

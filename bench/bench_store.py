@@ -27,14 +27,11 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
+from bench import postgres
 from bot.core.models import CompletionSource
 from bot.store import Store
 from bot.store.postgres.db import safe_url
@@ -52,7 +49,6 @@ TARGETS = {
     "leaderboard_p50_ms": ("<", 20.0),
     "leaderboard_p99_ms": ("<", 20.0),
 }
-URL_ENV = "BENCH_DATABASE_URL"
 
 
 def _percentiles(samples_ms: Sequence[float]) -> tuple[float, float]:
@@ -200,45 +196,22 @@ async def run(scale: float, directory: Path) -> dict[str, float]:
     return figures
 
 
-def _with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + database))
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def run_postgres(scale: float, url: str) -> dict[str, float]:
     """Every figure on a scratch database created on the server at `url`, dropped after.
 
     `db_mb` is pg_database_size (tables, indexes, and some 7 MB of PostgreSQL's own
     catalog); there is no `wal_mb`: PostgreSQL's WAL belongs to the server, not a database.
     """
-    name = f"pathway_bench_{uuid.uuid4().hex[:12]}"  # ours: safe to interpolate
-    try:
-        await _admin(url, f"CREATE DATABASE {name}")
-    except (OSError, asyncpg.exceptions.PostgresError) as exc:
-        raise SystemExit(
-            f"cannot create a scratch database on {safe_url(url)}: {exc}\n"
-            "the benchmark needs a server where it may CREATE DATABASE (it drops it after)"
-        ) from exc
-    scratch = _with_database(url, name)
-    try:
+    async with postgres.scratch_database(url) as scratch:
 
         async def vacuum() -> None:
-            await _admin(scratch, "VACUUM FULL ANALYZE")
+            await postgres.admin(scratch, "VACUUM FULL ANALYZE")
 
         async with await Store.open_postgres(scratch) as store:
             figures = await _measure(store, scale, vacuum)
             async with store.db.read() as tx:
                 row = await tx.fetchrow("SELECT pg_database_size(current_database())")
             figures["db_mb"] = int(row[0]) / 1e6
-    finally:
-        await _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     return figures
 
 
@@ -271,8 +244,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     )
     parser.add_argument(
         "--database-url",
-        default=os.environ.get(URL_ENV) or None,
-        help=f"run on PostgreSQL: a server to create a scratch database on (default: ${URL_ENV})",
+        default=os.environ.get(postgres.URL_ENV) or None,
+        help="run on PostgreSQL: a server to create a scratch database on"
+        f" (default: ${postgres.URL_ENV})",
     )
     args = parser.parse_args(argv)
     if args.database_url and args.path is not None:

@@ -14,6 +14,7 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench import bench_store
+from bench import postgres as bench_postgres
 
 PG_URL = os.environ.get("DATABASE_URL_TEST") or None
 NO_PG = "DATABASE_URL_TEST is not set: the PostgreSQL half needs a server (.ci/run starts one)"
@@ -23,13 +24,13 @@ NO_PG = "DATABASE_URL_TEST is not set: the PostgreSQL half needs a server (.ci/r
 async def test_runs_on_a_scratch_database_it_drops(monkeypatch: pytest.MonkeyPatch) -> None:
     assert PG_URL is not None
     issued: list[str] = []
-    admin = bench_store._admin
+    admin = bench_postgres.admin
 
     async def recording(url: str, sql: str) -> None:
         issued.append(sql)
         await admin(url, sql)
 
-    monkeypatch.setattr(bench_store, "_admin", recording)
+    monkeypatch.setattr(bench_postgres, "admin", recording)
     figures = await bench_store.run_postgres(0.0, PG_URL)  # the smallest: 1,000 enrolments
 
     created = [sql.split()[-1] for sql in issued if sql.startswith("CREATE DATABASE")]
@@ -69,8 +70,8 @@ def test_the_report_puts_engines_side_by_side_and_marks_a_missing_column() -> No
 def test_without_a_url_or_binaries_it_says_why_postgres_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(bench_main, "PG_BIN", tmp_path / "no-postgres")
-    with bench_main._postgres(None) as server:
+    monkeypatch.setattr(bench_postgres, "PG_BIN", tmp_path / "no-postgres")
+    with bench_postgres.server(None) as server:
         assert server.url is None
         assert "BENCH_DATABASE_URL" in server.about and "no-postgres" in server.about
     lines = bench_main.store_section(
