@@ -24,7 +24,6 @@ from bot.core.layout import default_pace
 from bot.core.leaderboard import Entry, rank
 from bot.core.models import (
     DeliveryKind,
-    DeliveryStatus,
     Enrolment,
     EnrolmentStatus,
     GuildSettings,
@@ -37,7 +36,7 @@ from bot.core.pathway import Horizon, Pathway
 from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
 from bot.delivery.ports import DigestContent, DmClosed, Notifier, SendFailed
-from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
+from bot.delivery.retry import LEASE, MAX_ATTEMPTS, backoff
 from bot.store.deliveries import group_target
 from bot.store.store import Store
 
@@ -121,16 +120,10 @@ class DigestSender:
             target.key,
             slot.period_key,
             now,
-            abandon_after=now + ABANDON_AFTER,
+            abandon_after=now + LEASE,
         )
         delivery = claim.delivery
-        if delivery.status is not DeliveryStatus.PENDING:
-            return 0
-        if (
-            not claim.claimed
-            and delivery.next_attempt_at is not None
-            and delivery.next_attempt_at > now
-        ):
+        if not claim.claimed:  # posted already, or another sender holds its lease
             return 0
         content = await self.compose(target, slot.at, now)
         try:

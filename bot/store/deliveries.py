@@ -28,6 +28,11 @@ _CLAIM = (
     " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"
     " ON CONFLICT (target, kind, period_key) DO NOTHING RETURNING *"
 )
+# Re-leasing a pending row whose lease (or backoff) ran out before `now`.
+_RELEASE = (
+    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE target = ? AND kind = ?"
+    " AND period_key = ? AND status = 'pending' AND next_attempt_at < ? RETURNING *"
+)
 _DUE_FOR_RETRY = (
     "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
     " ORDER BY next_attempt_at, id LIMIT ?"
@@ -129,21 +134,16 @@ class Deliveries:
         now: datetime,
         abandon_after: datetime | None = None,
     ) -> ClaimResult:
-        """Create the pending row for this period, or return the one already there.
+        """Create the pending row for this period and lease it until `abandon_after`, or
+        re-lease the pending row already there when its lease has run out; else return the
+        row as it stands.
 
-        `claimed` is True only for the caller that created it. `abandon_after` (default
-        `now`) is when `due_for_retry` may offer the row if nobody has marked it by then.
+        `claimed` is True only for the caller that holds the lease now: only that caller may
+        send. A row still leased (another sender is sending it, or its retry is not due), or
+        already sent, failed or skipped, comes back with `claimed` False. `abandon_after`
+        (default `now`) is when the lease ends and another sweep may take the row.
         """
-        ts = codec.instant(now)
-        retry_at = codec.instant(abandon_after or now)
-        async with self._db.write() as tx:
-            row = await tx.fetchone(
-                _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
-            )
-            if row is not None:
-                return ClaimResult(claimed=True, delivery=delivery_from_row(row))
-            existing = await tx.fetchrow(_BY_KEY, (target, kind.value, period_key))
-        return ClaimResult(claimed=False, delivery=delivery_from_row(existing))
+        return (await self.claim_many(kind, [(target, period_key)], now, abandon_after))[0]
 
     async def claim_many(
         self,
@@ -154,13 +154,19 @@ class Deliveries:
     ) -> list[ClaimResult]:
         """`claim` for many (target, period_key) pairs in one transaction, in order."""
         ts = codec.instant(now)
-        retry_at = codec.instant(abandon_after or now)
+        lease = codec.instant(abandon_after or now)
         out: list[ClaimResult] = []
         async with self._db.write() as tx:
             for target, period_key in keys:
                 row = await tx.fetchone(
-                    _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
+                    _CLAIM, (kind.value, target, period_key, new_nonce(), lease, ts, ts)
                 )
+                if row is None:
+                    # An expired lease is taken over with a new one before anybody resends,
+                    # so two senders (a lock handover) never hold the same row at once.
+                    row = await tx.fetchone(
+                        _RELEASE, (lease, ts, target, kind.value, period_key, ts)
+                    )
                 if row is not None:
                     out.append(ClaimResult(claimed=True, delivery=delivery_from_row(row)))
                 else:

@@ -31,9 +31,9 @@ async def test_claim_round_trip(store: Store) -> None:
 
 
 async def test_second_claim_returns_the_existing_row(store: Store) -> None:
-    first = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW)
+    first = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW, NOW + MINUTE)
     second = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW + MINUTE)
-    assert not second.claimed and second.delivery == first.delivery
+    assert not second.claimed and second.delivery == first.delivery  # leased until then
     others = [
         await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W11", NOW),
         await store.deliveries.claim(DeliveryKind.FALLBACK, "enrolment:1", "2026-W10", NOW),
@@ -41,6 +41,21 @@ async def test_second_claim_returns_the_existing_row(store: Store) -> None:
     ]
     assert all(o.claimed for o in others)
     assert len({o.delivery.nonce for o in [first, *others]}) == 4
+
+
+async def test_an_expired_lease_is_taken_over_with_a_new_one(store: Store) -> None:
+    first = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW, NOW + MINUTE)
+    later = NOW + 2 * MINUTE
+    taken = await store.deliveries.claim(REMINDER, "enrolment:1", "w", later, later + MINUTE)
+    assert taken.claimed and taken.delivery.id == first.delivery.id
+    assert taken.delivery.nonce == first.delivery.nonce  # a resend keeps the nonce
+    assert taken.delivery.next_attempt_at == later + MINUTE
+    # and now it is leased to the second caller: a third one gets nothing
+    third = await store.deliveries.claim(REMINDER, "enrolment:1", "w", later, later + MINUTE)
+    assert not third.claimed
+    await store.deliveries.mark_sent(first.delivery.id, 1, later)
+    done = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW + 9 * MINUTE)
+    assert not done.claimed and done.delivery.status is DeliveryStatus.SENT
 
 
 async def test_concurrent_claims_have_one_winner(store: Store) -> None:
