@@ -91,7 +91,7 @@ class Metrics:
         self._failed = Counter(
             "reminders_failed",
             "Reminders parked as failed after their last attempt (their error ids are in the"
-            " log); the same count as pathway_reminders_total{outcome=\"failed\"}.",
+            ' log); the same count as pathway_reminders_total{outcome="failed"}.',
             registry=r,
         )
         self._lag = Histogram(

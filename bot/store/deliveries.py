@@ -209,6 +209,24 @@ class Deliveries:
                     [(channel_id, user_id) for user_id, channel_id in sorted(dm_channels)],
                 )
 
+    async def open_targets(
+        self, kind: DeliveryKind, period_key: str, targets: Sequence[str], now: datetime
+    ) -> set[str]:
+        """Which of `targets` may still be claimed for this period: no row yet, or a pending
+        row whose lease or backoff has run out. One read, no writes: a sweep that finds
+        nothing open touches nothing else (the digest check runs every minute)."""
+        if not targets:
+            return set()
+        sql = (
+            "SELECT target FROM deliveries WHERE kind = ? AND period_key = ?"  # noqa: S608
+            f" AND target IN ({', '.join('?' * len(targets))})"
+            " AND (status <> 'pending' OR next_attempt_at >= ?)"
+        )
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(sql, (kind.value, period_key, *targets, codec.instant(now)))
+        closed = {row[0] for row in rows}
+        return {t for t in targets if t not in closed}
+
     async def get(self, delivery_id: int) -> Delivery | None:
         async with self._db.read() as tx:
             row = await tx.fetchone(_BY_ID, (delivery_id,))

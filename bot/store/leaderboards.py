@@ -45,6 +45,8 @@ _IN_PATHWAY = " WHERE e.guild_id = ? AND e.pathway_id = ? AND e.status <> 'left'
 
 _GROUP_ALL_TIME = _TOTALS + _GROUP_MEMBERS + _IN_GROUP
 _PATHWAY_ALL_TIME = _TOTALS + _PATHWAY_ENROLMENTS + _IN_PATHWAY
+_NOT_GROUPED = " AND NOT EXISTS (SELECT 1 FROM group_members AS g WHERE g.enrolment_id = e.id)"
+_UNGROUPED_ALL_TIME = _PATHWAY_ALL_TIME + _NOT_GROUPED
 # SQLite: grouping by m.enrolment_id follows the membership key (group_id, enrolment_id), so
 # no sort. PostgreSQL returns only columns the GROUP BY determines, so it groups by the
 # primary keys of both tables it reads columns from.
@@ -101,6 +103,11 @@ class Leaderboards:
         if since is None and until is None:
             return await self._read(_PATHWAY_ALL_TIME, (guild_id, pathway_id))
         return await self._read(_PATHWAY_WINDOW, (*_window(since, until), guild_id, pathway_id))
+
+    async def for_pathway_ungrouped(self, guild_id: int, pathway_id: str) -> list[LeaderboardRow]:
+        """All-time scores of those on a pathway in a guild who are in no study group: the
+        cohort a channel digest covers besides the groups' own."""
+        return await self._read(_UNGROUPED_ALL_TIME, (guild_id, pathway_id))
 
     async def top_for_group(
         self,
