@@ -166,6 +166,7 @@ class PathwayBot(commands.AutoShardedBot):
             metrics=lambda: self.metrics,
             heartbeat=self._tick_health,
             on_role=self._take_role,
+            retention_days=self.settings.outbox_retention_days,
         )
         self.scheduler = self.jobs.scheduler
         self.reminders = self.jobs.reminders

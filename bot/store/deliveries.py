@@ -70,6 +70,11 @@ _CLAIM_RETRIES = Sql(
     sqlite=_DUE_OF_KINDS,
     postgres=_DUE_OF_KINDS + " FOR UPDATE SKIP LOCKED",
 )
+# The subquery walks the deliveries_finished index (migration 009) from the oldest row.
+_PRUNE = (
+    "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
+    " WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at, id LIMIT ?)"
+)
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
 
 
@@ -226,6 +231,20 @@ class Deliveries:
             rows = await tx.fetchall(sql, (kind.value, period_key, *targets, codec.instant(now)))
         closed = {row[0] for row in rows}
         return {t for t in targets if t not in closed}
+
+    async def prune(self, before: datetime, limit: int = 500) -> int:
+        """Delete up to `limit` finished rows (sent, skipped, failed) last changed before
+        `before`, oldest first; return how many went. Pending rows are never touched.
+
+        A finished row is no longer needed once its period can never be claimed again (the
+        sweeps only claim this week's and later periods), so the outbox stays the size of a
+        few weeks' traffic. Small batches keep each transaction, and so every other writer's
+        wait, short; the sender calls this on each tick until nothing is left.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        async with self._db.write() as tx:
+            return await tx.execute(_PRUNE, (codec.instant(before), limit))
 
     async def get(self, delivery_id: int) -> Delivery | None:
         async with self._db.read() as tx:
