@@ -15,10 +15,11 @@ have a next reminder. One invariant follows: every active enrolment has a next r
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.core.errors import AlreadyExists, ErrorCode, InvalidInput, NotEnrolled, PathwayError
-from bot.core.models import EnrolmentStatus
+from bot.core.models import Enrolment, EnrolmentStatus, Pause
 
 ACTIVE = EnrolmentStatus.ACTIVE
 PAUSED = EnrolmentStatus.PAUSED
@@ -63,7 +64,7 @@ _STEPS: dict[tuple[Transition, EnrolmentStatus | None], Step] = {
     (Transition.RESTORE, LEFT): Step(ACTIVE, PauseLog.CLOSE, Reminder.SET),
     (Transition.PAUSE, ACTIVE): Step(PAUSED, PauseLog.OPEN, Reminder.KEEP),
     (Transition.RESUME, PAUSED): Step(ACTIVE, PauseLog.CLOSE, Reminder.SET),
-    (Transition.COMPLETE, ACTIVE): Step(COMPLETED, PauseLog.CLOSE, Reminder.CLEAR),
+    (Transition.COMPLETE, ACTIVE): Step(COMPLETED, PauseLog.NONE, Reminder.CLEAR),  # none open
     (Transition.COMPLETE, PAUSED): Step(COMPLETED, PauseLog.CLOSE, Reminder.CLEAR),
     (Transition.REOPEN, COMPLETED): Step(ACTIVE, PauseLog.NONE, Reminder.SET),
     (Transition.LEAVE, ACTIVE): Step(LEFT, PauseLog.OPEN, Reminder.CLEAR),
@@ -102,6 +103,26 @@ def step(transition: Transition, current: EnrolmentStatus | None) -> Step:
     if found is None:
         raise _refused(transition, current)
     return found
+
+
+def applied(
+    enrolment: Enrolment, step: Step, now: datetime, next_reminder_at: datetime | None
+) -> Enrolment:
+    """The enrolment after `step`, computed rather than read back: status, next reminder,
+    and the pause log (an opened pause starts at `now`; a closed one ends there)."""
+    reminder = enrolment.next_reminder_at
+    if step.reminder is Reminder.CLEAR:
+        reminder = None
+    elif step.reminder is Reminder.SET and next_reminder_at is not None:
+        reminder = next_reminder_at
+    pauses = enrolment.pauses
+    if step.pause is PauseLog.OPEN:
+        pauses = (*pauses, Pause(now, None))
+    elif step.pause is PauseLog.CLOSE:
+        pauses = tuple(Pause(p.start, max(p.start, now)) if p.end is None else p for p in pauses)
+    return replace(
+        enrolment, status=step.status, next_reminder_at=reminder, pauses=pauses, updated_at=now
+    )
 
 
 def enrol_transition(current: EnrolmentStatus | None) -> Transition:
