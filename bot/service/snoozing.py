@@ -14,6 +14,7 @@ from bot.core.models import EnrolmentStatus
 from bot.core.snooze import choose, next_regular_at, snooze_period_key
 from bot.core.timeparse import parse_zone
 from bot.service.reading import Reading
+from bot.service.unit import in_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Snoozed:
 
 
 class Snoozing(Reading):
+    @in_unit
     async def snooze(self, enrolment_id: int, user_id: int, kind: str) -> Snoozed:
         """Queue one extra reminder where the pressed choice lands, checked at press time."""
         enrolment = await self.owned_enrolment(enrolment_id, user_id)

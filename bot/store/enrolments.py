@@ -53,6 +53,7 @@ _BY_KEY = SELECT + (
     " WHERE e.user_id = ? AND COALESCE(e.guild_id, 0) = COALESCE(CAST(? AS BIGINT), 0)"
     " AND e.pathway_id = ?"
 )
+_OF_PATHWAY = SELECT + " WHERE e.user_id = ? AND e.pathway_id = ?"
 _FOR_USER = SELECT + (
     " WHERE e.user_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.guild_id = ?) ORDER BY e.id"
 )
@@ -219,14 +220,11 @@ class Enrolments:
         """
         async with self._db.write() as tx:
             await lock_learner(tx, user_id)
-            existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
-            following = await tx.fetchone(
-                "SELECT guild_id FROM enrolments WHERE user_id = ? AND pathway_id = ?"
-                " AND status <> 'left'"
-                " AND COALESCE(guild_id, 0) <> COALESCE(CAST(? AS BIGINT), 0)",
-                (user_id, pathway_id, guild_id),
-            )
-            if following is not None:
+            # This pathway's rows of the learner (one a server, at most): the one here, and
+            # whether it is followed somewhere else, in one statement.
+            rows = await tx.fetchall(_OF_PATHWAY, (user_id, pathway_id))
+            existing = next((r for r in rows if r[2] == guild_id), None)
+            if any(r[2] != guild_id and r[6] != "left" for r in rows):
                 raise AlreadyExists(code=ErrorCode.FOLLOWED_ELSEWHERE)
             if existing is None:
                 if prefs is None and guild_id is not None:
