@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.emulator.driver import Emulator
 from bot.health import health_path
 from bot.shards import parse_shard_ids
-from tests.discord_emulator.driver import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
