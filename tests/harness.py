@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import write_clock_offset
+from bot.emulator.driver import Emulator
 from bot.health import health_path
 from bot.shards import parse_shard_ids
-from tests.discord_emulator.driver import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
