@@ -21,10 +21,10 @@ from bot.clock import FixedClock
 from bot.core.models import DeliveryKind
 from bot.delivery.reminders import ReminderSender
 from bot.discord_app.client import PathwayBot
+from bot.emulator.driver import Emulator
+from bot.emulator.models import User
 from bot.store import Store, enrolment_target
 from tests import bulk_load as bulk
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import User
 from tests.harness import PATHWAYS, SEED, poll, reminder_dms
 
 ROUTE = "POST /channels/{channel_id}/messages"
