@@ -101,7 +101,7 @@ class DeliveryJobs:
 
     async def stop(self) -> None:
         """Stop sweeping and hand the sender lock on, so a standby need not wait for it."""
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         await self.drainer.stop()
         await self.role.release()
 

@@ -18,11 +18,13 @@ enrolments together. The rare paths (closed DMs, failures, skips) write one row 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.core import cadence
@@ -171,8 +173,9 @@ class ReminderSender:
             # else: another sender holds its lease, or its retry is not due yet
         learners = await self.store.learners.get_many(list({e.user_id for e, _, _ in work}))
         completions = await self.store.completions.for_enrolments([e.id for e, _, _ in work])
-        results = await asyncio.gather(
-            *(
+        results = await self._send_all(
+            [(e, d) for e, d, _ in work],
+            [
                 self._guarded(
                     e,
                     d,
@@ -184,7 +187,9 @@ class ReminderSender:
                     broken.get(e.id),
                 )
                 for e, d, at in work
-            )
+            ],
+            advance,
+            now,
         )
         report.add(
             await self._finish(
@@ -192,6 +197,51 @@ class ReminderSender:
             )
         )
         return report
+
+    async def _send_all(
+        self,
+        work: Sequence[tuple[Enrolment, Delivery]],
+        sends: Sequence[Coroutine[Any, Any, Result]],
+        advance: list[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> list[Result]:
+        """The batch's sends, concurrently. Cancelled (the bot is stopping), it records what
+        was sent and hands the other claims back at once, so a restart need not wait out
+        their lease; then it lets the cancellation through."""
+        finished: dict[int, Result] = {}
+
+        async def one(i: int, send: Coroutine[Any, Any, Result]) -> Result:
+            finished[i] = result = await send
+            return result
+
+        try:
+            return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(sends))))
+        except asyncio.CancelledError:
+            done = sorted(finished)
+            settle = self._settle_cancelled(work, finished, done, advance, now)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(settle), 2.0)
+            raise
+
+    async def _settle_cancelled(
+        self,
+        work: Sequence[tuple[Enrolment, Delivery]],
+        finished: dict[int, Result],
+        done: Sequence[int],
+        advance: list[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> None:
+        await self._finish(
+            [(work[i][0], not is_snooze_key(work[i][1].period_key)) for i in done],
+            [finished[i] for i in done],
+            advance,
+            now,
+        )
+        unsent = [d.id for i, (_, d) in enumerate(work) if i not in finished]
+        await self.store.deliveries.release(unsent, now)
+        log.info(
+            "stopping: %d sent reminder(s) recorded, %d claim(s) released", len(done), len(unsent)
+        )
 
     async def _finish(
         self,
@@ -267,13 +317,16 @@ class ReminderSender:
             return report
         learners = await self.store.learners.get_many(list({e.user_id for e, _ in work}))
         completions = await self.store.completions.for_enrolments(list({e.id for e, _ in work}))
-        results = await asyncio.gather(
-            *(
+        results = await self._send_all(
+            work,
+            [
                 self._guarded(
                     e, d, None, learners.get(e.user_id), completions[e.id], now, leased_at
                 )
                 for e, d in work
-            )
+            ],
+            [],
+            now,
         )
         for result in results:
             result.report.retried += 1

@@ -232,6 +232,19 @@ class Deliveries:
         closed = {row[0] for row in rows}
         return {t for t in targets if t not in closed}
 
+    async def release(self, delivery_ids: Sequence[int], now: datetime) -> None:
+        """End this sender's lease on pending rows it will not send after all (it is
+        stopping): the next sweep, here or in another process, may take them at once."""
+        if not delivery_ids:
+            return
+        ids = sorted(delivery_ids)
+        async with self._db.write() as tx:
+            await tx.executemany(
+                "UPDATE deliveries SET next_attempt_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'pending'",
+                [(codec.instant(now), codec.instant(now), i) for i in ids],
+            )
+
     async def prune(self, before: datetime, limit: int = 500) -> int:
         """Delete up to `limit` finished rows (sent, skipped, failed) last changed before
         `before`, oldest first; return how many went. Pending rows are never touched.

@@ -50,7 +50,6 @@ def _guild(interaction: discord.Interaction[Any]) -> int | None:
 class LearningCog(commands.Cog):
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
-        self._background: set[asyncio.Task[None]] = set()  # welcome DMs under way
 
     # --- autocomplete ---------------------------------------------------------------------
 
@@ -147,9 +146,7 @@ class LearningCog(commands.Cog):
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
         if not outcome.already:
-            task = asyncio.create_task(self._welcome(interaction, outcome.view.enrolment))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self.bot.spawn(self._welcome(interaction, outcome.view.enrolment))
 
     async def _welcome(self, interaction: discord.Interaction[Any], enrolment: Enrolment) -> None:
         """After the reply (never on the 3-second path): the welcome DM, or, when DMs are
