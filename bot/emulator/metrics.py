@@ -7,6 +7,7 @@ These counters make such behaviour assertable.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ class RequestRecord:
     query: dict[str, str] = field(default_factory=dict)
     #: Decoded JSON the emulator answered with (None for empty or non-JSON responses).
     response: Any = None
+    #: When it arrived (time.monotonic()): tests check no request came before a retry_after.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def route(self) -> str:

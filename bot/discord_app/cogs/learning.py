@@ -35,6 +35,7 @@ from bot.discord_app.render_progress import (
     undo_message,
 )
 from bot.discord_app.render_tasks import tasks_embed
+from bot.discord_app.tree import in_time, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -194,16 +195,20 @@ class LearningCog(commands.Cog):
     @app_commands.command(name="done", description="Check off an item in your pathway")
     @app_commands.describe(task="The item you finished (start typing to pick)")
     async def done(self, interaction: discord.Interaction[Any], task: str) -> None:
-        outcome = await self.bot.learning.done(interaction.user.id, _guild(interaction), task)
-        await interaction.response.send_message(done_message(outcome), ephemeral=True)
+        outcome = await in_time(
+            interaction, self.bot.learning.done(interaction.user.id, _guild(interaction), task)
+        )
+        await reply(interaction, done_message(outcome), ephemeral=True)
 
     done.autocomplete("task")(open_item_choices)
 
     @app_commands.command(name="undo", description="Reopen an item you marked done by mistake")
     @app_commands.describe(task="The item to reopen (start typing to pick)")
     async def undo(self, interaction: discord.Interaction[Any], task: str) -> None:
-        outcome = await self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
-        await interaction.response.send_message(undo_message(outcome), ephemeral=True)
+        outcome = await in_time(
+            interaction, self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
+        )
+        await reply(interaction, undo_message(outcome), ephemeral=True)
 
     undo.autocomplete("task")(done_item_choices)
 
