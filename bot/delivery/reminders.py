@@ -353,10 +353,8 @@ class ReminderSender:
         """Pauses with an end date (`/reminders pause until:`) end by themselves."""
         resumed = 0
         for enrolment in await self.store.enrolments.paused_due(now, limit=BATCH):
-            await self.store.enrolments.resume(enrolment.id, now)
-            await self.store.enrolments.set_next_reminder_at(
-                enrolment.id, self._next_at(enrolment, now), now
-            )
+            # one transaction: resumed and given its next reminder together
+            await self.store.enrolments.resume(enrolment.id, now, self._next_at(enrolment, now))
             resumed += 1
         return resumed
 
