@@ -10,6 +10,7 @@ week per target, whatever restarts or second processes do.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -138,13 +139,13 @@ class DigestSender:
         delivery = claim.delivery
         if not claim.claimed:  # posted already, or another sender holds its lease
             return 0
-        rows = await self._board(target)
-        if not rows:
-            await self.store.deliveries.skip(delivery.id, now, "nobody to show")
-            return 0
-        target = replace(target, rows=rows)
-        content = await self.compose(target, slot.at, now)
         try:
+            rows = await self._board(target)
+            if not rows:
+                await self.store.deliveries.skip(delivery.id, now, "nobody to show")
+                return 0
+            target = replace(target, rows=rows)
+            content = await self.compose(target, slot.at, now)
             sent = await self.notifier.post_digest(target.channel_id, content, delivery.nonce)
         except (SendFailed, DmClosed) as exc:
             permanent = isinstance(exc, SendFailed) and exc.permanent
@@ -156,6 +157,23 @@ class DigestSender:
                 now + backoff(delivery.attempts, DIGEST_RETRY_BASE),
             )
             log.warning("digest %s for %s failed: %s", delivery.id, target.key, exc)
+            return 0
+        except Exception as exc:  # one digest's bad data must not hold up the others
+            eid = secrets.token_hex(4)
+            log.exception(
+                "digest %s for %s failed unexpectedly (error id %s)",
+                delivery.id,
+                target.key,
+                eid,
+                extra={"error_id": eid},
+            )
+            await self.store.deliveries.mark_failed(
+                delivery.id,
+                f"error id {eid}: {type(exc).__name__}: {exc}",
+                now,
+                MAX_ATTEMPTS,
+                now + backoff(delivery.attempts, DIGEST_RETRY_BASE),
+            )
             return 0
         await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
         return 1

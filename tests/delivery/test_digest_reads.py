@@ -72,3 +72,40 @@ async def test_a_day_of_digest_checks_reads_each_board_once(tmp_path: Path) -> N
         assert len(notifier.digests) == 2
     finally:
         await store.close()
+
+
+async def test_a_digest_that_always_raises_is_parked_and_holds_up_nothing(
+    tmp_path: Path,
+) -> None:
+    clock = FixedClock(MONDAY_9 - timedelta(days=7))
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        await store.guilds.set(GuildSettings(100, digest_channel_id=555))
+        for user in range(1, 5):
+            await store.enrolments.enrol(
+                user, 100, SEED, "sha256:x", date(2026, 11, 30), clock.now()
+            )
+        group = await store.groups.create(100, "Broken", SEED, date(2026, 11, 30), clock.now())
+        await store.groups.join(group.id, 1, clock.now())
+        notifier = Posts()
+        digests = DigestSender(store, PathwayRegistry(PATHWAYS), notifier, clock)
+        real = digests.compose
+
+        async def compose(target, slot_at, now):  # type: ignore[no-untyped-def]
+            if target.group is not None:
+                raise ZeroDivisionError("a bug in one digest")
+            return await real(target, slot_at, now)
+
+        digests.compose = compose  # type: ignore[method-assign]
+        clock.set(MONDAY_9)
+        assert await digests.sweep() == 1  # the cohort's digest went regardless
+        for _ in range(24 * 60):
+            clock.advance(timedelta(minutes=1))
+            await digests.sweep()
+        async with store.db.read() as tx:
+            row = await tx.fetchrow(
+                "SELECT status, attempts, last_error FROM deliveries WHERE target = ?",
+                (f"group:{group.id}",),
+            )
+        assert (row[0], row[1]) == ("failed", 5)
+        assert str(row[2]).startswith("error id ")
+        assert len(notifier.digests) == 1
