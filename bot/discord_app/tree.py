@@ -81,7 +81,7 @@ async def reply(
 
 #: A use case still running after this long (the database waiting on another writer's lock)
 #: gets a private "thinking" deferral first, so Discord's 3-second deadline is always met.
-DEFER_AFTER = 1.5
+DEFER_AFTER = 1.0
 
 
 async def in_time(
