@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.core.cadence import ItemState, ItemStatus
-from bot.discord_app.components.base import item_label
+from bot.discord_app.components.base import bot_of, item_label
 from bot.discord_app.components.items import DoneButton
 from bot.discord_app.render_delivery import (
     MAX_REMINDER_BUTTONS,
@@ -34,9 +34,6 @@ from bot.discord_app.render_delivery import (
     reminder_with_states,
 )
 from bot.service.outcomes import LearnerPlan
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +94,7 @@ async def show_done(
     message = interaction.message
     if message is None or not is_reminder(message):
         return
-    bot: PathwayBot = interaction.client
+    bot = bot_of(interaction)
     lock = _EDITING.setdefault(message.id, asyncio.Lock())
     async with lock:
         try:
