@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core import cadence
-from bot.core.cadence import ItemState, ItemStatus
+from bot.core.cadence import ItemState
 from bot.core.errors import ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.lifecycle import Transition
 from bot.core.models import (
@@ -30,39 +30,6 @@ from bot.service.reading import Reading
 
 
 class Completing(Reading):
-    async def resolve_item(
-        self, user_id: int, guild_id: int | None, ref: str
-    ) -> tuple[Enrolment, ItemStatus]:
-        """Find the item a user typed or picked: `item-id`, `pathway/item-id`, or its text."""
-        enrolments = await self.require_following(user_id, guild_id)
-        text = ref.strip()
-        pathway_hint: str | None = None
-        if "/" in text:
-            pathway_hint, text = (part.strip() for part in text.split("/", 1))
-        matches: list[tuple[Enrolment, ItemStatus]] = []
-        for e in enrolments:
-            if pathway_hint and e.pathway_id != pathway_hint:
-                continue
-            plan = (await self.standing_of(e)).plan
-            for s in plan.statuses:
-                if s.item.id == text or s.item.text.casefold() == text.casefold():
-                    matches.append((e, s))
-        if not matches:
-            raise NotFound(
-                f"There is no item {quote_input(ref, 80)} in your pathway. Pick one from the "
-                "list that appears as you type, or see `/tasks`."
-            )
-        if len(matches) > 1:
-            names = ", ".join(
-                f"**{self.ctx.registry.get(e.pathway_id).name}**" for e, _ in matches[:5]
-            )
-            raise InvalidInput(
-                f"{quote_input(ref, 80)} is in more than one of your pathways ({names}): pick "
-                "the one you mean from the list that appears as you type."
-            )
-        # Items not open yet may be completed as well: working ahead counts as "ahead".
-        return matches[0]
-
     def _match(self, enrolments: list[Enrolment], ref: str) -> tuple[Enrolment, str]:
         """The (enrolment, item id) a typed reference names, from the pathways alone: no
         completions are read to find it. Raises before anything is written."""
@@ -78,18 +45,10 @@ class Completing(Reading):
                 if item.id == text or item.text.casefold() == text.casefold():
                     matches.append((e, item.id))
         if not matches:
-            raise NotFound(
-                f"There is no item {quote_input(ref, 80)} in your pathway. Pick one from the "
-                "list that appears as you type, or see `/tasks`."
-            )
+            raise NotFound(code=ErrorCode.ITEM_UNKNOWN, ref=ref)
         if len(matches) > 1:
-            names = ", ".join(
-                f"**{self.ctx.registry.get(e.pathway_id).name}**" for e, _ in matches[:5]
-            )
-            raise InvalidInput(
-                f"{quote_input(ref, 80)} is in more than one of your pathways ({names}): pick "
-                "the one you mean from the list that appears as you type."
-            )
+            names = ", ".join(self.ctx.registry.get(e.pathway_id).name for e, _ in matches[:5])
+            raise InvalidInput(code=ErrorCode.ITEM_AMBIGUOUS, ref=ref, pathways=names)
         return matches[0]
 
     async def done(
@@ -111,7 +70,7 @@ class Completing(Reading):
         async with self.ctx.store.unit():
             enrolment = await self.owned_enrolment(enrolment_id, user_id)
             if self.ctx.registry.get(enrolment.pathway_id).item(item_id) is None:
-                raise NotFound("That item is no longer part of this pathway.")
+                raise NotFound(code=ErrorCode.ITEM_REMOVED)
             return await self._complete(enrolment, item_id, source)
 
     async def _complete(
@@ -123,7 +82,7 @@ class Completing(Reading):
         now = self.ctx.clock.now()
         store = self.ctx.store
         if enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled("You have left this pathway. `/enroll` again to pick it back up.")
+            raise NotEnrolled(code=ErrorCode.LEFT_PATHWAY)
         pathway = self.ctx.registry.get(enrolment.pathway_id)
         points_before = await store.completions.lock_points(enrolment.id)
         if points_before is None:
@@ -131,7 +90,7 @@ class Completing(Reading):
         before = await store.completions.list_for_enrolment(enrolment.id)
         status = self._view_of(enrolment, before, now).plan.status(item_id)
         if status is None:
-            raise NotFound("That item is no longer part of this pathway.")
+            raise NotFound(code=ErrorCode.ITEM_REMOVED)
         earlier = next((c for c in before if c.item_id == item_id), None)
         completion = earlier
         if earlier is None:
@@ -186,7 +145,7 @@ class Completing(Reading):
             status = self._view_of(enrolment, before, now).plan.status(item_id)
             if status is None or status.state is not ItemState.DONE:
                 text = status.item.text if status is not None else item_id
-                raise InvalidInput(f"“{text}” is not marked done, so there is nothing to undo.")
+                raise InvalidInput(code=ErrorCode.NOT_DONE_YET, item=text)
             removed = await store.completions.remove(enrolment.id, item_id)
             after = enrolment
             if removed and enrolment.status is EnrolmentStatus.COMPLETED:

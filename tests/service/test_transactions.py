@@ -202,3 +202,22 @@ def test_the_documented_budgets_keep_the_contract() -> None:
     """The issue's contract: /done at most 6 statements, /enroll at most 8."""
     assert BUDGET["done"] <= 6 and BUDGET["done_button"] <= 6 and BUDGET["done_last_item"] <= 6
     assert BUDGET["enroll"] <= 8
+
+
+async def test_bad_input_is_refused_in_words_and_writes_nothing(world: World) -> None:
+    from bot.core.errors import ErrorCode, PathwayError
+    from bot.discord_app.wording import describe
+
+    outcome = await world.learning.enroll(1, GUILD, SEED)
+    before = await world.store.completions.list_for_enrolment(outcome.view.enrolment.id)
+    with pytest.raises(PathwayError) as unknown:
+        await world.learning.done(1, GUILD, "no such item [x](https://e.vil)")
+    assert unknown.value.code is ErrorCode.ITEM_UNKNOWN
+    text = describe(unknown.value)
+    assert text.startswith("There is no item “") and "](" not in text
+    first = items(world)[0]
+    with pytest.raises(PathwayError) as not_done:
+        await world.learning.undo(1, GUILD, first)
+    assert not_done.value.code is ErrorCode.NOT_DONE_YET
+    assert describe(not_done.value).endswith("is not marked done, so there is nothing to undo.")
+    assert await world.store.completions.list_for_enrolment(outcome.view.enrolment.id) == before
