@@ -223,3 +223,30 @@ async def test_concurrent_retry_claims_split_the_rows(store: Store, database: Ta
     taken = [d.id for batch in batches for d in batch]
     assert len(taken) == len(set(taken)) == len(due)
     assert set(taken) == set(due)
+
+
+async def test_release_hands_a_claim_back_at_once(store: Store) -> None:
+    leased = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW, NOW + MINUTE)
+    sent = await store.deliveries.claim(REMINDER, "enrolment:2", "w", NOW, NOW + MINUTE)
+    await store.deliveries.mark_sent(sent.delivery.id, 1, NOW)
+    await store.deliveries.release([leased.delivery.id, sent.delivery.id], NOW)
+    again = await store.deliveries.claim(
+        REMINDER, "enrolment:1", "w", NOW + timedelta(seconds=1), NOW + MINUTE
+    )
+    assert again.claimed and again.delivery.nonce == leased.delivery.nonce
+    still = await store.deliveries.get(sent.delivery.id)
+    assert still is not None and still.status is DeliveryStatus.SENT  # only pending rows
+
+
+async def test_open_targets_reads_which_digests_may_still_go(store: Store) -> None:
+    digest = DeliveryKind.DIGEST
+    done = await store.deliveries.claim(digest, "group:1", "w", NOW, NOW + MINUTE)
+    await store.deliveries.mark_sent(done.delivery.id, 1, NOW)
+    await store.deliveries.claim(digest, "group:2", "w", NOW, NOW + MINUTE)  # leased
+    await store.deliveries.claim(digest, "group:3", "w", NOW - MINUTE, NOW - MINUTE)  # expired
+    targets = ["group:1", "group:2", "group:3", "group:4"]
+    assert await store.deliveries.open_targets(digest, "w", targets, NOW) == {
+        "group:3",
+        "group:4",
+    }
+    assert await store.deliveries.open_targets(digest, "w", [], NOW) == set()

@@ -77,6 +77,9 @@ async def test_pathway_board_spans_the_guild_not_other_guilds(store: Store, enro
     week = sorted(await store.leaderboards.for_pathway(100, PATHWAY, since=NOW + DAY))
     assert [(r.user_id, r.points) for r in week] == [(1, 25), (2, 10), (3, 0), (4, 0)]
     assert await store.leaderboards.for_pathway(100, "ux-designer") == []
+    # the cohort a channel digest shows beside the groups: those in no study group
+    ungrouped = await store.leaderboards.for_pathway_ungrouped(100, PATHWAY)
+    assert [(r.enrolment_id, r.points) for r in ungrouped] == [(ids[4], 50)]
 
 
 async def test_left_enrolments_drop_out(store: Store, enrol: Enrol) -> None:
