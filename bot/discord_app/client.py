@@ -43,14 +43,8 @@ from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.metrics import Metrics, start_metrics_server
 from bot.pathway_files import PathwayRegistry
-from bot.service.account import Account
-from bot.service.admin import Admin
-from bot.service.context import Context
-from bot.service.learning import Learning
-from bot.service.snoozing import Snoozing
-from bot.service.social import Social
+from bot.runtime import Store, open_services
 from bot.shards import ShardStatus, describe_shards
-from bot.store.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -137,17 +131,15 @@ class PathwayBot(commands.AutoShardedBot):
                 self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
             )
         )
-        self._store = await open_store(
-            Path(self.settings.database_path), self.settings.database_url_value()
-        )
+        services = await open_services(self.settings, self.registry, self.clock)
+        self._store = services.store
         if self.identify_gate is None:
             self.identify_gate = DatabaseIdentifyGate(self._store)
-        ctx = Context(self.store, self.registry, self.clock)
-        self.learning = Learning(ctx)
-        self.account = Account(ctx)
-        self.snoozing = Snoozing(ctx)
-        self.admin = Admin(ctx)
-        self.social = Social(ctx)
+        self.learning = services.learning
+        self.account = services.account
+        self.snoozing = services.snoozing
+        self.admin = services.admin
+        self.social = services.social
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
