@@ -1,5 +1,5 @@
 """Command line: `python -m bot [run | validate [DIR] | preview ... | sync [--guild ID] |
-migrate-db --to URL]`.
+migrate-db --to URL | demo [--port N] [--db PATH] [--open] [--host HOST]]`.
 
 This is the one place that builds Settings and owns resource lifetimes. Every configuration
 mistake ends as one line on stderr and a non-zero exit (2), never a traceback.
@@ -75,7 +75,44 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the SQLite file (default: DATABASE_PATH)",
     )
+    d = sub.add_parser(
+        "demo",
+        help="try the bot in a local Discord in your browser: no token, no network",
+        description="Start a local Discord (the project's emulator) with a demo server, the "
+        "real bot on a temporary SQLite file, and a web page that works like the Discord "
+        "client. The page's address is printed; Ctrl-C stops everything.",
+    )
+    d.add_argument("--port", type=int, default=8765, help="the page's port (default 8765)")
+    d.add_argument(
+        "--db", type=Path, metavar="PATH", help="keep the demo's SQLite database in this file"
+    )
+    d.add_argument("--open", action="store_true", help="open the page in a browser")
+    d.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve the page on (default 127.0.0.1; the demo has no login)",
+    )
     return p
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.config import bundled_pathways_dir
+    from bot.demo.runner import DemoOptions, run_demo
+
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535, not {args.port}")
+    directory = Path(os.environ.get("PATHWAYS_DIR") or bundled_pathways_dir())
+    loaded = require_pathways(directory)
+    if args.db is not None:
+        prepare_database_dir(args.db)
+    options = DemoOptions(
+        port=args.port,
+        host=args.host,
+        db=args.db,
+        open_browser=args.open,
+        pathways_dir=directory,
+    )
+    return run_demo(options, loaded)
 
 
 def _pathways_dir(arg: Path | None) -> Path:
@@ -211,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(_pathways_dir(args.dir))
         if args.command == "preview":
             return cmd_preview(args)
+        if args.command == "demo":
+            return cmd_demo(args)
         settings = load_settings()
         for warning in misspelt_environment(os.environ):
             print(f"pathway-bot: warning: {warning}", file=sys.stderr)

@@ -29,6 +29,7 @@ from .errors import (
 from .faults import FaultInjector
 from .gateway import CLOSE_UNKNOWN_ERROR, GatewayManager, GatewaySession
 from .identify_log import IdentifyRecord, IdentifyViolation, violations
+from .ids import SnowflakeFactory
 from .interaction_payloads import base_payload, command_data, component_data, with_message
 from .interactions import (
     APPLICATION_COMMAND,
@@ -67,10 +68,16 @@ class Emulator:
         config: all knobs; keyword ``overrides`` replace single fields
             (``Emulator(interaction_deadline=0.2)``).
         timeout: default seconds any ``wait_*`` helper waits before failing the test.
+        ids: the snowflake source (a world rebuilt with the same ids needs a scripted one).
     """
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, timeout: float = 10.0, **overrides: Any
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        timeout: float = 10.0,
+        ids: SnowflakeFactory | None = None,
+        **overrides: Any,
     ) -> None:
         self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
         self.timeout = timeout
@@ -81,6 +88,7 @@ class Emulator:
             bot_name=self.config.bot_name,
             clock=self.clock,
             notifier=self.notifier,
+            ids=ids,
         )
         self.counters = Counters()
         self.ratelimits = RateLimiter(self.config.ratelimits)
