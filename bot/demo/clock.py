@@ -1,39 +1,31 @@
-"""The demo's clock: real time plus an offset that the page's clock panel moves forward.
+"""The demo's clock: the bot's `OffsetClock` (real time plus an offset that only grows), which
+also tells listeners when it moves.
 
-The bot reads time only through a `Clock` (bot/clock.py); the demo injects this one, so
-"+1 week" moves the product's notion of now without patching anything. It keeps running at
-real speed in between, so timestamps look natural.
+The bot reads time only through a `Clock` (bot/clock.py); the demo injects this one, so the
+page's "+1 week" moves the product's notion of now without patching anything. The emulator's
+own clock follows it, so message timestamps agree with the bot's calendar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from bot.clock import OffsetClock
 
 
-class DemoClock:
-    """Now = the system clock + an offset that only grows."""
-
+class DemoClock(OffsetClock):
     def __init__(self, offset: timedelta = timedelta(0)) -> None:
-        self._offset = offset
+        super().__init__(offset)
         self._listeners: list[Callable[[timedelta], None]] = []
 
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
-
-    @property
-    def offset(self) -> timedelta:
-        return self._offset
-
     def on_advance(self, listener: Callable[[timedelta], None]) -> None:
-        """Call `listener(delta)` after every move (the emulator's clock follows this one)."""
+        """Call `listener(delta)` after every move."""
         self._listeners.append(listener)
 
     def advance(self, delta: timedelta) -> None:
-        """Move forward by `delta`; time never goes backwards (a ValueError says so)."""
-        if delta < timedelta(0):
-            raise ValueError("the demo clock only moves forward")
-        self._offset += delta
+        """Move forward by `delta` (a ValueError if negative: time never goes back)."""
+        super().advance(delta)
         for listener in self._listeners:
             listener(delta)
 

@@ -69,6 +69,7 @@ def _settings(emu: Emulator, db_path: Path, pathways_dir: Path) -> Settings:
         metrics_port=None,
         shard_count=None,
         shard_ids=None,
+        clock_file=None,  # the demo injects its own clock object
         sweep_interval_seconds=5.0,
         # Digests are checked on every tick, so a moved clock posts them at once.
         digest_check_seconds=0.01,

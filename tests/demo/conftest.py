@@ -1,0 +1,115 @@
+"""`python -m bot demo` as a subprocess, and Debian's Chromium driven by Playwright.
+
+The browser is required, never skipped: a machine without /usr/bin/chromium fails these
+tests with the command that installs it (.ci/run runs that command when it is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import ROOT
+
+CHROMIUM = Path(os.environ.get("DEMO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY = re.compile(r"open (http://\S+)")
+
+
+@dataclass
+class DemoProcess:
+    proc: subprocess.Popen[str]
+    url: str
+    output: list[str]
+    started: float
+    ready_after: float
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        rest = self.proc.stdout.read() if self.proc.stdout else ""
+        return "".join(self.output) + (rest or "")
+
+
+def start_demo(*args: str, timeout: float = 60.0) -> DemoProcess:
+    """Start `python -m bot demo --port 0 ARGS` and wait for the line with the page's address."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DATABASE_URL")}
+    env["PYTHONUNBUFFERED"] = "1"
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--port", "0", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    output: list[str] = []
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=0.5):
+            if proc.poll() is not None:
+                break
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        found = READY.search(line)
+        if found:
+            return DemoProcess(proc, found.group(1), output, started, time.perf_counter() - started)
+    proc.kill()
+    rest = proc.stdout.read()
+    raise AssertionError("the demo did not print its address:\n" + "".join(output) + rest)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProcess]:
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    process = start_demo("--db", str(db))
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright's launch options: Debian's Chromium, headless, offline-friendly."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the demo's browser tests need Debian's Chromium "
+            "(apt-get install -y chromium; .ci/run does this)",
+            pytrace=False,
+        )
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict[str, Any]:
+    return {"viewport": {"width": 1400, "height": 860}, "accept_downloads": True}
