@@ -94,7 +94,8 @@ def _entity(state: EmulatorState, guild: Guild | None, spec: JSON, text: str) ->
                 channel = state.channels[channel_id]
                 if (channel.name or "").casefold() == wanted:
                     return channel.id
-        raise ComposerError(f"`{spec['name']}`: there is no channel #{text.strip()} here.")
+        shown = text.strip().lstrip("#")
+        raise ComposerError(f"`{spec['name']}`: there is no channel #{shown} here.")
     if kind in (USER, MENTIONABLE) and guild is not None:
         for member_id in guild.members:
             user = state.users[member_id]

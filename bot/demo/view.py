@@ -93,6 +93,7 @@ def message_json(world: DemoWorld, message: Message) -> JSON:
     if meta is not None:
         who = state.users.get(int(meta["user"]["id"]))
         used = {
+            "id": str(meta["id"]),
             "user": display_name(who) if who else "someone",
             "user_id": meta["user"]["id"],
             "command": meta.get("name"),

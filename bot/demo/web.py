@@ -247,7 +247,7 @@ class DemoWeb:
         return channel
 
     async def _view(self, session: PageSession, data: dict[str, Any]) -> dict[str, Any]:
-        viewer = self._person(data.get("member", session.viewer.id))
+        viewer = self._person(data.get("member") or session.viewer.id)
         channel = self._channel_for(viewer, data.get("channel"))
         changed = viewer.id != session.viewer.id or channel.id != session.channel.id
         session.viewer, session.channel = viewer, channel

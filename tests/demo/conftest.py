@@ -7,15 +7,16 @@ tests with the command that installs it (.ci/run runs that command when it is mi
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -41,7 +42,10 @@ class DemoProcess:
     started: float
     ready_after: float
 
+    lines: queue.Queue[str | None] | None = None
+
     def stop(self) -> str:
+        """Stop it (SIGTERM, as Ctrl-C would) and return everything it printed."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -49,8 +53,16 @@ class DemoProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        rest = self.proc.stdout.read() if self.proc.stdout else ""
-        return "".join(self.output) + (rest or "")
+        while self.lines is not None:
+            try:
+                line = self.lines.get(timeout=5)
+            except queue.Empty:
+                break
+            if line is None:
+                self.lines = None
+                break
+            self.output.append(line)
+        return "".join(self.output)
 
 
 def start_demo(*args: str, timeout: float = 60.0) -> DemoProcess:
@@ -67,25 +79,34 @@ def start_demo(*args: str, timeout: float = 60.0) -> DemoProcess:
         text=True,
     )
     assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream: IO[str]) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, args=(proc.stdout,), daemon=True).start()
     output: list[str] = []
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
+    process = DemoProcess(proc, "", output, started, 0.0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not selector.select(timeout=0.5):
-            if proc.poll() is not None:
-                break
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
             continue
-        line = proc.stdout.readline()
-        if not line:
+        if line is None:
             break
         output.append(line)
         found = READY.search(line)
         if found:
-            return DemoProcess(proc, found.group(1), output, started, time.perf_counter() - started)
+            process.url = found.group(1)
+            process.ready_after = time.perf_counter() - started
+            process.lines = lines
+            return process
     proc.kill()
-    rest = proc.stdout.read()
-    raise AssertionError("the demo did not print its address:\n" + "".join(output) + rest)
+    proc.wait(10)
+    raise AssertionError("the demo did not print its address:\n" + "".join(output))
 
 
 @pytest.fixture(scope="module")

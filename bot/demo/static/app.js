@@ -74,8 +74,9 @@
       applySync(msg);
     } else if (msg.type === "failed") {
       if (msg.channel === state.channel) {
-        state.notices.push({ id: `f${msg.interaction}`, text: msg.error, at: demoNow() });
-        renderMessages();
+        const notice = { id: `f${msg.interaction}`, text: msg.error, at: demoNow() };
+        state.notices.push(notice);
+        $("#messages").insertAdjacentHTML("beforeend", renderNotice(notice));
       }
     }
   }
@@ -176,16 +177,29 @@
       state.clockSkew = msg.clock.now - Date.now();
       renderClock();
     }
-    if (msg.commands) state.commands = msg.commands;
+    if (msg.commands) {
+      state.commands = msg.commands;
+      document.body.dataset.commands = String(msg.commands.length);
+    }
     if (msg.latest) state.latest = msg.latest;
     if (msg.channel !== state.channel) {
       renderSidebar();
       return;
     }
-    if (msg.full) state.messages.clear();
-    for (const m of msg.upserts || []) state.messages.set(m.id, m);
-    for (const id of msg.deletes || []) state.messages.delete(id);
-    if (msg.upserts || msg.deletes || msg.full) renderMessages();
+    if (msg.full) {
+      state.messages.clear();
+      for (const m of msg.upserts || []) state.messages.set(m.id, m);
+      renderMessages();
+    } else {
+      for (const m of msg.upserts || []) {
+        state.messages.set(m.id, m);
+        upsertMessage(m);
+      }
+      for (const id of msg.deletes || []) {
+        state.messages.delete(id);
+        removeMessage(id);
+      }
+    }
     if (state.latest[state.channel]) state.seen[`${state.member}:${state.channel}`] = state.latest[state.channel];
     renderSidebar();
     DemoMarkdown.refreshTimes($("#messages"), demoNow());
@@ -198,26 +212,85 @@
     now: demoNow,
   });
 
+  const byId = (a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+
+  function shownMessages() {
+    return [...state.messages.values()].filter((m) => !state.dismissed.has(m.id)).sort(byId);
+  }
+
+  // Every message, from scratch: on opening a channel or switching member.
   function renderMessages() {
     const box = $("#messages");
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    const list = [...state.messages.values()]
-      .filter((m) => !state.dismissed.has(m.id))
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const list = shownMessages();
     const parts = [];
-    if (!list.length) {
-      parts.push(`<div class="empty">${emptyText()}</div>`);
-    }
+    if (!list.length) parts.push(`<div class="empty">${emptyText()}</div>`);
     let previous = null;
     for (const m of list) {
       parts.push(renderMessage(m, previous));
       previous = m;
     }
-    for (const n of state.notices) {
-      parts.push(`<div class="message notice" data-notice="${esc(n.id)}"><div class="body"><div class="failed">⚠ ${esc(n.text)}</div></div></div>`);
-    }
+    for (const n of state.notices) parts.push(renderNotice(n));
     box.innerHTML = parts.join("");
-    if (atBottom || list.length < 3) box.scrollTop = box.scrollHeight;
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function renderNotice(n) {
+    return `<div class="message notice" data-notice="${esc(n.id)}"><div class="body"><div class="failed">⚠ ${esc(n.text)}</div></div></div>`;
+  }
+
+  // One message, in place: an open menu elsewhere stays open, the scroll stays put.
+  function upsertMessage(m) {
+    const box = $("#messages");
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+    const list = shownMessages();
+    const index = list.findIndex((x) => x.id === m.id);
+    if (index < 0) return;
+    const html = renderMessage(m, index > 0 ? list[index - 1] : null);
+    const node = box.querySelector(`article[data-id="${m.id}"]`);
+    const empty = box.querySelector(".empty");
+    if (empty) empty.remove();
+    if (node) {
+      node.outerHTML = html;
+    } else {
+      const later = list.slice(index + 1).map((x) => box.querySelector(`article[data-id="${x.id}"]`)).find(Boolean);
+      const anchor = later || box.querySelector(".notice");
+      if (anchor) anchor.insertAdjacentHTML("beforebegin", html);
+      else box.insertAdjacentHTML("beforeend", html);
+    }
+    if (!m.loading) timed(m);
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
+  function removeMessage(id) {
+    const node = $("#messages").querySelector(`article[data-id="${id}"]`);
+    if (node) node.remove();
+    if (!state.messages.size) renderMessages();
+  }
+
+  // Enter-to-rendered times of this page's own commands (read by bench/bench_demo.py).
+  window.demoTimings = [];
+  const sentAt = new Map(); // interaction id -> performance.now() at Enter
+
+  const renderedAt = new Map(); // interaction id -> when its reply was drawn, if first
+
+  function timed(m) {
+    const id = m.interaction && m.interaction.id;
+    if (!id) return;
+    if (!sentAt.has(id)) {
+      if (!renderedAt.has(id)) renderedAt.set(id, performance.now());
+      return;
+    }
+    window.demoTimings.push({ command: m.interaction.command, ms: performance.now() - sentAt.get(id) });
+    sentAt.delete(id);
+  }
+
+  function sent(id, started, command) {
+    if (renderedAt.has(id)) {
+      window.demoTimings.push({ command, ms: renderedAt.get(id) - started });
+      renderedAt.delete(id);
+    } else {
+      sentAt.set(id, started);
+    }
   }
 
   function emptyText() {
@@ -675,9 +748,9 @@
       return;
     }
     const started = performance.now();
-    window.__demoLastSend = started;
     try {
-      await request({ op: "command", name: entry.name, subcommand: entry.subcommand, options });
+      const res = await request({ op: "command", name: entry.name, subcommand: entry.subcommand, options });
+      sent(res.interaction, started, entry.full);
       hideError();
       closeCommand();
       $("#composer-input").focus();
@@ -765,6 +838,9 @@
     sel.querySelector(".select-menu").hidden = true;
     click(sel.dataset.message, sel.dataset.customId, values);
   }
+
+  // For tests and curious people: feed the page a message as the server would.
+  window.demoPage = { receive };
 
   bind();
   connect();

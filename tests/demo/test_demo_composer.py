@@ -1,0 +1,135 @@
+"""The page's command box and components behave like Discord's client.
+
+`/` lists the registered commands with their descriptions; options show their choices; a
+missing required option or a wrong value is refused by the page itself, with a clear line and
+nothing sent; disabled buttons cannot be pressed; a deferred reply shows "thinking…"; a member
+switch changes which commands are offered.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.demo.conftest import DemoProcess
+from tests.demo.page import (
+    TIMEOUT,
+    fill_option,
+    messages,
+    open_demo,
+    open_dm,
+    send,
+    start_command,
+    switch_member,
+)
+
+
+def test_slash_lists_the_commands_the_bot_registered(page: Page, demo: DemoProcess) -> None:
+    open_demo(page, demo.url)
+    box = page.locator("#composer-input")
+    box.click()
+    box.type("/")
+    enroll = page.locator(".suggestion[data-command='enroll']")
+    expect(enroll).to_be_visible(timeout=TIMEOUT)
+    expect(enroll).to_contain_text("Start a pathway")
+    expect(page.locator(".suggestion[data-command='reminders set']")).to_be_visible()
+    # the admin's /setup is listed for the admin (you) ...
+    expect(page.locator(".suggestion[data-command='setup digest-channel']")).to_be_visible()
+    box.press("Escape")
+    # ... and not for a learner, as Discord hides commands a member lacks permissions for
+    switch_member(page, "Grace")
+    box.click()
+    box.fill("")
+    box.type("/")
+    expect(page.locator(".suggestion[data-command='enroll']")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".suggestion[data-command='setup digest-channel']")).to_have_count(0)
+
+
+def test_choices_are_listed_and_a_missing_option_is_refused_by_the_page(
+    page: Page, demo: DemoProcess
+) -> None:
+    open_demo(page, demo.url)
+    start_command(page, "leaderboard")
+    page.locator("#composer-input").click()
+    page.locator(".suggestion[data-option='period']").click()
+    for choice in ("week", "month", "all"):
+        expect(page.locator(".suggestion.choice", has_text=choice)).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+
+    before = page.locator("#messages article.message").count()
+    start_command(page, "done")
+    send(page)  # the required `task` is empty
+    error = page.locator("#composer-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("This field is required: task")
+    expect(page.locator(".option-field.invalid input[data-option='task']")).to_be_visible()
+    assert page.locator("#messages article.message").count() == before  # nothing was sent
+
+
+def test_a_wrong_value_gets_a_clear_line_not_a_traceback(page: Page, demo: DemoProcess) -> None:
+    open_demo(page, demo.url)
+    start_command(page, "leaderboard")
+    fill_option(page, "period", "fortnight")
+    send(page)
+    error = page.locator("#composer-error")
+    expect(error).to_contain_text("period must be one of the choices", timeout=TIMEOUT)
+    expect(error).not_to_contain_text("Traceback")
+    page.keyboard.press("Escape")  # closes the suggestions
+    page.keyboard.press("Escape")  # leaves the command
+    expect(page.locator("#command-chip")).to_be_hidden()
+    box = page.locator("#composer-input")
+    box.fill("/nosuchcommand")
+    send(page)
+    expect(error).to_contain_text("There is no /nosuchcommand command here")
+
+
+def test_disabled_buttons_cannot_be_pressed(page: Page, demo: DemoProcess) -> None:
+    open_demo(page, demo.url)
+    start_command(page, "pathways")
+    fill_option(page, "pathway", "backend", pick="Machine Learning")
+    send(page)
+    reply = messages(page, "used /pathways").last
+    buttons = reply.locator("button.btn")
+    expect(buttons.first).to_be_visible(timeout=TIMEOUT)
+    disabled = reply.locator("button.btn[disabled]")
+    expect(disabled).to_have_count(1)  # "previous" on the first page
+    enabled = reply.locator("button.btn:not([disabled])").last
+    enabled.click()  # "next": the message is edited to page 2, and "previous" comes alive
+    expect(reply.locator(".edited")).to_be_visible(timeout=TIMEOUT)
+    expect(reply.locator("button.btn[disabled]")).to_have_count(0)
+
+
+def test_a_deferred_reply_shows_thinking(page: Page, demo: DemoProcess) -> None:
+    """The bot's real deferrals are too quick to watch, so the page is handed a deferred
+    message exactly as the server sends one (loading flag set), then its final form."""
+    open_demo(page, demo.url)
+    open_dm(page)
+    channel = page.evaluate("document.querySelector('#dms button').dataset.channel")
+    message = {
+        "id": "999999999999999999999",
+        "channel_id": channel,
+        "author": {"id": "1", "name": "PathwayBot", "bot": True},
+        "created_at": 0,
+        "edited_at": None,
+        "content": "",
+        "embeds": [],
+        "components": [],
+        "attachments": [],
+        "ephemeral": True,
+        "loading": True,
+        "interaction": None,
+    }
+    page.evaluate(
+        "m => window.demoPage.receive({type: 'sync', channel: m.channel_id, upserts: [m]})",
+        message,
+    )
+    shown = page.locator("article[data-id='999999999999999999999']")
+    expect(shown.locator(".thinking")).to_contain_text("PathwayBot is thinking")
+    expect(shown.locator(".ephemeral-note")).to_contain_text("Only you can see this")
+    message.update(loading=False, content="Here it is.")
+    page.evaluate(
+        "m => window.demoPage.receive({type: 'sync', channel: m.channel_id, upserts: [m]})",
+        message,
+    )
+    expect(shown.locator(".thinking")).to_have_count(0)
+    expect(shown).to_contain_text("Here it is.")
