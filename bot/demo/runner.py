@@ -171,14 +171,21 @@ class Demo:
             await asyncio.wait({connect, stop}, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
             print("pathway-bot demo: stopping", file=sys.stderr, flush=True)
+            # A sweep caught mid-way by the stop ends in a cancellation or a closed database:
+            # expected at Ctrl-C, and not worth a traceback on the way out.
+            for name in ("apscheduler", "bot.delivery"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
             await bot.close()
             with contextlib.suppress(Exception):
                 await connect
         return 0
 
     async def _ready(self, emu: Emulator) -> None:
+        """Usable: the bot registered its commands and its gateway session is live, so
+        interactions reach it. (discord.py's own "ready" comes up to 2 s later: it waits
+        that long for more servers to arrive, and the page need not.)"""
         await emu.wait_for_command_sync(timeout=30)
-        await self.bot.wait_until_ready()
+        await emu.wait_until_connected(timeout=30)
 
     def _announce(self, port: int, seconds: float) -> None:
         host = self.options.host
