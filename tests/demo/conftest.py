@@ -2,6 +2,10 @@
 
 The browser is required, never skipped: a machine without /usr/bin/chromium fails these
 tests with the command that installs it (.ci/run runs that command when it is missing).
+
+pytest-playwright's `browser` and `page` fixtures are replaced here by module-scoped ones
+with the same names and launch options: its Playwright lives for the whole session, and the
+sync API's event loop would then be running under every async test collected after these.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.harness import ROOT
 
@@ -134,3 +139,24 @@ def browser_type_launch_args() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict[str, Any]:
     return {"viewport": {"width": 1400, "height": 860}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    """Chromium for one test module; Playwright stops with it (see the module docstring)."""
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(**browser_type_launch_args)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[Page]:
+    context = browser.new_context(**browser_context_args)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

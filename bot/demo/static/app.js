@@ -328,7 +328,10 @@
       body += `<div class="thinking">${esc(m.author.name)} is thinking<span class="dots"><i>.</i><i>.</i><i>.</i></span></div>`;
     }
     if (m.content) {
-      body += `<div class="content">${DemoMarkdown.render(m.content, ctx)}${m.edited_at ? ' <span class="edited" title="' + esc(time(m.edited_at)) + '">(edited)</span>' : ""}</div>`;
+      const edited = m.edited_at ? ` <span class="edited" title="${esc(time(m.edited_at))}">(edited)</span>` : "";
+      const text = DemoMarkdown.render(m.content, ctx);
+      // "(edited)" sits at the end of the last line, as in Discord
+      body += `<div class="content">${text.endsWith("</div>") ? text.slice(0, -6) + edited + "</div>" : text + edited}</div>`;
     } else if (m.edited_at && !m.loading) {
       body += `<span class="edited">(edited)</span>`;
     }
