@@ -81,7 +81,7 @@ def measure(scale: float = 1.0) -> dict[str, float]:
             box.press("Enter")
             page.locator("input[data-option='pathway']").fill("backend-to-ml-engineer")
             page.keyboard.press("Enter")
-            page.wait_for_selector("article.message:has-text(\"You're enrolled\")")
+            page.wait_for_selector('article.message:has-text("You\'re enrolled")')
             seen = int(page.evaluate("window.demoTimings.length"))
             _run(page, "tasks", seen)  # warm-up, not counted
             seen += 1
