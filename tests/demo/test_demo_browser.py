@@ -121,6 +121,9 @@ def test_a_newcomers_journey(page: Page, demo: DemoProcess, tmp_path: Path) -> N
     assert data, "the export is empty"
     assert "backend-to-ml-engineer" in json.dumps(data)
 
+    # no interaction went unanswered ("The application did not respond") on the way
+    expect(page.locator("#messages .notice")).to_have_count(0)
+
     # the README's picture: the DM with the week-2 reminder, its item checked off
     reminder.scroll_into_view_if_needed()
     shot = SCREENSHOT if os.environ.get("UPDATE_DEMO_SCREENSHOT") == "1" else tmp_path / "demo.png"

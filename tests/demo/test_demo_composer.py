@@ -99,6 +99,27 @@ def test_disabled_buttons_cannot_be_pressed(page: Page, demo: DemoProcess) -> No
     expect(reply.locator("button.btn[disabled]")).to_have_count(0)
 
 
+def test_a_select_menu_checks_off_what_was_picked(page: Page, demo: DemoProcess) -> None:
+    open_demo(page, demo.url)
+    switch_member(page, "Grace")  # enrolled by the seed
+    start_command(page, "tasks")
+    fill_option(page, "horizon", "", pick="30 days")
+    send(page)
+    reply = messages(page, "used /tasks").last
+    menu = reply.locator(".select")
+    expect(menu).to_be_visible(timeout=TIMEOUT)
+    menu.locator(".select-toggle").click()
+    picks = menu.locator(".select-option")
+    first, second = picks.nth(0).inner_text(), picks.nth(1).inner_text()
+    picks.nth(0).locator("input").check()
+    picks.nth(1).locator("input").check()
+    menu.locator(".select-apply").click()
+    done = messages(page, "Progress").last
+    expect(done).to_contain_text("✅", timeout=TIMEOUT)
+    for label in (first, second):
+        expect(done).to_contain_text(label.splitlines()[0].rstrip("…")[:30])
+
+
 def test_a_deferred_reply_shows_thinking(page: Page, demo: DemoProcess) -> None:
     """The bot's real deferrals are too quick to watch, so the page is handed a deferred
     message exactly as the server sends one (loading flag set), then its final form."""

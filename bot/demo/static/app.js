@@ -312,15 +312,15 @@
   }
 
   function renderMessage(m, previous) {
-    const grouped = previous && !m.interaction && previous.author.id === m.author.id &&
+    const grouped = previous && !(m.interaction && m.interaction.command) && previous.author.id === m.author.id &&
       !previous.ephemeral && !m.ephemeral && m.created_at - previous.created_at < 5 * 60 * 1000;
     const ctx = mdContext();
     const classes = ["message"];
     if (m.ephemeral) classes.push("ephemeral");
     if (grouped) classes.push("grouped");
     const head = [];
-    if (m.interaction) {
-      const what = m.interaction.command ? `used <span class="cmd">/${esc(m.interaction.command)}</span>` : "clicked a component";
+    if (m.interaction && m.interaction.command) {
+      const what = `used <span class="cmd">/${esc(m.interaction.command)}</span>`;
       head.push(`<div class="reply-line"><span class="avatar tiny" style="background:${avatarFor({ id: m.interaction.user_id })}">${esc(m.interaction.user[0])}</span><b>${esc(m.interaction.user)}</b> ${what}</div>`);
     }
     let body = "";
@@ -816,6 +816,7 @@
         const menu = toggle.parentElement.querySelector(".select-menu");
         document.querySelectorAll(".select-menu").forEach((m) => { if (m !== menu) m.hidden = true; });
         menu.hidden = !menu.hidden;
+        if (!menu.hidden) menu.scrollIntoView({ block: "nearest" });
         return;
       }
       const apply = ev.target.closest(".select-apply");
