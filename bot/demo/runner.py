@@ -38,6 +38,8 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: Reminders stopped at on the way through one clock move, at most.
+MAX_STOPS = 50
 NO_LOGIN_WARNING = (
     "warning: --host {host} makes the demo reachable from other machines, and the demo has "
     "no login: anyone who can reach it can act as any member. Use it on a trusted network only."
@@ -208,33 +210,44 @@ class Demo:
     # ------------------------------------------------------------------ the clock panel
 
     async def move_clock(self, kind: str, viewer: User) -> str:
-        """+1 day, +1 week, or to the next reminder due (the viewer's, else anyone's); then
-        one scheduler tick, so whatever fell due is sent now."""
-        if kind == "day":
-            self.clock.advance(timedelta(days=1))
-        elif kind == "week":
-            self.clock.advance(timedelta(weeks=1))
-        else:
+        """+1 day, +1 week, or to the next reminder due (the viewer's, else anyone's), with
+        the bot's scheduler run once at every reminder passed on the way and once at the end:
+        each reminder arrives as if its moment had come, not late."""
+        if kind == "next":
             at = await self._next_reminder(viewer)
             if at is None:
                 raise PageError("No reminder is coming: nobody follows a pathway. Try /enroll.")
-            self.clock.advance_to(at + timedelta(seconds=1))
-        await self.bot.scheduler.run_once()
-        await self.bot.drainer.wait()
+            await self._tick_at(at + timedelta(seconds=1))
+        else:
+            target = self.clock.now() + (timedelta(days=1) if kind == "day" else timedelta(weeks=1))
+            for _ in range(MAX_STOPS):
+                at = await self._next_reminder(viewer, anyone=True)
+                if at is None or at >= target:
+                    break
+                await self._tick_at(at + timedelta(seconds=1))
+            await self._tick_at(target)
         return self.clock.now().strftime("%a %d %b %Y %H:%M UTC")
 
-    async def _next_reminder(self, viewer: User) -> datetime | None:
+    async def _tick_at(self, instant: datetime) -> None:
+        self.clock.advance_to(instant)
+        await self.bot.scheduler.run_once()
+        await self.bot.drainer.wait()
+
+    async def _next_reminder(self, viewer: User, *, anyone: bool = False) -> datetime | None:
+        """The viewer's next reminder, else the earliest of the others' (`anyone`: the
+        earliest of all)."""
         store = self.bot.store
+        found: list[datetime] = []
         people = [viewer] + [p for p in self.world.people if p.id != viewer.id]
         for person in people:
-            times = [
+            found += [
                 e.next_reminder_at
                 for e in await store.enrolments.list_for_user(person.id)
-                if e.next_reminder_at is not None
+                if e.next_reminder_at is not None and e.next_reminder_at > self.clock.now()
             ]
-            if times:
-                return min(times)
-        return None
+            if found and not anyone:
+                return min(found)
+        return min(found) if found else None
 
 
 def run_demo(options: DemoOptions, loaded: LoadResult) -> int:

@@ -29,6 +29,7 @@ class Page:
         self.ws = ws
         self.pushes: list[dict[str, Any]] = []
         self.next_id = 1
+        self._world: dict[str, Any] = {}
 
     async def act(self, **action: Any) -> dict[str, Any]:
         request_id = self.next_id
@@ -44,10 +45,12 @@ class Page:
                 data = json.loads(msg.data)
                 if data["type"] == "result" and data["id"] == request_id:
                     return data
+                if data["type"] == "world":
+                    self._world = data["world"]
                 self.pushes.append(data)
 
     def world(self) -> dict[str, Any]:
-        return next(p["world"] for p in self.pushes if p["type"] == "world")
+        return self._world
 
     def person(self, name: str) -> dict[str, Any]:
         return next(p for p in self.world()["people"] if p["name"] == name)
@@ -218,3 +221,55 @@ async def _wait_for_rows(db: Path, sql: str, *args: object) -> None:
                 return
         await asyncio.sleep(0.05)
     raise AssertionError(f"no row for {sql}")
+
+
+async def test_a_week_passed_brings_reminders_on_time_and_the_digest(tmp_path: Path) -> None:
+    """+1 week stops at each reminder on the way, so none arrives "late", and the server's
+    weekly digest is posted in its channel, naming shown members only."""
+    process = start_demo()
+    try:
+        async with aiohttp.ClientSession() as session, session.ws_connect(process.url + "ws") as ws:
+            p = Page(ws)
+            await p.act(op="view")
+            you = p.person("You")
+            pathway = {"pathway": "backend-to-ml-engineer"}
+            assert (await p.act(op="command", name="enroll", options=pathway))["ok"]
+            await _pushed(p, lambda m: "You're enrolled" in m["content"])
+            assert (await p.act(op="view", channel=you["dm"]))["ok"]
+            await _pushed(p, lambda m: "Welcome to" in m["content"])
+            moved = await p.act(op="clock", kind="week")
+            assert moved["ok"], moved
+            reminder = await _pushed(p, lambda m: "Week 2 of" in m["content"])
+            shown = json.dumps(reminder)
+            assert "should have arrived" not in shown
+            digest = next(c for c in p.world()["channels"] if c["name"] == "weekly-digest")
+            assert (await p.act(op="view", channel=digest["id"]))["ok"]
+            # a new week's digest, besides the one posted when the demo started
+            digests: dict[str, dict[str, Any]] = {}
+
+            def second_digest(message: dict[str, Any]) -> bool:
+                if "Weekly digest" in json.dumps(message["embeds"]):
+                    digests[message["id"]] = message
+                return len(digests) >= 2
+
+            await _pushed(p, second_digest)
+            newest = max(digests.values(), key=lambda m: int(m["id"]))
+            text = json.dumps(newest["embeds"])
+            ada, grace, linus = (p.person(n)["id"] for n in ("Ada", "Grace", "Linus"))
+            assert f"<@{ada}>" in text and f"<@{grace}>" in text
+            assert linus not in text  # hidden: never named
+    finally:
+        process.stop()
+
+
+async def _pushed(page: Page, wanted: Any) -> dict[str, Any]:
+    """The first message pushed to the page that `wanted` accepts (waiting for more)."""
+    async with asyncio.timeout(20):
+        while True:
+            for push in page.pushes:
+                for message in push.get("upserts") or []:
+                    if wanted(message):
+                        return dict(message)
+            page.pushes.clear()
+            msg = await page.ws.receive()
+            page.pushes.append(json.loads(msg.data))
