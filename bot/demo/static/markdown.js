@@ -80,7 +80,7 @@ const DemoMarkdown = (() => {
     if (!text) return "";
     const kept = [];
     const keep = (html) => `\u0000${kept.push(html) - 1}\u0000`;
-    let s = escape(text);
+    let s = escape(String(text).replace(/\s+$/, "")); // Discord trims trailing blank lines
     // code first: nothing inside code is markup
     s = s.replace(/```(?:([\w+-]+)\n)?([\s\S]*?)```/g, (m, lang, body) =>
       keep(`<pre class="codeblock"><code>${body.replace(/^\n/, "")}</code></pre>`));
