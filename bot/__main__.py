@@ -84,7 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--port", type=int, default=8765, help="the page's port (default 8765)")
     d.add_argument(
-        "--db", type=Path, metavar="PATH", help="keep the demo's SQLite database in this file"
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="keep the demo's SQLite database in this file (a new one, or one a demo kept; "
+        "PATH.demo beside it marks it)",
     )
     d.add_argument("--open", action="store_true", help="open the page in a browser")
     d.add_argument(
@@ -104,7 +108,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     directory = Path(os.environ.get("PATHWAYS_DIR") or bundled_pathways_dir())
     loaded = require_pathways(directory)
     if args.db is not None:
-        prepare_database_dir(args.db)
+        if args.db.is_dir():
+            raise ConfigError(f"--db {args.db} is a directory; point it at a file")
+        try:
+            args.db.expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--db {args.db}: cannot create its folder: {exc.strerror}") from None
     options = DemoOptions(
         port=args.port,
         host=args.host,

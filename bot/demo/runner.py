@@ -38,6 +38,8 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: Beside a database the demo created: it may be opened (and written) by the demo again.
+MARK_SUFFIX = ".demo"
 #: Reminders stopped at on the way through one clock move, at most.
 MAX_STOPS = 50
 NO_LOGIN_WARNING = (
@@ -82,6 +84,8 @@ class Demo:
     def __init__(self, options: DemoOptions, loaded: LoadResult) -> None:
         self.options = options
         self.loaded = loaded
+        if options.db is not None:
+            claim_database(options.db.expanduser())
         self.clock = DemoClock()
         self._tmp: Path | None = None
         self._stop = asyncio.Event()
@@ -127,7 +131,11 @@ class Demo:
     async def _prepare_database(
         self, db_path: Path, registry: PathwayRegistry, world: DemoWorld
     ) -> None:
-        store = await Store.open(db_path)
+        """Open (or create) the demo's database and seed it once."""
+        try:
+            store = await Store.open(db_path)
+        except Exception as exc:
+            raise ConfigError(f"--db {db_path}: cannot open it as a database: {exc}") from None
         try:
             await seed(store, registry, world, self.clock.now())
             # A kept database remembers syncing its commands to the last run's emulator;
@@ -248,6 +256,22 @@ class Demo:
             if found and not anyone:
                 return min(found)
         return min(found) if found else None
+
+
+def claim_database(path: Path) -> None:
+    """Let the demo use `path`: a new file, or one an earlier demo made (a `.demo` marker
+    beside it says so). Any other file, a real bot's database say, is refused untouched: the
+    demo would write its made-up server into it."""
+    mark = path.with_name(path.name + MARK_SUFFIX)
+    if path.exists() and path.stat().st_size > 0 and not mark.exists():
+        raise ConfigError(
+            f"--db {path} is not a database the demo made, and the demo would write its "
+            "made-up server into it; give a new file, or one an earlier demo kept"
+        )
+    try:
+        mark.write_text("A database made by `python -m bot demo`; it may reuse it.\n")
+    except OSError as exc:
+        raise ConfigError(f"--db {path}: cannot write beside it: {exc.strerror}") from None
 
 
 def run_demo(options: DemoOptions, loaded: LoadResult) -> int:

@@ -75,8 +75,11 @@ class PageSession:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def send(self, payload: dict[str, Any]) -> None:
+        """Send unless the page has gone (a closed tab is not an error)."""
         async with self.lock:
-            if not self.ws.closed:
+            if self.ws.closed:
+                return
+            with contextlib.suppress(ConnectionError, RuntimeError):
                 await self.ws.send_str(json.dumps(payload, separators=(",", ":")))
 
 

@@ -273,3 +273,34 @@ async def _pushed(page: Page, wanted: Any) -> dict[str, Any]:
             page.pushes.clear()
             msg = await page.ws.receive()
             page.pushes.append(json.loads(msg.data))
+
+
+def test_a_database_that_is_not_a_demos_is_refused(tmp_path: Path) -> None:
+    """`--db` pointed at a real bot's database (or any other file) must not get the demo's
+    made-up server written into it: one clear line, exit 2, the file unchanged."""
+    real = tmp_path / "pathway-bot.sqlite3"
+    with sqlite3.connect(real) as conn:
+        conn.execute("CREATE TABLE precious (x)")
+        conn.execute("INSERT INTO precious VALUES (1)")
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database at all\n" * 100)
+    for path, expected in ((real, "is not a database the demo made"), (junk, "not a database")):
+        before = path.read_bytes()
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "demo", "--port", "0", "--db", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, result
+        assert expected in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        if path == junk:
+            assert path.read_bytes() == before
+    with sqlite3.connect(real) as conn:
+        assert conn.execute("SELECT x FROM precious").fetchall() == [(1,)]
+        assert (
+            not conn.execute("SELECT name FROM sqlite_master WHERE name = 'enrolments'").fetchall()
+            or not conn.execute("SELECT count(*) FROM enrolments").fetchone()[0]
+        )
