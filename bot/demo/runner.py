@@ -89,6 +89,7 @@ class Demo:
         self.clock = DemoClock()
         self._tmp: Path | None = None
         self._stop = asyncio.Event()
+        self._moving = asyncio.Lock()  # one clock move at a time, whichever page asks
 
     async def run(self) -> int:
         started = time.perf_counter()
@@ -221,6 +222,10 @@ class Demo:
         """+1 day, +1 week, or to the next reminder due (the viewer's, else anyone's), with
         the bot's scheduler run once at every reminder passed on the way and once at the end:
         each reminder arrives as if its moment had come, not late."""
+        async with self._moving:
+            return await self._move(kind, viewer)
+
+    async def _move(self, kind: str, viewer: User) -> str:
         if kind == "next":
             at = await self._next_reminder(viewer)
             if at is None:

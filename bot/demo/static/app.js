@@ -694,7 +694,10 @@
     }
     if (ev.key === "Enter") {
       ev.preventDefault();
-      submit();
+      // as in Discord, an option with a fixed list takes the highlighted entry, not free text
+      const fixed = field && (field.spec.choices.length || [TYPE.BOOLEAN, TYPE.USER, TYPE.MENTIONABLE, TYPE.CHANNEL].includes(field.spec.type));
+      if (fixed && popupOpen && field.value === null) pickPopup();
+      else submit();
     }
   }
 
@@ -707,13 +710,15 @@
         const name = text.slice(1).trim().toLowerCase();
         const exact = state.commands.find((c) => c.full === name);
         const matches = matchingCommands(text);
-        if (exact) chooseCommand(exact);
-        else if (matches.length === 1) chooseCommand(matches[0]);
-        else if (matches.length) showCommandList();
-        else showError(`There is no \`${text.split(/\s/)[0]}\` command here. Type \`/\` to see the commands.`);
-        if (exact || matches.length === 1) {
-          // a command with no required options runs straight away, as on Discord
-          if (!composer.command.options.some((o) => o.required)) await runCommand();
+        if (exact) {
+          chooseCommand(exact);
+          // typed in full with nothing required: it runs straight away
+          if (!exact.options.some((o) => o.required)) await runCommand();
+        } else if (matches.length) {
+          const shown = composer.popupItems[composer.popupIndex];
+          chooseCommand(shown && shown.entry ? shown.entry : matches[0]);
+        } else {
+          showError(`There is no \`${text.split(/\s/)[0]}\` command here. Type \`/\` to see the commands.`);
         }
         return;
       }
