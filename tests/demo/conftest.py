@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.harness import ROOT
 
@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY = re.compile(r"open (http://\S+)")
+
+# Waits are event driven; the budget only turns a hang into a failure, and CI shares 2 cores.
+expect.set_options(timeout=15_000)
 
 
 @dataclass
