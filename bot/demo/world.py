@@ -13,6 +13,8 @@ from bot.emulator.ids import DISCORD_EPOCH_MS, SnowflakeFactory
 from bot.emulator.models import Channel, Guild, User
 
 GUILD_NAME = "Pathway Demo"
+#: The admin command every member may try, to see the bot's own permission check.
+OPEN_ADMIN_COMMAND = "setup"
 DIGEST_CHANNEL = "weekly-digest"
 #: 2025-01-01T00:00Z as a snowflake: the world's ids count up from here.
 WORLD_ID_BASE = ((1_735_689_600_000 - DISCORD_EPOCH_MS) << 22) | (1 << 17)
@@ -87,6 +89,9 @@ def build_world(emu: Emulator, ids: WorldIds) -> DemoWorld:
     for user in users:  # the DM channels too, so a kept database's cached ids stay right
         emu.dm_channel(user)
     ids.release()
+    # As a server admin may in Server Settings > Integrations, /setup is open to everyone
+    # here, so a learner can try it and watch the bot itself refuse it.
+    emu.allow_command_for_everyone(guild, OPEN_ADMIN_COMMAND)
     return DemoWorld(
         emu,
         guild,

@@ -259,6 +259,13 @@ class Emulator:
             self._guild(guild), self._user(user), [r.id for r in roles]
         )
 
+    def allow_command_for_everyone(self, guild: GuildRef, name: str) -> None:
+        """A server admin's override (Server Settings > Integrations): every member may use
+        ``/name`` here, whatever its ``default_member_permissions``. Interactions still carry
+        each member's own permissions, so a bot that checks them again refuses."""
+        self.state.command_overrides.setdefault(self._guild(guild).id, set()).add(name)
+        self.state.changed()
+
     def set_interaction_deadline(self, seconds: float) -> None:
         """Change the acknowledgement deadline (3 s on Discord) for interactions started later."""
         self.config.interaction_deadline = seconds
@@ -836,7 +843,7 @@ class Emulator:
         if command.contexts is not None and 0 not in command.contexts:
             raise CommandNotAvailableError(f"/{name} is not available in guilds")
         required = command.default_member_permissions
-        if required is not None:
+        if required is not None and name not in self.state.command_overrides.get(guild.id, ()):
             perms = self.state.permissions_in(channel, user.id)
             has_all = perms == ALL_PERMISSIONS or perms & Permission.ADMINISTRATOR
             if not has_all and (required == 0 or perms & required != required):

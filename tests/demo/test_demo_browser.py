@@ -108,6 +108,12 @@ def test_a_newcomers_journey(page: Page, demo: DemoProcess, tmp_path: Path) -> N
     refused = messages(page, "Only admins")
     expect(refused).to_be_visible(timeout=TIMEOUT)
     expect(refused.locator(".ephemeral-note")).to_contain_text("Only you can see this")
+    start_command(page, "setup digest-channel")  # open to everyone in the demo server ...
+    send(page)
+    refused = messages(page, "used /setup digest-channel")  # ... and refused by the bot
+    expect(refused).to_contain_text("Manage Server", timeout=TIMEOUT)
+    expect(refused).to_be_visible(timeout=TIMEOUT)
+    expect(refused.locator(".ephemeral-note")).to_contain_text("Only you can see this")
 
     # back as yourself: the export, downloaded from the page and parsed
     switch_member(page, "You (admin)")
