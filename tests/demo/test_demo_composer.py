@@ -8,7 +8,7 @@ reply shows "thinking…".
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.demo.conftest import DemoProcess
 from tests.demo.page import (
@@ -155,3 +155,60 @@ def test_a_deferred_reply_shows_thinking(page: Page, demo: DemoProcess) -> None:
     )
     expect(shown.locator(".thinking")).to_have_count(0)
     expect(shown).to_contain_text("Here it is.")
+
+
+def test_markdown_timestamps_in_the_viewers_zone_edits_and_deletes(
+    browser: Browser, demo: DemoProcess
+) -> None:
+    """A message as the server pushes it: Discord markdown rendered (and its HTML escaped),
+    <t:…> shown in the viewer's own zone, then edited and deleted live."""
+    context = browser.new_context(timezone_id="Asia/Tokyo", viewport={"width": 1400, "height": 860})
+    try:
+        page = context.new_page()
+        open_demo(page, demo.url)
+        open_dm(page)
+        channel = page.evaluate("document.querySelector('#dms button').dataset.channel")
+        message = {
+            "id": "999999999999999999998",
+            "channel_id": channel,
+            "author": {"id": "1", "name": "PathwayBot", "bot": True},
+            "created_at": 0,
+            "edited_at": None,
+            "content": "**Bold** `code` <b>not html</b> due <t:0:F> (<t:0:R>)",
+            "embeds": [
+                {
+                    "title": "Title",
+                    "color": 0x3BA55C,
+                    "fields": [{"name": "Field", "value": "~~old~~ new", "inline": False}],
+                    "footer": {"text": "Footer"},
+                }
+            ],
+            "components": [],
+            "attachments": [],
+            "ephemeral": False,
+            "loading": False,
+            "interaction": None,
+        }
+        push = "m => window.demoPage.receive({type: 'sync', channel: m.channel_id, upserts: [m]})"
+        page.evaluate(push, message)
+        shown = page.locator("article[data-id='999999999999999999998']")
+        expect(shown.locator("strong")).to_have_text("Bold")
+        expect(shown.locator(".content code")).to_have_text("code")
+        expect(shown.locator(".content")).to_contain_text("<b>not html</b>")  # shown, not run
+        # 1 January 1970 00:00 UTC is 09:00 in Tokyo: the viewer's zone, as Discord shows it
+        expect(shown.locator("time").first).to_have_text("Thursday, 1 January 1970 at 9:00")
+        expect(shown.locator("time").nth(1)).to_contain_text("years ago")
+        expect(shown.locator(".embed")).to_have_css("border-left-color", "rgb(59, 165, 92)")
+        expect(shown.locator(".embed s")).to_have_text("old")
+        expect(shown.locator(".embed-footer")).to_have_text("Footer")
+        message.update(content="Changed", edited_at=1000)
+        page.evaluate(push, message)
+        expect(shown).to_contain_text("Changed")
+        expect(shown.locator(".edited")).to_be_visible()
+        page.evaluate(
+            "m => window.demoPage.receive({type: 'sync', channel: m.channel_id, deletes: [m.id]})",
+            message,
+        )
+        expect(shown).to_have_count(0)
+    finally:
+        context.close()
