@@ -213,8 +213,8 @@ class Demo:
             "  Press Ctrl-C to stop.",
             flush=True,
         )
-        if self.options.open_browser:
-            webbrowser.open(url)
+        if self.options.open_browser and not webbrowser.open(url):
+            print(f"  (no browser could be opened here: open {url} yourself)", flush=True)
 
     # ------------------------------------------------------------------ the clock panel
 
