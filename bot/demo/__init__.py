@@ -6,6 +6,7 @@ app serves the page (static files in ``static/``) and pushes changes over a WebS
 
 Modules: ``clock`` (the movable clock), ``world`` (the demo server and its members), ``seed``
 (their past progress, written through the services), ``options`` (typed text to option values,
-with the Discord client's errors), ``view`` (emulator state as the page's JSON), ``web`` (the
-page's server), ``runner`` (starts and stops everything in order).
+with the Discord client's errors), ``view`` (emulator state as the page's JSON), ``session``
+(one open page), ``actions`` (what a page asks the emulator to do), ``web`` (the page's server
+and its pushes), ``runner`` (starts and stops everything in order).
 """

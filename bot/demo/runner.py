@@ -26,7 +26,8 @@ from bot.core.errors import ConfigError
 from bot.core.loader import LoadResult
 from bot.demo.clock import DemoClock
 from bot.demo.seed import seed
-from bot.demo.web import DemoWeb, PageError
+from bot.demo.session import PageError
+from bot.demo.web import DemoWeb
 from bot.demo.world import DemoWorld, WorldIds, build_world
 from bot.emulator.driver import Emulator
 from bot.emulator.models import User
