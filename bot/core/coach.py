@@ -1,0 +1,430 @@
+"""The coach: what a learner should work on this week, how, how far along, and what to do
+when behind. Pure: everything comes from the pathway file and a `Plan`.
+
+A *piece of work* is one line in a message. The pathway file links work the source names
+more than once (pathways/README.md, "Linked work"), so a piece gathers:
+- its own item (a roadmap task, a skill, or an action-plan item on its own),
+- the `same` work named elsewhere (settled with it, sharing its one deadline),
+- its `steps`: action-plan items that start it, each shown in its place until done,
+- for a roadmap task that is a `part` of a skill, that skill and its other parts (linked).
+
+Nothing here matches item texts: every link is declared in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import cast
+
+from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
+from bot.core.layout import paces, timeline_days
+from bot.core.pathway import (
+    CheckableItem,
+    Horizon,
+    ItemKind,
+    Note,
+    Pathway,
+    Priority,
+    Resource,
+)
+
+FOCUS_LIMIT = 5
+OVERDUE_FIRST = 2
+MULTI_WEEK_DAYS = 21  # longer than three weeks: the line carries a progress cue
+ACTIVE = (ItemState.OVERDUE, ItemState.DUE_SOON, ItemState.OPEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One piece of work: `id` is its own item; `steps` start it; `linked` are all its others."""
+
+    id: str
+    steps: tuple[str, ...]
+    linked: tuple[str, ...]
+    skill: CheckableItem | None  # the skill whose how-to-learn says how to do it
+    resource: Resource | None
+    phase_index: int | None
+    critical: bool
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One focus line: the item shown (a step, or the piece's own item) and its cues."""
+
+    status: ItemStatus
+    piece: Piece
+    how: str
+    progress: tuple[int, int] | None  # (week k, of n) for multi-week work
+    notes: tuple[Note, ...]
+
+    @property
+    def id(self) -> str:
+        return self.status.item.id
+
+    @property
+    def linked(self) -> tuple[str, ...]:
+        return tuple(i for i in (self.piece.id, *self.piece.linked) if i != self.id)
+
+
+# --- pieces of work ---------------------------------------------------------------------------
+
+
+def pieces(pathway: Pathway) -> dict[str, Piece]:
+    """Every piece of work, by its own item's id, in reading order (memoised per pathway)."""
+    memo = cast(dict[object, object], pathway.memo)
+    found = memo.get("pieces")
+    if found is None:
+        memo["pieces"] = found = _pieces(pathway)
+    return cast(dict[str, Piece], found)
+
+
+def piece_of(pathway: Pathway) -> dict[str, str]:
+    """Item id -> the id of the piece it belongs to (parts-skills: their first part's)."""
+    memo = cast(dict[object, object], pathway.memo)
+    found = memo.get("piece_of")
+    if found is None:
+        out: dict[str, str] = {}
+        for pid, piece in pieces(pathway).items():
+            out[pid] = pid
+            for other in (*piece.steps, *piece.linked):
+                out.setdefault(other, pid)
+        memo["piece_of"] = found = out
+    return cast(dict[str, str], found)
+
+
+def _pieces(pathway: Pathway) -> dict[str, Piece]:
+    items = pathway.items()
+    by_id = {it.id: it for it in items}
+    hidden: set[str] = set()
+    part_of: dict[str, CheckableItem] = {}
+    for it in items:
+        hidden.update(it.same, it.steps)
+        if it.parts:
+            hidden.add(it.id)
+            for part in it.parts:
+                part_of[part] = it
+    served: dict[str, Resource] = {}
+    for phase in pathway.roadmap.phases:
+        for res in phase.resources:
+            for target in res.serves:
+                served.setdefault(target, res)
+    out: dict[str, Piece] = {}
+    for it in items:
+        if it.id in hidden:
+            continue
+        members = [by_id[m] for m in it.same if m in by_id]
+        parent = part_of.get(it.id)
+        linked = [m.id for m in members]
+        if parent is not None:
+            linked += [parent.id, *(p for p in parent.parts if p != it.id)]
+        skill = next((m for m in (it, *members) if m.kind is ItemKind.SKILL), None)
+        if skill is None and parent is not None:
+            skill = parent
+        if skill is None and it.how_from is not None:
+            skill = by_id.get(it.how_from)
+        related = (it, *members, *(by_id[s] for s in it.steps if s in by_id))
+        critical = any(
+            m.priority is Priority.CRITICAL for m in (*related, *([parent] if parent else []))
+        )
+        notes = tuple(n for m in related if (n := m.note) is not None)
+        resource = served.get(it.id) or next(
+            (served[m.id] for m in members if m.id in served), None
+        )
+        out[it.id] = Piece(
+            id=it.id,
+            steps=tuple(s for s in it.steps if s in by_id),
+            linked=tuple(dict.fromkeys([*linked, *it.steps])),
+            skill=skill,
+            resource=resource,
+            phase_index=it.phase_index
+            if it.phase_index is not None
+            else (it.practice_phases[0] if it.practice_phases else None),
+            critical=critical,
+            notes=notes,
+        )
+    return out
+
+
+def how_of(piece: Piece, shown: CheckableItem) -> str:
+    """The piece's "how", in the source's words: a skill's how-to-learn, else the resource
+    the file says serves it, else the item's own instruction."""
+    if piece.skill is not None and piece.skill.how:
+        return piece.skill.how
+    if piece.resource is not None:
+        return f"Use: {piece.resource.title}"
+    return shown.text
+
+
+# --- this week's lines ------------------------------------------------------------------------
+
+
+def _local(instant: datetime, plan: Plan) -> date:
+    return instant.astimezone(plan.zone).date()
+
+
+def week_of(plan: Plan, opens: datetime, due: datetime) -> tuple[int, int] | None:
+    """(k, n): week k of the n weeks of a window longer than three weeks, while it runs."""
+    first, last = _local(opens, plan), _local(due, plan)
+    length = (last - first).days
+    if length <= MULTI_WEEK_DAYS or not opens <= plan.at < due:
+        return None
+    n = -(-length // 7)
+    k = min(n, (_local(plan.at, plan) - first).days // 7 + 1)
+    return k, n
+
+
+def _line(plan: Plan, piece: Piece, by_id: dict[str, ItemStatus]) -> Line | None:
+    own = by_id[piece.id]
+    if own.state is ItemState.DONE:
+        return None
+    shown = next(
+        (by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own
+    )
+    # How far along: the shown item's own window (a step's, or the piece's), when it is long.
+    progress = week_of(plan, shown.opens_at, shown.due_at) if shown.due_at else None
+    notes = ((shown.item.note,) if shown.item.note else ()) + (
+        (piece.resource.note,) if piece.resource and piece.resource.note else ()
+    )
+    return Line(shown, piece, how_of(piece, shown.item), progress, tuple(dict.fromkeys(notes)))
+
+
+def _active(line: Line, own: ItemStatus) -> bool:
+    return line.status.state in ACTIVE or own.state in ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    lines: tuple[Line, ...]
+    start_with: Line | None  # behind: what to do first
+    more: int  # active lines not shown: "+N more" in /tasks
+    overdue: tuple[Line, ...]  # every overdue line, start-with order
+
+
+def lines_now(pathway: Pathway, plan: Plan) -> list[tuple[Line, ItemStatus]]:
+    by_id = {s.item.id: s for s in plan.statuses}
+    out = []
+    for piece in pieces(pathway).values():
+        line = _line(plan, piece, by_id)
+        if line is not None:
+            out.append((line, by_id[piece.id]))
+    return out
+
+
+def _start_key(line: Line, order: dict[str, int]) -> tuple[int, float, int]:
+    due = line.status.due_at.timestamp() if line.status.due_at else float("inf")
+    return (0 if line.piece.critical else 1, due, order[line.id])
+
+
+def focus(pathway: Pathway, plan: Plan, limit: int = FOCUS_LIMIT) -> Focus:
+    """This week's lines. On track: the open pieces, soonest deadline first. Behind: what to
+    start with (the oldest critical overdue piece whose declared order allows it), one more
+    overdue piece, then the current phase's work, then the rest of the overdue."""
+    order = {s.item.id: i for i, s in enumerate(plan.statuses)}
+    all_lines = lines_now(pathway, plan)
+    active = [ln for ln, own in all_lines if _active(ln, own)]
+    done = {s.item.id for s in plan.statuses if s.state is ItemState.DONE}
+
+    def key(ln: Line) -> tuple[int, float, int, int]:
+        due = ln.status.due_at.timestamp() if ln.status.due_at else float("inf")
+        current = 0 if ln.piece.phase_index == plan.phase_index else 1
+        return (0 if ln.status.state is ItemState.OVERDUE else 1, due, current, order[ln.id])
+
+    late = sorted(
+        (ln for ln in active if ln.status.state is ItemState.OVERDUE),
+        key=lambda ln: _start_key(ln, order),
+    )
+    ready = [ln for ln in late if all(d in done for d in ln.status.item.after)]
+    start = (ready or late or [None])[0]
+    if start is not None:
+        late.remove(start)
+        late.insert(0, start)
+    current = sorted(
+        (ln for ln in active if ln.status.state is not ItemState.OVERDUE), key=key
+    )
+    in_phase = [
+        ln
+        for ln in late[OVERDUE_FIRST:]
+        if plan.phase_index is not None and ln.piece.phase_index == plan.phase_index
+    ]
+    rest = [ln for ln in late[OVERDUE_FIRST:] if ln not in in_phase]
+    current.sort(key=lambda ln: (ln.piece.phase_index != plan.phase_index, key(ln)))
+    ordered = late[:OVERDUE_FIRST] + in_phase + current + rest
+    chosen = ordered[:limit]
+    if not chosen:
+        upcoming = sorted(
+            (ln for ln, own in all_lines if ln not in active and own.state is ItemState.NOT_OPEN),
+            key=lambda ln: (ln.status.opens_at, key(ln)[1:]),
+        )
+        if upcoming:
+            first = upcoming[0].status.opens_at
+            soon = [ln for ln in upcoming if ln.status.opens_at <= max(first, plan.at + WEEK)]
+            chosen += soon[:limit]
+    return Focus(
+        tuple(chosen),
+        start,
+        max(0, len(ordered) - len(chosen)),
+        tuple(ln for ln in late),
+    )
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+def slower_pace(pathway: Pathway, pace: str, start: date) -> str | None:
+    """The next slower pace the pathway offers (within its stated timeline), if any."""
+    mine = timeline_days(pathway, pace, start)
+    slower = [(timeline_days(pathway, p, start), p) for p in paces(pathway)]
+    longer = sorted(x for x in slower if x[0] > mine)
+    return longer[0][1] if longer else None
+
+
+def offers(pathway: Pathway, plan: Plan, behind: bool, paused: bool) -> list[str]:
+    """What a behind learner is offered: a slower pace where one remains, a pause, a re-plan."""
+    if not behind or paused or plan.start is None:
+        return []
+    out = []
+    slower = slower_pace(pathway, plan.pace, _local(plan.start, plan))
+    if slower is not None:
+        out.append(f"pace:{slower}")
+    return [*out, "pause", "replan"]
+
+
+def faq_answer(pathway: Pathway) -> str | None:
+    """The source's answer on how long the change takes: what a behind message cites."""
+    for entry in pathway.faq:
+        if "month" in entry.answer or "year" in entry.answer:
+            return entry.answer
+    return pathway.faq[0].answer if pathway.faq else None
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    status: ItemStatus
+    due: date  # the last day: its deadline, or for open work its honest new date
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    kind: str  # "day-90" or "phase-N"
+    title: str
+    items: tuple[ReviewItem, ...]
+
+
+def _honest_due(pathway: Pathway, plan: Plan, s: ItemStatus) -> date:
+    """Done or still on time: its deadline. Late: the deadline of the bigger work it starts
+    (doing that settles it), else today plus the time the plan first gave it."""
+    last = _local(s.due_at, plan) if s.due_at else _local(plan.at, plan)
+    if s.state is not ItemState.OVERDUE or s.due_at is None:
+        return _last_day(s.due_at, plan) if s.due_at else last
+    parent = piece_of(pathway).get(s.item.id)
+    if parent is not None and parent != s.item.id:
+        owner = plan.status(parent)
+        if owner is not None and owner.due_at is not None and owner.due_at > plan.at:
+            return _last_day(owner.due_at, plan)
+    span = s.due_at - s.opens_at
+    return _last_day(plan.at + max(span, WEEK), plan)
+
+
+def _last_day(due: datetime, plan: Plan) -> date:
+    from bot.core.deadlines import last_day
+
+    return last_day(due, plan.zone)
+
+
+def review(pathway: Pathway, plan: Plan, since: datetime | None) -> Review | None:
+    """The checkpoint reached since the previous reminder: day 90 first, else a phase's end."""
+    day90 = plan.horizon_deadlines.get(Horizon.QUARTER)
+    ended = [
+        i
+        for i, (_a, end) in enumerate(plan.phase_windows)
+        if (since is None or end > since) and end <= plan.at
+    ]
+    if day90 is not None and (since is None or day90 > since) and day90 <= plan.at:
+        ids = [it.id for it in pathway.items() if it.horizon is Horizon.QUARTER]
+        for i in ended:
+            ids += [t.id for t in pathway.roadmap.phases[i].tasks]
+        title = "Day-90 review" + (
+            f" and the end of phase {ended[-1] + 1}" if ended else ""
+        )
+        return Review("day-90", title, _review_items(pathway, plan, ids))
+    if ended:
+        i = ended[-1]
+        ph = pathway.roadmap.phases[i]
+        ids = [t.id for t in ph.tasks]
+        return Review(f"phase-{i + 1}", f"Phase {i + 1} review: {ph.title}", _review_items(
+            pathway, plan, ids
+        ))
+    return None
+
+
+def _review_items(pathway: Pathway, plan: Plan, ids: list[str]) -> tuple[ReviewItem, ...]:
+    out = []
+    for iid in ids:
+        s = plan.status(iid)
+        if s is not None:
+            out.append(ReviewItem(s, _honest_due(pathway, plan, s)))
+    return tuple(out)
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+HORIZON_NAMES = {Horizon.WEEK: "Week 1", Horizon.MONTH: "Month 1"}
+
+
+def milestones(
+    pathway: Pathway, plan: Plan, since: datetime | None, start_with: Line | None
+) -> list[str]:
+    """Milestones reached since the previous reminder, earned rather than dated: a horizon
+    says how much of its work is done, and never "done" when it is not."""
+    out: list[str] = []
+    for horizon, name in HORIZON_NAMES.items():
+        deadline = plan.horizon_deadlines.get(horizon)
+        if deadline is None or not ((since is None or deadline > since) and deadline <= plan.at):
+            continue
+        own = [s for s in plan.statuses if s.item.horizon is horizon]
+        done = sum(s.state is ItemState.DONE for s in own)
+        if own and done == len(own):
+            out.append(f"{name} done: all {len(own)} of its steps checked off")
+        else:
+            tail = ", start with the first line below" if start_with else ""
+            out.append(f"{name} is over: {done} of {len(own)} done{tail}")
+    for i, (opens, _ends) in enumerate(plan.phase_windows):
+        if i and (since is None or opens > since) and opens <= plan.at:
+            out.append(f"Phase {i + 1} begins: {pathway.roadmap.phases[i].title}")
+    if plan.phase_windows:
+        end = plan.phase_windows[-1][1]
+        if (since is None or end > since) and end <= plan.at:
+            out.append("You've reached the end of your timeline")
+    return out
+
+
+def work_done_of_due(pathway: Pathway, plan: Plan) -> int | None:
+    """Effort-weighted: the percent of the work due by now that is done, each item weighed
+    by the time the plan gives it (linked duplicates counted once). None: nothing due yet."""
+    counted = set(piece_of(pathway))
+    due = done = 0.0
+    for s in plan.statuses:
+        if s.item.id not in counted or s.due_at is None or s.due_at > plan.at:
+            continue
+        weight = (s.due_at - s.opens_at).total_seconds()
+        due += weight
+        done += weight if s.state is ItemState.DONE else 0.0
+    return round(100 * done / due) if due else None
+
+
+__all__ = [
+    "Focus",
+    "Line",
+    "Piece",
+    "Review",
+    "focus",
+    "milestones",
+    "offers",
+    "pieces",
+    "review",
+]
