@@ -31,7 +31,9 @@ def render_preview_json(
     learner: str = "idle",
 ) -> str:
     schedule, n = _run(pathway, start, prefs, weeks, pace)
-    return json.dumps(as_json(simulate(pathway, schedule, n, LearnerKind.parse(learner)), schedule), indent=1)
+    return json.dumps(
+        as_json(simulate(pathway, schedule, n, LearnerKind.parse(learner)), schedule), indent=1
+    )
 
 
 def _due(s: ItemStatus, schedule: Schedule) -> str:

@@ -161,8 +161,10 @@ def test_preview_lists_every_item_over_40_weeks() -> None:
     pathway = load_directory(ROOT / "pathways").pathways["backend-to-ml-engineer"].pathway
     # linked work (issue 21) is one line: an item is listed itself or as its line's link
     for item in pathway.items():
-        assert f"] {item.id}:" in proc.stdout or f" {item.id}," in proc.stdout or (
-            f" {item.id})" in proc.stdout
+        assert (
+            f"] {item.id}:" in proc.stdout
+            or f" {item.id}," in proc.stdout
+            or (f" {item.id})" in proc.stdout)
         ), item.id
     # local time and UTC: London is GMT in January and BST in June
     assert "Mon 2026-01-05 09:00 GMT local, 2026-01-05T09:00:00Z UTC" in proc.stdout

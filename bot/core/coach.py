@@ -73,7 +73,7 @@ class Line:
 
 def pieces(pathway: Pathway) -> dict[str, Piece]:
     """Every piece of work, by its own item's id, in reading order (memoised per pathway)."""
-    memo = cast(dict[object, object], pathway.memo)
+    memo = pathway.memo
     found = memo.get("pieces")
     if found is None:
         memo["pieces"] = found = _pieces(pathway)
@@ -82,7 +82,7 @@ def pieces(pathway: Pathway) -> dict[str, Piece]:
 
 def piece_of(pathway: Pathway) -> dict[str, str]:
     """Item id -> the id of the piece it belongs to (parts-skills: their first part's)."""
-    memo = cast(dict[object, object], pathway.memo)
+    memo = pathway.memo
     found = memo.get("piece_of")
     if found is None:
         out: dict[str, str] = {}
@@ -179,9 +179,7 @@ def _line(plan: Plan, piece: Piece, by_id: dict[str, ItemStatus]) -> Line | None
     own = by_id[piece.id]
     if own.state is ItemState.DONE:
         return None
-    shown = next(
-        (by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own
-    )
+    shown = next((by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own)
     # How far along: the shown item's own window (a step's, or the piece's), when it is long.
     progress = week_of(plan, shown.opens_at, shown.due_at) if shown.due_at else None
     notes = ((shown.item.note,) if shown.item.note else ()) + (
@@ -236,13 +234,11 @@ def focus(pathway: Pathway, plan: Plan, limit: int = FOCUS_LIMIT) -> Focus:
         key=lambda ln: _start_key(ln, order),
     )
     ready = [ln for ln in late if all(d in done for d in ln.status.item.after)]
-    start = (ready or late or [None])[0]
+    start = (ready or late)[0] if late else None
     if start is not None:
         late.remove(start)
         late.insert(0, start)
-    current = sorted(
-        (ln for ln in active if ln.status.state is not ItemState.OVERDUE), key=key
-    )
+    current = sorted((ln for ln in active if ln.status.state is not ItemState.OVERDUE), key=key)
     in_phase = [
         ln
         for ln in late[OVERDUE_FIRST:]
@@ -348,17 +344,15 @@ def review(pathway: Pathway, plan: Plan, since: datetime | None) -> Review | Non
         ids = [it.id for it in pathway.items() if it.horizon is Horizon.QUARTER]
         for i in ended:
             ids += [t.id for t in pathway.roadmap.phases[i].tasks]
-        title = "Day-90 review" + (
-            f" and the end of phase {ended[-1] + 1}" if ended else ""
-        )
+        title = "Day-90 review" + (f" and the end of phase {ended[-1] + 1}" if ended else "")
         return Review("day-90", title, _review_items(pathway, plan, ids))
     if ended:
         i = ended[-1]
         ph = pathway.roadmap.phases[i]
         ids = [t.id for t in ph.tasks]
-        return Review(f"phase-{i + 1}", f"Phase {i + 1} review: {ph.title}", _review_items(
-            pathway, plan, ids
-        ))
+        return Review(
+            f"phase-{i + 1}", f"Phase {i + 1} review: {ph.title}", _review_items(pathway, plan, ids)
+        )
     return None
 
 

@@ -189,10 +189,10 @@ def weekly_message(c: ReminderContent) -> WeeklyMessage:
     order (resource list, the how rows' length, then how rows from the last line up)
     until it fits; the focus lines themselves are never dropped."""
     for how_chars, resources in ((110, True), (90, True), (90, False), (70, False)):
-        msg = _build(c, how_chars, resources, len(c.lines))
+        msg = _build(c, how_chars, resources, len(c.focus))
         if len(msg.text()) <= MESSAGE_LIMIT:
             return msg
-    for keep in range(len(c.lines) - 1, -1, -1):
+    for keep in range(len(c.focus) - 1, -1, -1):
         msg = _build(c, 70, False, keep)
         if len(msg.text()) <= MESSAGE_LIMIT:
             return msg
@@ -232,19 +232,24 @@ def _build(
     if said:
         fields.append(("🏁 Milestones", "\n".join(f"• {m}" for m in said)))
     if c.review is not None:
-        rows = review_lines(c.review, zone, min(chars, 36) if minimal else 64)
-        fields.append((f"📋 {c.review.title}", "\n".join(rows)))
-    if c.lines:
+        said_review = review_lines(c.review, zone, min(chars, 36) if minimal else 64)
+        fields.append((f"📋 {c.review.title}", "\n".join(said_review)))
+    if c.focus:
+        lines = {ln.id: ln for ln in c.lines}
         rows: list[str] = []
-        for i, line in enumerate(c.lines):
-            row = item_line(line.status, zone, chars)
-            rows.append(f"**Start with:** {row}" if line is c.start_with else row)
+        for i, status in enumerate(c.focus):
+            line = lines.get(status.item.id)
+            row = item_line(status, zone, chars)
+            start = c.start_with is not None and c.start_with.id == status.item.id
+            rows.append(f"**Start with:** {row}" if start else row)
+            if line is None or minimal:
+                continue
             cue = cue_line(line, how_chars, True) if i < cues else cue_line(line, 0, False)
-            if cue is not None and not minimal:
+            if cue is not None:
                 rows.append(cue)
         if c.more:
             rows.append(f"+{c.more} more: see `/tasks`")
-        fields.append((f"{FOCUS_FIELD} ({len(c.lines)})", _cap("\n".join(rows))))
+        fields.append((f"{FOCUS_FIELD} ({len(c.focus)})", _cap("\n".join(rows))))
     elif c.progress.complete:
         fields.append(
             ("🎓 Pathway complete", "Every item is done. Congratulations! Reminders stop here.")
@@ -276,7 +281,7 @@ def _build(
                     seen.append(note.text)
         if seen:
             fields.append(
-                ("ℹ️ Since the source was written (not from the source)", _cap("\n".join(seen)))
+                ("📌 Since the source was written (not from the source)", _cap("\n".join(seen)))
             )
     if resources and c.phase_resources:
         fields.append(

@@ -171,12 +171,8 @@ def _build(pathway: Pathway, total_days: int) -> Layout:
     by_id = {it.id: it for it in items}
     same_of = {m: it.id for it in items for m in it.same}
     step_of = {m: it.id for it in items for m in it.steps}
-    free = [
-        i for i in items if i.kind is ItemKind.SKILL and not i.practice_phases and not i.parts
-    ]
-    free_windows = _free_skill_windows(
-        [i for i in free if i.id not in same_of], total_days, scale
-    )
+    free = [i for i in items if i.kind is ItemKind.SKILL and not i.practice_phases and not i.parts]
+    free_windows = _free_skill_windows([i for i in free if i.id not in same_of], total_days, scale)
     own: dict[str, tuple[int, int]] = {}
 
     def span(weeks: int) -> int:
@@ -288,7 +284,7 @@ def settled(pathway: Pathway, done: set[str] | frozenset[str]) -> frozenset[str]
 
 
 def _implied(pathway: Pathway) -> dict[str, set[str]]:
-    memo = cast(dict[object, object], pathway.memo)
+    memo = pathway.memo
     found = memo.get("implied")
     if found is None:
         graph: dict[str, set[str]] = {}
