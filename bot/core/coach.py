@@ -411,11 +411,22 @@ def work_done_of_due(pathway: Pathway, plan: Plan) -> int | None:
     return round(100 * done / due) if due else None
 
 
+def also_settled(plan: Plan, item_id: str) -> list[ItemStatus]:
+    """What checking `item_id` off settled besides itself (its linked work), for the reply."""
+    if plan.pathway is None:
+        return []
+    from bot.core.layout import settled
+
+    reach = settled(plan.pathway, {item_id}) - {item_id}
+    return [s for s in plan.statuses if s.item.id in reach and s.settled]
+
+
 __all__ = [
     "Focus",
     "Line",
     "Piece",
     "Review",
+    "also_settled",
     "focus",
     "milestones",
     "offers",

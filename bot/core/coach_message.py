@@ -176,9 +176,9 @@ def faq_quote(answer: str) -> str:
 def _summary(c: ReminderContent) -> str:
     head = f"Week {c.week} of {c.pathway_title}"
     if c.start_with is not None:
-        return shorten(f"Week {c.week}: start with {c.start_with.status.item.text}", 90)
+        return shorten(f"{head}: start with {c.start_with.status.item.text}", 100)
     if c.focus:
-        return shorten(f"Week {c.week}: {c.focus[0].item.text}", 90)
+        return shorten(f"{head}: {c.focus[0].item.text}", 100)
     if c.progress.complete:
         return f"{head}: every item is done. 🎓"
     return f"{head}: everything open is done."
@@ -296,8 +296,7 @@ def _build(
             )
         )
     buttons = [Button("done", s.item.id, shorten(s.item.text, BUTTON_CHARS)) for s in c.focus[:5]]
-    if not c.offers:  # behind, the offers replace snoozing: one choice fewer to make
-        buttons += [Button("snooze", ch.kind.value, ch.label) for ch in c.snooze]
+    buttons += [Button("snooze", ch.kind.value, ch.label) for ch in c.snooze]
     buttons += [Button("offer", o, offer_label(o)) for o in c.offers]
     return WeeklyMessage(
         content=_summary(c),
