@@ -22,7 +22,7 @@ from bot.core.errors import Forbidden, InvalidInput
 from bot.core.journey import as_json, simulate
 from bot.core.models import EnrolmentStatus
 from bot.discord_app.client import PathwayBot
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 from tests.harness import SEED, custom_ids, reminder_dms
 
 WEEKS = 15
