@@ -47,6 +47,7 @@ class Piece:
     phase_index: int | None
     critical: bool
     notes: tuple[Note, ...]
+    shared_skill: bool = False  # the skill is learned through several pieces (its parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ def _pieces(pathway: Pathway) -> dict[str, Piece]:
             else (it.practice_phases[0] if it.practice_phases else None),
             critical=critical,
             notes=notes,
+            shared_skill=parent is not None and skill is parent,
         )
     return out
 
@@ -150,6 +152,9 @@ def _pieces(pathway: Pathway) -> dict[str, Piece]:
 def how_of(piece: Piece, shown: CheckableItem) -> str:
     """The piece's "how", in the source's words: a skill's how-to-learn, else the resource
     the file says serves it, else the item's own instruction."""
+    if piece.shared_skill and piece.resource is not None:
+        # A part of a skill: its own resource tells it apart from its sibling parts.
+        return f"Use: {piece.resource.title}"
     if piece.skill is not None and piece.skill.how:
         return piece.skill.how
     if piece.resource is not None:

@@ -134,7 +134,7 @@ def status_text(c: ReminderContent) -> str:
         n = c.overdue_lines
         head = f"Behind: {n} piece{'s' if n != 1 else ''} of work overdue"
         if c.done_of_due is not None:
-            head += f", {c.done_of_due}% of the work due so far done"
+            head += f" · {c.done_of_due}% of the work due by now checked off"
     elif c.status is Status.JUST_STARTED:
         head = "Just started"
     else:
@@ -188,15 +188,21 @@ def weekly_message(c: ReminderContent) -> WeeklyMessage:
     """The DM for a reminder, at most `MESSAGE_LIMIT` characters: detail is given up in
     order (resource list, the how rows' length, then how rows from the last line up)
     until it fits; the focus lines themselves are never dropped."""
-    for how_chars, resources in ((110, True), (90, True), (90, False), (70, False)):
-        msg = _build(c, how_chars, resources, len(c.focus))
+    n = len(c.focus)
+    tries: list[tuple[int, bool, int, int]] = [
+        (110, True, n, ITEM_CHARS),
+        (90, True, n, ITEM_CHARS),
+        (90, False, n, ITEM_CHARS),
+        (70, False, n, ITEM_CHARS),
+        *((70, False, keep, ITEM_CHARS) for keep in range(n - 1, 0, -1)),
+        (70, False, 1, 60),
+        (60, False, 1, 48),
+    ]
+    for how_chars, resources, cues, chars in tries:
+        msg = _build(c, how_chars, resources, cues, chars=chars)
         if len(msg.text()) <= MESSAGE_LIMIT:
             return msg
-    for keep in range(len(c.focus) - 1, -1, -1):
-        msg = _build(c, 70, False, keep)
-        if len(msg.text()) <= MESSAGE_LIMIT:
-            return msg
-    for chars in (ITEM_CHARS, 60, 48, 36, 24):
+    for chars in (ITEM_CHARS, 60, 48, 36, 24, 12):
         msg = _build(c, 0, False, 0, notes=False, minimal=True, chars=chars)
         if len(msg.text()) <= MESSAGE_LIMIT:
             break
@@ -232,7 +238,7 @@ def _build(
     if said:
         fields.append(("🏁 Milestones", "\n".join(f"• {m}" for m in said)))
     if c.review is not None:
-        said_review = review_lines(c.review, zone, min(chars, 36) if minimal else 64)
+        said_review = review_lines(c.review, zone, 64 if not minimal else max(36, chars))
         fields.append((f"📋 {c.review.title}", "\n".join(said_review)))
     if c.focus:
         lines = {ln.id: ln for ln in c.lines}
@@ -296,7 +302,8 @@ def _build(
             )
         )
     buttons = [Button("done", s.item.id, shorten(s.item.text, BUTTON_CHARS)) for s in c.focus[:5]]
-    buttons += [Button("snooze", ch.kind.value, ch.label) for ch in c.snooze]
+    if not c.progress.complete:
+        buttons += [Button("snooze", ch.kind.value, ch.label) for ch in c.snooze]
     buttons += [Button("offer", o, offer_label(o)) for o in c.offers]
     return WeeklyMessage(
         content=_summary(c),
