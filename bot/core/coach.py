@@ -372,6 +372,14 @@ def _review_items(pathway: Pathway, plan: Plan, ids: list[str]) -> tuple[ReviewI
 
 # --- milestones -------------------------------------------------------------------------------
 
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-(") + "…"
+
+
 HORIZON_NAMES = {Horizon.WEEK: "Week 1", Horizon.MONTH: "Month 1"}
 
 
@@ -390,7 +398,9 @@ def milestones(
         if own and done == len(own):
             out.append(f"{name} done: all {len(own)} of its steps checked off")
         else:
-            tail = ", start with the first line below" if start_with else ""
+            tail = (
+                f", start with {_short(start_with.status.item.text, 48)}" if start_with else ""
+            )
             out.append(f"{name} is over: {done} of {len(own)} done{tail}")
     for i, (opens, _ends) in enumerate(plan.phase_windows):
         if i and (since is None or opens > since) and opens <= plan.at:
