@@ -47,6 +47,7 @@ class Piece:
     phase_index: int | None
     critical: bool
     notes: tuple[Note, ...]
+    rank: int = 1  # 0 critical, 1 important or no skill, 2 nice-to-have only
     shared_skill: bool = False  # the skill is learned through several pieces (its parts)
 
 
@@ -126,9 +127,11 @@ def _pieces(pathway: Pathway) -> dict[str, Piece]:
         if skill is None and it.how_from is not None:
             skill = by_id.get(it.how_from)
         related = (it, *members, *(by_id[s] for s in it.steps if s in by_id))
-        critical = any(
-            m.priority is Priority.CRITICAL for m in (*related, *([parent] if parent else []))
-        )
+        ranked = [
+            m.priority for m in (*related, *([parent] if parent else [])) if m.priority is not None
+        ]
+        critical = Priority.CRITICAL in ranked
+        rank = 0 if critical else (2 if ranked and set(ranked) == {Priority.NICE_TO_HAVE} else 1)
         notes = tuple(n for m in related if (n := m.note) is not None)
         resource = served.get(it.id) or next(
             (served[m.id] for m in members if m.id in served), None
@@ -144,6 +147,7 @@ def _pieces(pathway: Pathway) -> dict[str, Piece]:
             else (it.practice_phases[0] if it.practice_phases else None),
             critical=critical,
             notes=notes,
+            rank=rank,
             shared_skill=parent is not None and skill is parent,
         )
     return out
@@ -229,10 +233,12 @@ def focus(pathway: Pathway, plan: Plan, limit: int = FOCUS_LIMIT) -> Focus:
     active = [ln for ln, own in all_lines if _active(ln, own)]
     done = {s.item.id for s in plan.statuses if s.state is ItemState.DONE}
 
-    def key(ln: Line) -> tuple[int, float, int, int]:
+    def key(ln: Line) -> tuple[int, float, int, int, int]:
+        # A nice-to-have never displaces a critical or important piece due the same day.
         due = ln.status.due_at.timestamp() if ln.status.due_at else float("inf")
         current = 0 if ln.piece.phase_index == plan.phase_index else 1
-        return (0 if ln.status.state is ItemState.OVERDUE else 1, due, current, order[ln.id])
+        overdue = 0 if ln.status.state is ItemState.OVERDUE else 1
+        return (overdue, due, current, ln.piece.rank, order[ln.id])
 
     late = sorted(
         (ln for ln in active if ln.status.state is ItemState.OVERDUE),
@@ -372,6 +378,7 @@ def _review_items(pathway: Pathway, plan: Plan, ids: list[str]) -> tuple[ReviewI
 
 # --- milestones -------------------------------------------------------------------------------
 
+
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -398,9 +405,7 @@ def milestones(
         if own and done == len(own):
             out.append(f"{name} done: all {len(own)} of its steps checked off")
         else:
-            tail = (
-                f", start with {_short(start_with.status.item.text, 48)}" if start_with else ""
-            )
+            tail = f", start with {_short(start_with.status.item.text, 48)}" if start_with else ""
             out.append(f"{name} is over: {done} of {len(own)} done{tail}")
     for i, (opens, _ends) in enumerate(plan.phase_windows):
         if i and (since is None or opens > since) and opens <= plan.at:

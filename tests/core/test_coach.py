@@ -15,7 +15,7 @@ from bot.core.cadence import Schedule, build_plan
 from bot.core.coach import piece_of
 from bot.core.coach_message import MESSAGE_LIMIT
 from bot.core.journey import LearnerKind, as_json, default_weeks, simulate
-from bot.core.layout import paces, settled
+from bot.core.layout import layout, paces, settled
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Horizon, ItemKind, Pathway, Priority
 
@@ -271,3 +271,19 @@ def test_stops_after_is_parsed_and_rejected_in_words() -> None:
     with pytest.raises(Exception, match="stops-after:N"):
         LearnerKind.parse("stops-after:x")
     assert timedelta(weeks=4)
+
+
+@pytest.mark.parametrize("total", [196, 273, 365])
+def test_the_layout_respects_the_declared_order(seed: Pathway, total: int) -> None:
+    lay = layout(seed, total)
+    for item in seed.items():
+        for dep in item.after:
+            assert lay.window(item.id)[0] >= lay.window(dep)[1], (item.id, dep)
+    # the Deep Learning Specialization starts once the ML course is due, never before
+    assert lay.window("p2-deep-learning-specialization")[0] >= lay.window("p1-andrew-ng-course")[1]
+    # each skill's work starts in the phase it belongs to
+    for skill in seed.items():
+        if skill.kind is ItemKind.SKILL and skill.practice_phases:
+            opens = lay.window(skill.id)[0]
+            first, last = lay.phases[skill.practice_phases[0]]
+            assert first <= opens < last, skill.id
