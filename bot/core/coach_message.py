@@ -9,6 +9,7 @@ of the buttons.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -198,15 +199,31 @@ def weekly_message(c: ReminderContent) -> WeeklyMessage:
         (70, False, 1, 60),
         (60, False, 1, 48),
     ]
-    for how_chars, resources, cues, chars in tries:
-        msg = _build(c, how_chars, resources, cues, chars=chars)
+    builds = [
+        *(
+            functools.partial(_build, c, how, res, cues, chars=chars)
+            for how, res, cues, chars in tries
+        ),
+        *(
+            functools.partial(_build, c, 0, False, 0, notes=False, minimal=True, chars=chars)
+            for chars in (ITEM_CHARS, 60, 48, 36, 24, 12)
+        ),
+    ]
+    # Each build gives up more detail than the one before, so the lengths only fall: find
+    # the first that fits by bisection (the sweep renders every learner's DM).
+    best = builds[0]()
+    if len(best.text()) <= MESSAGE_LIMIT:
+        return best  # the usual week: everything fits
+    lo, hi = 1, len(builds) - 1
+    best = builds[hi]()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        msg = builds[mid]()
         if len(msg.text()) <= MESSAGE_LIMIT:
-            return msg
-    for chars in (ITEM_CHARS, 60, 48, 36, 24, 12):
-        msg = _build(c, 0, False, 0, notes=False, minimal=True, chars=chars)
-        if len(msg.text()) <= MESSAGE_LIMIT:
-            break
-    return msg
+            best, hi = msg, mid
+        else:
+            lo = mid + 1
+    return best
 
 
 def _build(
