@@ -60,6 +60,7 @@ class Line:
     how: str
     progress: tuple[int, int] | None  # (week k, of n) for multi-week work
     notes: tuple[Note, ...]
+    resource: Resource | None = None  # the phase resource for the item shown
 
     @property
     def id(self) -> str:
@@ -153,16 +154,37 @@ def _pieces(pathway: Pathway) -> dict[str, Piece]:
     return out
 
 
-def how_of(piece: Piece, shown: CheckableItem) -> str:
-    """The piece's "how", in the source's words: a skill's how-to-learn, else the resource
+def resource_for(pathway: Pathway, piece: Piece, shown: CheckableItem) -> Resource | None:
+    """The resource the file says serves the item shown (a step may have its own), else the
+    piece's."""
+    return _served(pathway).get(shown.id) or piece.resource
+
+
+def _served(pathway: Pathway) -> dict[str, Resource]:
+    memo = pathway.memo
+    found = memo.get("served")
+    if found is None:
+        out: dict[str, Resource] = {}
+        for phase in pathway.roadmap.phases:
+            for res in phase.resources:
+                for target in res.serves:
+                    out.setdefault(target, res)
+        memo["served"] = found = out
+    return cast(dict[str, Resource], found)
+
+
+def how_of(piece: Piece, shown: CheckableItem, resource: Resource | None = None) -> str:
+    """The line's "how", in the source's words: a skill's how-to-learn, else the resource
     the file says serves it, else the item's own instruction."""
-    if piece.shared_skill and piece.resource is not None:
-        # A part of a skill: its own resource tells it apart from its sibling parts.
-        return f"Use: {piece.resource.title}"
+    resource = resource or piece.resource
+    own = resource is not None and resource is not piece.resource
+    if (piece.shared_skill or own) and resource is not None:
+        # A part of a skill, or a step with a resource of its own: that tells it apart.
+        return f"Use: {resource.title}"
     if piece.skill is not None and piece.skill.how:
         return piece.skill.how
-    if piece.resource is not None:
-        return f"Use: {piece.resource.title}"
+    if resource is not None:
+        return f"Use: {resource.title}"
     return shown.text
 
 
@@ -191,10 +213,12 @@ def _line(plan: Plan, piece: Piece, by_id: dict[str, ItemStatus]) -> Line | None
     shown = next((by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own)
     # How far along: the shown item's own window (a step's, or the piece's), when it is long.
     progress = week_of(plan, shown.opens_at, shown.due_at) if shown.due_at else None
+    resource = resource_for(plan.pathway, piece, shown.item) if plan.pathway else piece.resource
     notes = ((shown.item.note,) if shown.item.note else ()) + (
-        (piece.resource.note,) if piece.resource and piece.resource.note else ()
+        (resource.note,) if resource and resource.note else ()
     )
-    return Line(shown, piece, how_of(piece, shown.item), progress, tuple(dict.fromkeys(notes)))
+    how = how_of(piece, shown.item, resource)
+    return Line(shown, piece, how, progress, tuple(dict.fromkeys(notes)), resource)
 
 
 def _active(line: Line, own: ItemStatus) -> bool:

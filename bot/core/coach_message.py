@@ -116,7 +116,7 @@ def cue_line(line: Line, how_chars: int, with_url: bool = True) -> str | None:
     parts: list[str] = []
     if line.how != line.status.item.text and how_chars > 0:
         parts.append(shorten(line.how, how_chars))
-    res = line.piece.resource
+    res = line.resource
     if with_url and res is not None and res.url:
         parts.append(res.url)
     if line.progress is not None:

@@ -112,7 +112,7 @@ def focus_detail(c: ReminderContent) -> list[dict[str, object]]:
     """One object per focus line: what it is, how to do it, how far along, what it links."""
     out: list[dict[str, object]] = []
     for line in c.lines:
-        res = line.piece.resource
+        res = line.resource
         out.append(
             {
                 "id": line.id,
