@@ -28,6 +28,7 @@ from bot.core.layout import timeline_days
 from bot.core.pathway import Pathway
 from bot.core.reminder import ReminderContent, compose
 from bot.core.snooze import snooze_choices
+from bot.core.streaks import current_streak
 
 ON_TIME_LEAD = timedelta(hours=36)  # noon on the day before the day a deadline ends
 
@@ -96,7 +97,15 @@ def simulate(
     for _ in range(weeks):
         done = frozenset(i for i, at in times.items() if at <= slot.at)
         plan = build_plan(pathway, schedule, done, slot.at)
-        content = compose(pathway, plan, previous, streak=0)
+        # The streak as the bot counts it from the same check-offs (bot/core/standing.py).
+        streak = current_streak(
+            [at for at in times.values() if at <= slot.at],
+            schedule.zone,
+            slot.at,
+            schedule.pauses,
+            schedule.start_date,
+        )
+        content = compose(pathway, plan, previous, streak=streak)
         # What the sender adds at send time: the snooze choices that fit this moment.
         following = next_reminder(slot.at, schedule.prefs)
         content = replace(

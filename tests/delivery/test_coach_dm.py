@@ -19,8 +19,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.core.cadence import Schedule
 from bot.core.errors import Forbidden, InvalidInput
-from bot.core.journey import as_json, simulate
-from bot.core.models import EnrolmentStatus
+from bot.core.journey import as_json, completion_times, simulate
+from bot.core.models import CompletionSource, EnrolmentStatus
 from bot.discord_app.client import PathwayBot
 from bot.emulator.driver import Emulator
 from tests.harness import SEED, custom_ids, reminder_dms
@@ -139,3 +139,41 @@ async def test_someone_elses_offers_are_refused_and_change_nothing(
         await bot.catching_up.slow_down(enrolment.id, alice.id, "20-months")
     (after,) = await bot.store.enrolments.list_for_user(alice.id)
     assert after == enrolment  # nothing changed
+
+
+async def test_an_on_time_learners_dms_equal_previews_messages_too(
+    connected: PathwayBot, emu: Emulator, clock: FixedClock
+) -> None:
+    """Check-offs at the times preview's on-time learner makes them: the DMs (streak, struck
+    milestones, progress cues, the phase-1 review) are still preview's messages."""
+    bot = connected
+    guild = emu.add_guild("Coach", emu.add_user("owner"))
+    user = emu.add_user("keen")
+    emu.add_member(guild, user)
+    options = {"pathway": SEED, "timezone": "America/New_York", "day": "sun", "time": "02:30"}
+    await emu.run_command(user, "enroll", guild=guild, options={**options, "pace": "as-written"})
+    (enrolment,) = await bot.store.enrolments.list_for_user(user.id)
+    pathway = bot.registry.get(SEED)
+    schedule = Schedule(enrolment.start_date, enrolment.prefs, pace=enrolment.pace)
+    rows = as_json(simulate(pathway, schedule, 12, "on-time"), schedule)
+    by_slot = {row["utc"]: row for row in rows}
+    when = sorted((at, item) for item, at in completion_times(pathway, schedule).items())
+    compared = 0
+    for _ in range(10):
+        (enrolment,) = await bot.store.enrolments.list_for_user(user.id)
+        assert enrolment.next_reminder_at is not None
+        slot = enrolment.next_reminder_at
+        while when and when[0][0] <= slot:
+            at, item = when.pop(0)
+            clock.set(max(at, clock.now()))
+            await bot.learning.done_by_id(enrolment.id, user.id, item, CompletionSource.COMMAND)
+        clock.set(slot)
+        report = await bot.reminders.sweep()
+        if report.sent == 0:
+            continue
+        dm = reminder_dms(emu, user)[-1]
+        row = by_slot[slot.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        assert dm_text(dm) == row["message"], row["week"]
+        compared += 1
+    assert compared >= 8
+    assert "streak" in str(row["message"]) and row["status"] == "on-track"
