@@ -94,8 +94,9 @@ def due_text(s: ItemStatus, zone: ZoneInfo | None) -> str:
         return f" · opens {ts(s.opens_at)}"
     if s.due_at is None or s.state is ItemState.DONE:
         return ""
-    verb = "was due" if s.state is ItemState.OVERDUE else "due"
-    return f" · {verb} {ts(s.due_at)}"
+    if s.state is ItemState.OVERDUE:
+        return " · late"  # how late matters less than the work itself, in 1,200 characters
+    return f" · due {ts(s.due_at)}"
 
 
 def item_line(s: ItemStatus, zone: ZoneInfo | None, chars: int = ITEM_CHARS) -> str:
