@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.cadence import ItemState
 from bot.core.coach import also_settled
 from bot.core.untrusted import escape_text, tidy
 from bot.discord_app import limits
@@ -45,6 +46,12 @@ def done_message(outcome: DoneOutcome) -> str:
 
 def undo_message(outcome: UndoOutcome) -> str:
     view = outcome.view
+    if outcome.status.state is ItemState.DONE:  # still settled by linked work (issue 21)
+        return (
+            f"↩️ Your check-off of “{shorten(outcome.status.item.text, 200)}” was removed, "
+            "but it still counts as done: linked work that includes it is done. "
+            f"Progress {bar(view.progress.overall.done, view.progress.overall.total)}."
+        )
     return (
         f"↩️ “{shorten(outcome.status.item.text, 200)}” is open again; its points were removed. "
         f"Progress {bar(view.progress.overall.done, view.progress.overall.total)}."
