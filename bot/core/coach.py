@@ -206,11 +206,33 @@ def week_of(plan: Plan, opens: datetime, due: datetime) -> tuple[int, int] | Non
     return k, n
 
 
-def _line(plan: Plan, piece: Piece, by_id: dict[str, ItemStatus]) -> Line | None:
-    own = by_id[piece.id]
-    if own.state is ItemState.DONE:
-        return None
-    shown = next((by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own)
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A piece of work and the item it would show: what the focus is chosen from. Only the
+    chosen become `Line`s, with their cues (the sweep does this for every learner)."""
+
+    status: ItemStatus
+    piece: Piece
+    own: ItemStatus
+
+    @property
+    def id(self) -> str:
+        return self.status.item.id
+
+
+def _candidates(pathway: Pathway, plan: Plan) -> list[_Candidate]:
+    by_id = {s.item.id: s for s in plan.statuses}
+    out = []
+    for piece in pieces(pathway).values():
+        own = by_id[piece.id]
+        if own.state is ItemState.DONE:
+            continue
+        shown = next((by_id[s] for s in piece.steps if by_id[s].state is not ItemState.DONE), own)
+        out.append(_Candidate(shown, piece, own))
+    return out
+
+
+def _line(plan: Plan, piece: Piece, shown: ItemStatus) -> Line:
     # How far along: the shown item's own window (a step's, or the piece's), when it is long.
     progress = week_of(plan, shown.opens_at, shown.due_at) if shown.due_at else None
     resource = resource_for(plan.pathway, piece, shown.item) if plan.pathway else piece.resource
@@ -221,8 +243,8 @@ def _line(plan: Plan, piece: Piece, by_id: dict[str, ItemStatus]) -> Line | None
     return Line(shown, piece, how, progress, tuple(dict.fromkeys(notes)), resource)
 
 
-def _active(line: Line, own: ItemStatus) -> bool:
-    return line.status.state in ACTIVE or own.state in ACTIVE
+def _active(c: _Candidate) -> bool:
+    return c.status.state in ACTIVE or c.own.state in ACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,20 +252,10 @@ class Focus:
     lines: tuple[Line, ...]
     start_with: Line | None  # behind: what to do first
     more: int  # active lines not shown: "+N more" in /tasks
-    overdue: tuple[Line, ...]  # every overdue line, start-with order
+    overdue: int  # how many pieces of work are overdue
 
 
-def lines_now(pathway: Pathway, plan: Plan) -> list[tuple[Line, ItemStatus]]:
-    by_id = {s.item.id: s for s in plan.statuses}
-    out = []
-    for piece in pieces(pathway).values():
-        line = _line(plan, piece, by_id)
-        if line is not None:
-            out.append((line, by_id[piece.id]))
-    return out
-
-
-def _start_key(line: Line, order: dict[str, int]) -> tuple[int, float, int]:
+def _start_key(line: _Candidate, order: dict[str, int]) -> tuple[int, float, int]:
     due = line.status.due_at.timestamp() if line.status.due_at else float("inf")
     return (0 if line.piece.critical else 1, due, order[line.id])
 
@@ -253,11 +265,11 @@ def focus(pathway: Pathway, plan: Plan, limit: int = FOCUS_LIMIT) -> Focus:
     start with (the oldest critical overdue piece whose declared order allows it), one more
     overdue piece, then the current phase's work, then the rest of the overdue."""
     order = {s.item.id: i for i, s in enumerate(plan.statuses)}
-    all_lines = lines_now(pathway, plan)
-    active = [ln for ln, own in all_lines if _active(ln, own)]
+    all_lines = _candidates(pathway, plan)
+    active = [c for c in all_lines if _active(c)]
     done = {s.item.id for s in plan.statuses if s.state is ItemState.DONE}
 
-    def key(ln: Line) -> tuple[int, float, int, int, int]:
+    def key(ln: _Candidate) -> tuple[int, float, int, int, int]:
         # A nice-to-have never displaces a critical or important piece due the same day.
         due = ln.status.due_at.timestamp() if ln.status.due_at else float("inf")
         current = 0 if ln.piece.phase_index == plan.phase_index else 1
@@ -285,18 +297,19 @@ def focus(pathway: Pathway, plan: Plan, limit: int = FOCUS_LIMIT) -> Focus:
     chosen = ordered[:limit]
     if not chosen:
         upcoming = sorted(
-            (ln for ln, own in all_lines if ln not in active and own.state is ItemState.NOT_OPEN),
+            (c for c in all_lines if c not in active and c.own.state is ItemState.NOT_OPEN),
             key=lambda ln: (ln.status.opens_at, key(ln)[1:]),
         )
         if upcoming:
             first = upcoming[0].status.opens_at
             soon = [ln for ln in upcoming if ln.status.opens_at <= max(first, plan.at + WEEK)]
             chosen += soon[:limit]
+    lines = {c.id: _line(plan, c.piece, c.status) for c in (*chosen, *([start] if start else []))}
     return Focus(
-        tuple(chosen),
-        start,
+        tuple(lines[c.id] for c in chosen),
+        lines[start.id] if start is not None else None,
         max(0, len(ordered) - len(chosen)),
-        tuple(ln for ln in late),
+        len(late),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.cadence import ItemState, ItemStatus
@@ -65,8 +65,10 @@ class WeeklyMessage:
         return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=8192)
 def shorten(text: str, limit: int) -> str:
-    """Fit text into `limit` characters, cutting between words and ending with "…"."""
+    """Fit text into `limit` characters, cutting between words and ending with "…".
+    Cached: the sweep shortens the same pathway texts for every learner."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -147,13 +149,19 @@ def status_text(c: ReminderContent) -> str:
     return " · ".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
+def _day(day: date) -> str:
+    """'Wed 7 Oct': a review's date, in the learner's calendar."""
+    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+
+
 def review_lines(r: Review, zone: ZoneInfo | None, chars: int = 64) -> list[str]:
     out = []
     done = sum(i.status.state is ItemState.DONE for i in r.items)
     out.append(f"{done} of {len(r.items)} done.")
     for i in r.items:
         text = shorten(i.status.item.text, chars)
-        day = f"{i.due.strftime('%a')} {i.due.day} {i.due.strftime('%b')}"
+        day = _day(i.due)
         if i.status.state is ItemState.DONE:
             out.append(f"✅ {text}")
         elif i.status.state is ItemState.OVERDUE:

@@ -175,7 +175,7 @@ def compose(
         review=coach.review(pathway, plan, previous_at),
         faq=coach.faq_answer(pathway) if behind else None,
         done_of_due=coach.work_done_of_due(pathway, plan),
-        overdue_lines=len(plan_focus.overdue),
+        overdue_lines=plan_focus.overdue,
         previous_at=previous_at,
     )
 
