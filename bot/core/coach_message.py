@@ -15,9 +15,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.cadence import ItemState, ItemStatus
-from bot.core.coach import Line, Review
+from bot.core.coach import Line
 from bot.core.layout import pace_label
 from bot.core.reminder import ReminderContent, Status
+from bot.core.review import Review
 
 MESSAGE_LIMIT = 1200
 FIELD_LIMIT = 1024

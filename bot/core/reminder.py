@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import coach
+from bot.core import coach, offers
+from bot.core import review as checkpoints
 from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
 from bot.core.focus import due_before, next_opening, overdue
 from bot.core.pathway import Horizon, Pathway, Resource
@@ -81,7 +82,7 @@ class ReminderContent:
     start_with: coach.Line | None = None  # behind: what to do first
     more: int = 0  # active lines the focus leaves out: "+N more" in /tasks
     offers: tuple[str, ...] = ()  # behind: "pace:<name>", "pause", "replan"
-    review: coach.Review | None = None  # a checkpoint week: day 90, or a phase's end
+    review: checkpoints.Review | None = None  # a checkpoint week: day 90, or a phase's end
     faq: str | None = None  # the source's own answer on how long the change takes
     done_of_due: int | None = None  # percent of the work due by now that is done
     overdue_lines: int = 0
@@ -152,7 +153,7 @@ def compose(
         opens_next_week=opens_next,
         progress=prog,
         streak=streak,
-        milestones=coach.milestones(pathway, plan, previous_at, plan_focus.start_with)
+        milestones=checkpoints.milestones(pathway, plan, previous_at, plan_focus.start_with)
         + ([COMPLETE] if prog.complete else []),
         late_by=late,
         paused=paused,
@@ -171,9 +172,9 @@ def compose(
         lines=plan_focus.lines,
         start_with=plan_focus.start_with if behind else None,
         more=plan_focus.more,
-        offers=tuple(coach.offers(pathway, plan, behind, paused)),
-        review=coach.review(pathway, plan, previous_at),
-        faq=coach.faq_answer(pathway) if behind else None,
+        offers=tuple(offers.offers(pathway, plan, behind, paused)),
+        review=checkpoints.review(pathway, plan, previous_at),
+        faq=offers.faq_answer(pathway) if behind else None,
         done_of_due=coach.work_done_of_due(pathway, plan),
         overdue_lines=plan_focus.overdue,
         previous_at=previous_at,

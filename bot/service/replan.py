@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.cadence import ItemState
-from bot.core.coach import slower_pace
 from bot.core.errors import InvalidInput
 from bot.core.layout import check_pace, pace_label, timeline_days
 from bot.core.models import EnrolmentStatus
+from bot.core.offers import slower_pace
 from bot.service.reading import Reading
 
 
