@@ -1,0 +1,119 @@
+"""What a learner and an admin trip over (issue 22), through the emulator and the real bot."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.cadence import resolve_local
+from tests.discord_app.conftest import World
+from tests.harness import SEED
+
+#: "⏳ Set up Jupyter · by end of Sun 13 Dec (<t:1765666800:R>)": item text and its deadline.
+_DEADLINE = re.compile(r"^\S+ (?P<text>.+?) · (?:by|was due) end of [^\n]*?\(<t:(?P<ts>\d+):R>\)$")
+
+
+def _fields(reply: Any) -> list[str]:
+    lines: list[str] = []
+    for embed in reply.embeds:
+        for field in embed.get("fields", []):
+            lines.extend(field["value"].split("\n"))
+    return lines
+
+
+async def _deadlines(world: World, user: Any) -> dict[str, int]:
+    """Every deadline `/tasks horizon:all` shows the learner, by item text."""
+    reply = await world.emu.run_command(
+        user, "tasks", guild=world.guild, options={"horizon": "all"}
+    )
+    found = {}
+    for line in _fields(reply):
+        m = _DEADLINE.match(line)
+        if m:
+            found[m["text"]] = int(m["ts"])
+    assert len(found) >= 5, json.dumps(reply.embeds)[:2000]
+    return found
+
+
+def _us(instant: datetime) -> int:
+    return int(instant.timestamp() * 1_000_000)
+
+
+# --- 1. pauses move deadlines by whole local days --------------------------------------------
+
+
+async def test_a_pause_moves_deadlines_by_local_calendar_days(world: World) -> None:
+    """A 3 days 5 hours pause, in London across the end of summer time and in Tokyo: each
+    deadline moves by exactly the local calendar days from the pause's date to the resume's
+    date, and still ends at the end of a local day. A same-day pause, and /leave then
+    /enroll, move nothing."""
+    emu, g, bot = world.emu, world.guild, world.bot
+    cases = [
+        # (learner, zone, start date, local pause start): London leaves summer time 25 Oct.
+        (
+            world.alice,
+            "Europe/London",
+            "2026-10-19",
+            datetime(2026, 10, 23, 21, 0, tzinfo=ZoneInfo("Europe/London")),
+        ),
+        (
+            world.bob,
+            "Asia/Tokyo",
+            "2026-11-23",
+            datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
+        ),
+    ]
+    for user, zone, start, pause_local in cases:
+        await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED, "timezone": zone})
+        bot.sql("UPDATE enrolments SET start_date = ? WHERE user_id = ?", (start, user.id))
+        before = await _deadlines(world, user)
+
+        # Paused and resumed within the same day: nothing moves (it used to move a day).
+        paused = await emu.run_command(user, "reminders", guild=g, subcommand="pause")
+        assert not paused.content.startswith("⚠️"), paused.content
+        await emu.run_command(user, "reminders", guild=g, subcommand="resume")
+        assert await _deadlines(world, user) == before
+
+        # /leave then /enroll again the same day: nothing moves either.
+        leaving = await emu.run_command(user, "leave", guild=g, options={"pathway": SEED})
+        click = await emu.click(
+            user, leaving.message, "pb:leave:" + leaving.message.custom_ids[0].split(":")[-1]
+        )
+        await click.wait_final()
+        back = await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED})
+        assert "Welcome back" in back.content, back.content
+        assert await _deadlines(world, user) == before
+
+        # A real pause of 3 days 5 hours (the pause rows are the clock's record of it).
+        tz = ZoneInfo(zone)
+        began = pause_local
+        ended = began + timedelta(days=3, hours=5)
+        days = (ended.astimezone(tz).date() - began.astimezone(tz).date()).days
+        bot.sql(
+            "DELETE FROM enrolment_pauses WHERE enrolment_id IN"
+            " (SELECT id FROM enrolments WHERE user_id = ?)",
+            (user.id,),
+        )
+        bot.sql(
+            "INSERT INTO enrolment_pauses (enrolment_id, start_at, end_at)"
+            " SELECT id, ?, ? FROM enrolments WHERE user_id = ?",
+            (_us(began), _us(ended), user.id),
+        )
+        after = await _deadlines(world, user)
+        compared = 0
+        for text, due in before.items():
+            if text not in after:
+                continue
+            compared += 1
+            moved = datetime.fromtimestamp(after[text], tz)
+            assert (moved.hour, moved.minute) == (0, 0), (zone, text, moved)
+            old = datetime.fromtimestamp(due, tz)
+            if old <= began:
+                assert moved == old, (zone, text)
+            else:
+                want = resolve_local(old.date() + timedelta(days=days), time(0), tz)
+                assert moved == want, (zone, text, old, moved, days)
+        assert compared >= 5
