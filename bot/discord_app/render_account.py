@@ -3,8 +3,12 @@ so the message says exactly what the attached files hold."""
 
 from __future__ import annotations
 
+from bot.core.layout import pace_label
+from bot.core.models import ReminderPrefs
 from bot.core.pathway import ItemKind
+from bot.core.timeparse import weekday_name
 from bot.service.account import Export
+from bot.service.outcomes import EnrollOutcome
 
 EXPORT_JSON = "pathway-bot-export.json"
 EVIDENCE_TXT = "completed-items.txt"
@@ -19,6 +23,33 @@ KIND_NAMES: dict[ItemKind | None, tuple[str, str]] = {
 
 def count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def prefs_text(prefs: ReminderPrefs) -> str:
+    """'Saturdays at 10:00 (Europe/London)'."""
+    return f"{weekday_name(prefs.weekday)}s at {prefs.at.strftime('%H:%M')} ({prefs.tz})"
+
+
+def settings_offer(outcome: EnrollOutcome) -> str:
+    """What a repeated `/enroll` would change, every change listed, before anything is saved."""
+    e = outcome.view.enrolment
+    changes = []
+    if outcome.prefs_changed and outcome.proposed_prefs is not None:
+        changes.append(
+            f"• Reminders: {prefs_text(e.prefs)} → **{prefs_text(outcome.proposed_prefs)}**"
+        )
+    if outcome.proposed_start:
+        changes.append(f"• Start date: {e.start_date.isoformat()} → **{outcome.proposed_start}**")
+    if outcome.proposed_pace:
+        changes.append(
+            f"• Pace: {pace_label(e.pace)} → **{pace_label(outcome.proposed_pace)}** "
+            "(deadlines move; checked items stay done)"
+        )
+    return (
+        "You're already enrolled here. Apply these changes?\n"
+        + "\n".join(changes)
+        + "\nNothing changes until you press **Apply these settings**."
+    )
 
 
 def export_message(export: Export) -> str:

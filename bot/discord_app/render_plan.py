@@ -12,6 +12,7 @@ from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.formatting import shorten, ts
+from bot.discord_app.render_account import settings_offer
 from bot.discord_app.render_items import (
     TRACK_COLOUR,
     _lines_field,
@@ -71,35 +72,18 @@ def enroll_message(outcome: EnrollOutcome, where: str | None = None) -> tuple[st
     if outcome.lives_in is not None:
         place = f"in **{where}**" if where else "in another server"
         content = (
-            f"You already follow this pathway {place}, so nothing new was created: one "
+            f"You already follow this pathway {place}: one "
             "enrolment, one weekly reminder. Your reminders, `/tasks`, `/done` and `/progress` "
             "also work here in your DMs with the bot."
         )
         return content, plan_embed(view)
     if outcome.already:
         if outcome.proposed_prefs is not None:
-            new = outcome.proposed_prefs
-            content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                f"Switch your reminders to **{weekday_name(new.weekday)}s at "
-                f"{new.at.strftime('%H:%M')} ({new.tz})**"
-                + (
-                    f" and your start date to **{outcome.proposed_start}**"
-                    if outcome.proposed_start
-                    else ""
-                )
-                + "? Press **Apply these settings** below."
-            )
-        elif outcome.pace_changed:
-            content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                f"Your pace is now **{pace_label(view.enrolment.pace)}**: your deadlines moved "
-                "with it, and everything you checked off stays done."
-            )
+            content = settings_offer(outcome)
         else:
             content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                "Here is your plan. Change reminders with `/reminders set`."
+                "You're already enrolled here. Here is your plan; change reminders with "
+                "`/reminders set`."
             )
         return content, plan_embed(view)
     source = {

@@ -100,22 +100,24 @@ class Enrolling(Reading):
                     lives_in=elsewhere.guild_id,
                 )
         if existing is not None and existing.status is not EnrolmentStatus.LEFT:
-            pace_changed = chosen_pace is not None and chosen_pace != existing.pace
-            if pace_changed and chosen_pace is not None:
-                # A pace only moves deadlines, and changing it back restores them: no confirm.
-                existing = await store.enrolments.set_pace(existing.id, chosen_pace, now)
-            asked = bool(timezone or day or time or start_date)
-            changed = prefs != existing.prefs or (
-                start_date is not None and start_date != existing.start_date
+            # Already enrolled: nothing is written here. Every change asked for (reminder
+            # settings, start date, pace) is offered, and only Apply makes it.
+            new_pace = chosen_pace if chosen_pace not in (None, existing.pace) else None
+            asked = bool(timezone or day or time)
+            new_prefs = prefs if asked and prefs != existing.prefs else None
+            new_start = (
+                start_date if start_date is not None and start_date != existing.start_date else None
             )
+            offered = new_prefs is not None or new_start is not None or new_pace is not None
             return EnrollOutcome(
                 view=await self.view(existing, now),
                 restored=False,
                 already=True,
                 prefs_source=PrefsSource.LEARNER,
-                proposed_prefs=prefs if asked and changed else None,
-                proposed_start=start_date.isoformat() if asked and changed and start_date else None,
-                pace_changed=pace_changed,
+                proposed_prefs=(new_prefs or existing.prefs) if offered else None,
+                proposed_start=new_start.isoformat() if new_start else None,
+                proposed_pace=new_pace,
+                prefs_changed=new_prefs is not None,
             )
 
         # A new learner is created with these prefs by enrol(); a known one whose reminder
@@ -180,18 +182,29 @@ class Enrolling(Reading):
         return ReminderPrefs(), PrefsSource.DEFAULT
 
     async def apply_settings(
-        self, enrolment_id: int, user_id: int, prefs: ReminderPrefs, start: str | None
+        self,
+        enrolment_id: int,
+        user_id: int,
+        prefs: ReminderPrefs,
+        start: str | None,
+        pace: str | None = None,
     ) -> LearnerPlan:
-        """Confirm the settings a repeated `/enroll` proposed."""
+        """Confirm the changes a repeated `/enroll` offered: reminder settings, start date
+        and pace. Until this runs, nothing of them is saved."""
         now = self.ctx.clock.now()
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
         parse_zone(prefs.tz)
         start_date = parse_date(start) if start else None
         if start_date is not None:
             check_start_date(start_date, now.astimezone(parse_zone(prefs.tz)).date())
-        await self.ctx.store.learners.set_prefs(user_id, prefs, now)
+        if pace is not None:
+            pace = check_pace(self.ctx.registry.get(enrolment.pathway_id), pace)
+        if prefs != enrolment.prefs:
+            await self.ctx.store.learners.set_prefs(user_id, prefs, now)
         if start_date is not None and start_date != enrolment.start_date:
             await self.ctx.store.enrolments.set_start_date(enrolment.id, start_date, now)
+        if pace is not None and pace != enrolment.pace:
+            await self.ctx.store.enrolments.set_pace(enrolment.id, pace, now)
         await self.replan(user_id, now)
         return await self.view(await self._reload(enrolment.id), now)
 

@@ -117,3 +117,34 @@ async def test_a_pause_moves_deadlines_by_local_calendar_days(world: World) -> N
                 want = resolve_local(old.date() + timedelta(days=days), time(0), tz)
                 assert moved == want, (zone, text, old, moved, days)
         assert compared >= 5
+
+
+# --- 2. a repeated /enroll changes nothing until Apply ---------------------------------------
+
+
+async def test_a_repeated_enroll_offers_every_change_and_cancel_keeps_all(world: World) -> None:
+    emu, g, alice, bot = world.emu, world.guild, world.alice, world.bot
+    await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    plan_before = bot.sql("SELECT pace, start_date, next_reminder_at FROM enrolments")
+    learner_before = bot.sql("SELECT tz, weekday, remind_at FROM learners")
+    options = {"pathway": SEED, "pace": "12-months", "day": "sat", "time": "10:00"}
+    offer = await emu.run_command(alice, "enroll", guild=g, options=options)
+    text = offer.content
+    assert "Saturdays at 10:00" in text and "12 months" in text, text
+    assert "Mondays at 09:00" in text and "9 months" in text, text  # from → to, every change
+    embed = json.dumps(offer.embeds, ensure_ascii=False)
+    assert "12 months" not in embed, embed  # the plan shown is the one still in force
+    assert bot.sql("SELECT pace, start_date, next_reminder_at FROM enrolments") == plan_before
+    cancel = await emu.click(alice, offer.message, "pb:cancel")
+    assert "Nothing changed" in (await cancel.wait_final()).content
+    assert bot.sql("SELECT pace, start_date, next_reminder_at FROM enrolments") == plan_before
+    assert bot.sql("SELECT tz, weekday, remind_at FROM learners") == learner_before
+    progress = await emu.run_command(alice, "progress", guild=g)
+    assert "of 12" not in json.dumps(progress.embeds), progress.embeds
+
+    again = await emu.run_command(alice, "enroll", guild=g, options=options)
+    apply = next(i for i in again.message.custom_ids if i.startswith("pb:apply:"))
+    applied = await (await emu.click(alice, again.message, apply)).wait_final()
+    assert "applied" in applied.content
+    assert bot.sql("SELECT pace FROM enrolments") == [("12-months",)]
+    assert bot.sql("SELECT weekday FROM learners") == [(5,)]

@@ -142,7 +142,10 @@ class LearningCog(commands.Cog):
         if outcome.proposed_prefs is not None:
             view = confirm_view(
                 ApplySettingsButton(
-                    outcome.view.enrolment.id, outcome.proposed_prefs, outcome.proposed_start
+                    outcome.view.enrolment.id,
+                    outcome.proposed_prefs,
+                    outcome.proposed_start,
+                    outcome.proposed_pace,
                 )
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
