@@ -52,6 +52,39 @@ def settings_offer(outcome: EnrollOutcome) -> str:
     )
 
 
+OPEN_DMS = (
+    "To open them: right-click this server's icon → Privacy Settings → turn on Direct Messages."
+)
+
+
+def dms_closed_notice() -> str:
+    """Told once, privately, at the learner's next command after their DMs turned out closed."""
+    return (
+        "📭 Your DMs are closed to this bot, so your weekly reminders can't reach you. "
+        f"{OPEN_DMS} Until then, `/tasks` shows your week."
+    )
+
+
+def dms_closed_at_enroll(notice_channel_id: int | None) -> str:
+    """The private follow-up to /enroll when the welcome DM bounced (403/50007)."""
+    text = (
+        "📭 I couldn't DM you: your DMs are closed to this bot, so reminders can't reach you. "
+        f"{OPEN_DMS} Until then, `/tasks` shows your week."
+    )
+    if notice_channel_id is not None:
+        text += f" I'll also mention you once in <#{notice_channel_id}>."
+    return text
+
+
+def dms_closed_channel_notice(user_id: int, pathway_name: str) -> str:
+    """The one channel mention a learner with closed DMs may get (if the admin allows it)."""
+    return (
+        f"<@{user_id}>, your reminders for **{pathway_name}** can't reach you: your DMs are "
+        "closed to this bot. Open them (Privacy Settings → Direct Messages) to get reminders; "
+        "`/tasks` works here meanwhile. I won't post this again."
+    )
+
+
 def export_message(export: Export) -> str:
     s = export.summary
     kinds = [

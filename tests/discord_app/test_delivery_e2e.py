@@ -68,7 +68,7 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
     assert not emu.schema_violations
 
 
-async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) -> None:
+async def test_closed_dms_are_told_once_privately_and_kept_on_record(world: World) -> None:
     emu, g, alice = world.emu, world.guild, world.alice
     await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
     await emu.wait_for_dm(alice, lambda m: "Welcome" in m.content)  # DMs open at enrolment
@@ -76,13 +76,17 @@ async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) ->
     world.bot.make_due()
     blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"
     await poll(lambda: world.bot.sql(blocked) == [(1,)])
-    emu.open_dms(alice)
     reply = await emu.run_command(alice, "tasks", guild=g)
     notice = await reply.wait_followup()
-    assert notice.ephemeral and "could not reach your DMs" in notice.content
-    assert notice.embeds and "Week" in json.dumps(notice.embeds)
-    assert (
-        world.bot.sql("SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL")[0][0] == 0
+    assert notice.ephemeral and "DMs are closed" in notice.content and "Privacy" in notice.content
+    assert "could not reach" not in notice.content and not notice.embeds  # no phantom reminder
+    assert world.bot.sql(blocked) == [(1,)]  # still closed: the record stays
+    again = await emu.run_command(alice, "tasks", guild=g)
+    await emu.run_command(alice, "progress", guild=g)  # after again's completion handler
+    assert again.followups == [], "told once, not at every command"
+    # no channel notice: the admin has not turned them on
+    assert not any(
+        f"<@{alice.id}>" in m.content for c in emu.channels(g) for m in emu.channel_messages(c)
     )
 
 

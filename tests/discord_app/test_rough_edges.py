@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.cadence import resolve_local
 from tests.discord_app.conftest import World
-from tests.harness import SEED
+from tests.harness import SEED, is_reminder, poll
 
 #: "⏳ Set up Jupyter · by end of Sun 13 Dec (<t:1765666800:R>)": item text and its deadline.
 _DEADLINE = re.compile(r"^\S+ (?P<text>.+?) · (?:by|was due) end of [^\n]*?\(<t:(?P<ts>\d+):R>\)$")
@@ -148,3 +148,88 @@ async def test_a_repeated_enroll_offers_every_change_and_cancel_keeps_all(world:
     assert "applied" in applied.content
     assert bot.sql("SELECT pace FROM enrolments") == [("12-months",)]
     assert bot.sql("SELECT weekday FROM learners") == [(5,)]
+
+
+# --- 3. closed DMs: told once, privately; the channel only once, if the admin allows -------
+
+
+async def test_closed_dms_no_phantom_reminder_and_no_weekly_public_ping(world: World) -> None:
+    emu, g, alice, bot = world.emu, world.guild, world.alice, world.bot
+    channel = emu.channels(g)[0]
+    await emu.run_command(
+        world.admin, "setup", guild=g, subcommand="digest-channel", options={"channel": channel}
+    )
+    emu.close_dms(alice)
+    enrolled = await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
+    told = await enrolled.wait_followup(timeout=15)
+    assert "DMs are closed" in told.content and f"<#{channel.id}>" not in told.content
+    # Her next command: no "reminder could not reach you" when none was due, no repeat.
+    nxt = await emu.run_command(alice, "tasks", guild=g)
+    await emu.run_command(alice, "progress", guild=g)
+    assert nxt.followups == [], [m.content for m in nxt.followups]
+    blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"
+    assert bot.sql(blocked) == [(1,)]  # kept until a DM gets through
+    # Two weekly reminders due: no public mention, since the admin did not turn it on.
+    for week in (1, 2):
+        bot.sql(
+            "UPDATE deliveries SET period_key = ? WHERE kind = 'reminder'"
+            " AND period_key NOT LIKE '2000-%'",
+            (f"2000-W0{week}",),
+        )
+        before = len(emu.requests)
+        bot.make_due()
+        await emu.wait_for(
+            lambda b=before: any(r.status == 403 for r in emu.requests[b:]), timeout=15
+        )
+        await bot.wait_ticks(2)
+    assert not [m for m in emu.channel_messages(channel) if f"<@{alice.id}>" in m.content]
+    assert bot.sql(blocked) == [(1,)]
+    # She opens her DMs: the next reminder arrives and the record is lifted.
+    emu.open_dms(alice)
+    bot.sql(
+        "UPDATE deliveries SET period_key = '2000-W03' WHERE kind = 'reminder'"
+        " AND period_key NOT LIKE '2000-%'"
+    )
+    bot.make_due()
+    await emu.wait_for_dm(alice, is_reminder, timeout=20)
+    await poll(lambda: bot.sql(blocked) == [(0,)])
+
+
+# --- 7. /setup show, /setup defaults with no options, one-sentence replies -------------------
+
+
+async def test_setup_show_summarises_settings_and_learners(world: World) -> None:
+    emu, g, admin = world.emu, world.guild, world.admin
+    bare = await emu.run_command(admin, "setup", guild=g, subcommand="defaults")
+    assert not bare.content.startswith("⚠️") and "Mondays at 09:00" in bare.content
+    channel = emu.channels(g)[0]
+    replies = [
+        bare,
+        await emu.run_command(
+            admin, "setup", guild=g, subcommand="digest-channel", options={"channel": channel}
+        ),
+        await emu.run_command(
+            admin, "setup", guild=g, subcommand="defaults", options={"day": "wed", "time": "07:15"}
+        ),
+        await emu.run_command(
+            admin, "setup", guild=g, subcommand="dm-notice", options={"enabled": True}
+        ),
+        await emu.run_command(
+            admin, "setup", guild=g, subcommand="member-groups", options={"allowed": True}
+        ),
+    ]
+    for r in replies:
+        assert r.ephemeral and len(r.content) <= 300 and ". " not in r.content, r.content
+    for user in (world.alice, world.bob):
+        await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED})
+    await emu.run_command(world.bob, "reminders", guild=g, subcommand="pause")
+    bot = world.bot
+    bot.sql("UPDATE enrolments SET start_date = '2026-01-05' WHERE user_id = ?", (world.alice.id,))
+    show = await emu.run_command(admin, "setup", guild=g, subcommand="show")
+    text = show.content
+    assert show.ephemeral
+    assert f"<#{channel.id}>" in text and "Wednesdays at 07:15" in text
+    assert "1 active, 1 paused, 1 behind" in text, text
+    assert "Closed-DM notice: on" in text and "anyone may create" in text
+    assert "Milestones" in text
+    assert "setup" in {c.name for c in [emu.command("setup")] if c is not None}

@@ -24,7 +24,7 @@ from bot.discord_app.components.account import ApplySettingsButton, LeaveButton,
 from bot.discord_app.components.items import plan_controls
 from bot.discord_app.components.pages import page_controls
 from bot.discord_app.components.tasks import tasks_controls
-from bot.discord_app.render_delivery import dms_closed_text
+from bot.discord_app.render_account import dms_closed_at_enroll
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
 from bot.discord_app.render_plan import enroll_message
 from bot.discord_app.render_progress import (
@@ -162,7 +162,7 @@ class LearningCog(commands.Cog):
             result = await self.bot.welcomer.welcome(enrolment, self.bot.clock.now(), fallback)
             if result.dms_closed:
                 await interaction.followup.send(
-                    dms_closed_text(result.fallback_channel_id), ephemeral=True
+                    dms_closed_at_enroll(result.fallback_channel_id), ephemeral=True
                 )
         except Exception:  # the enrolment stands; a lost welcome is only logged
             log.exception("welcome for enrolment %s failed", enrolment.id)
