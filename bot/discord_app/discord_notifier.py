@@ -20,12 +20,12 @@ from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, Welcom
 from bot.delivery.throttle import Throttle
 from bot.discord_app.render_account import dms_closed_channel_notice
 from bot.discord_app.render_delivery import (
-    digest_embed,
     reminder_embed,
     reminder_summary,
     urgent_items,
     welcome_text,
 )
+from bot.discord_app.render_digest import digest_embed
 from bot.metrics import Metrics
 
 if TYPE_CHECKING:

@@ -3,8 +3,11 @@ so the message says exactly what the attached files hold."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.core.deadlines import day_text
 from bot.core.layout import pace_label
-from bot.core.models import ReminderPrefs
+from bot.core.models import ReminderPrefs, Visibility
 from bot.core.pathway import ItemKind
 from bot.core.timeparse import weekday_name
 from bot.service.account import Export
@@ -39,7 +42,8 @@ def settings_offer(outcome: EnrollOutcome) -> str:
             f"• Reminders: {prefs_text(e.prefs)} → **{prefs_text(outcome.proposed_prefs)}**"
         )
     if outcome.proposed_start:
-        changes.append(f"• Start date: {e.start_date.isoformat()} → **{outcome.proposed_start}**")
+        new_start = day_text(date.fromisoformat(outcome.proposed_start))
+        changes.append(f"• Start date: {day_text(e.start_date)} → **{new_start}**")
     if outcome.proposed_pace:
         changes.append(
             f"• Pace: {pace_label(e.pace)} → **{pace_label(outcome.proposed_pace)}** "
@@ -55,6 +59,25 @@ def settings_offer(outcome: EnrollOutcome) -> str:
 OPEN_DMS = (
     "To open them: right-click this server's icon → Privacy Settings → turn on Direct Messages."
 )
+
+
+#: What `/enroll` says about who sees a learner's standing (issue 22: visibility is opt-in).
+SHOWN_WHERE = (
+    "Who sees your progress: your study group, if you join one. Server-wide leaderboards, "
+    "digests and others' `/progress` list you only after `/me visibility shown`."
+)
+
+
+def visibility_text(visibility: Visibility) -> str:
+    if visibility is Visibility.SHOWN:
+        return (
+            "You are **shown**: server-wide leaderboards, digests and members' `/progress` "
+            "can list you."
+        )
+    return (
+        "You are **hidden**: only your study group sees your progress; server-wide boards, "
+        "digests and others' `/progress` don't."
+    )
 
 
 def dms_closed_notice() -> str:

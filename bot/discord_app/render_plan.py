@@ -36,7 +36,9 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     if e.status is EnrolmentStatus.PAUSED:
         embed.description += "\n⏸️ Paused: reminders are off and deadlines wait for you."
     focus = weekly_focus(plan)
-    _lines_field(embed, "🎯 This week's focus", [item_line(s, zone=plan.zone) for s in focus])
+    _lines_field(
+        embed, "🎯 This week's focus", [item_line(s, zone=plan.zone, now=plan.at) for s in focus]
+    )
     index = plan.phase_index if plan.phase_index is not None else (0 if plan.week == 0 else None)
     if index is not None:
         phase = view.pathway.roadmap.phases[index]
@@ -45,7 +47,7 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
         week = f"week {k_of_n[0]} of {k_of_n[1]}, " if k_of_n and plan.week else ""
         head = (
             f"**Phase {index + 1} of {len(plan.phase_windows)}: {phase.title}** "
-            f"({week}ends {end_of_day(ends, plan.zone)}, {ts(ends)})"
+            f"({week}ends {end_of_day(ends, plan.zone, plan.at)}, {ts(ends)})"
         )
         _lines_field(embed, "Roadmap", [head, f"Pace: {pace_label(plan.pace)}"])
     elif plan.roadmap_finished:
@@ -99,7 +101,7 @@ def enroll_message(outcome: EnrollOutcome, where: str | None = None) -> tuple[st
     )
     content = (
         f"{head} Your pace: **{pace_label(view.enrolment.pace)}** (ends "
-        f"{end_of_day(view.plan.timeline_end or view.plan.at, view.plan.zone)}). "
+        f"{end_of_day(view.plan.timeline_end or view.plan.at, view.plan.zone, view.plan.at)}). "
         f"Reminders come by DM on {weekday_name(p.weekday)}s at "
         f"{p.at.strftime('%H:%M')} in **{p.tz}** ({source}). Change them any time with "
         "`/reminders set day time timezone`."

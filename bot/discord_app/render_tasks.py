@@ -196,12 +196,15 @@ def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[disco
             for title, state in ALL_GROUPS:
                 items = [s for s in chosen if s.state is state]
                 groups.append(
-                    (f"{title} ({len(items)})", [item_line(s, zone=plan.zone) for s in items])
+                    (
+                        f"{title} ({len(items)})",
+                        [item_line(s, zone=plan.zone, now=plan.at) for s in items],
+                    )
                 )
             _grouped_fields(embed, groups, budget)
         else:
             name = HORIZON_NAMES.get(horizon, "Tasks")
-            lines = [item_line(s, zone=plan.zone) for s in chosen]
+            lines = [item_line(s, zone=plan.zone, now=plan.at) for s in chosen]
             _lines_field(embed, name, lines, min(FIELD_BUDGET, budget))
         summary = _tasks_summary(view, chosen, horizon)
         if summary:

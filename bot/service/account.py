@@ -23,6 +23,7 @@ class RemindersView:
     learner: Learner
     enrolments: list[Enrolment]
     snoozes: list[PendingSnooze] = field(default_factory=list)  # still to come, soonest first
+    names: dict[str, str] = field(default_factory=dict)  # pathway id -> its short title
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,12 @@ class Account(Reading):
             if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED)
         ]
         snoozes = await self.ctx.store.deliveries.pending_snoozes([e.id for e in enrolments])
-        return RemindersView(learner, enrolments, snoozes)
+        names = {
+            e.pathway_id: found.pathway.name
+            for e in enrolments
+            if (found := self.ctx.registry.find(e.pathway_id)) is not None
+        }
+        return RemindersView(learner, enrolments, snoozes, names)
 
     async def cancel_snooze(
         self, user_id: int, enrolment_id: int, delivery_id: int

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
-from bot.core.errors import InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import InvalidInput, NotEnrolled
 from bot.core.layout import check_pace, default_pace
 from bot.core.models import (
     Enrolment,
@@ -20,13 +20,14 @@ from bot.core.models import (
     StudyGroup,
 )
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
-from bot.core.untrusted import quote_input, tidy
+from bot.core.untrusted import quote_input
 from bot.service.outcomes import (
     EnrollOutcome,
     LearnerPlan,
     PrefsSource,
 )
 from bot.service.reading import FOLLOWING, Reading
+from bot.service.social import resolve_group
 
 
 class Enrolling(Reading):
@@ -45,7 +46,7 @@ class Enrolling(Reading):
     ) -> EnrollOutcome:
         now = self.ctx.clock.now()
         store = self.ctx.store
-        loaded = self.ctx.registry.loaded(pathway_id.strip())
+        loaded = self.pathway_named(pathway_id)
         # Invalid input must write nothing: every value is checked before the first write.
         chosen_pace = check_pace(loaded.pathway, pace) if pace else None
         start_date = parse_date(start) if start else None
@@ -53,12 +54,7 @@ class Enrolling(Reading):
         if group:
             if guild_id is None:
                 raise InvalidInput("Study groups exist only in servers.")
-            target_group = await store.groups.get_by_name(guild_id, tidy(group))
-            if target_group is None:
-                raise NotFound(
-                    f"This server has no study group called {quote_input(group, 80)}. "
-                    "See `/group list`."
-                )
+            target_group = await resolve_group(self.ctx, guild_id, group)
             if target_group.pathway_id != loaded.pathway.id:
                 theirs = self.ctx.registry.find(target_group.pathway_id)
                 raise InvalidInput(
@@ -211,12 +207,13 @@ class Enrolling(Reading):
     async def leaving(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment:
         """The enrolment `/leave` would end; the confirmation button then calls `leave`.
         In a DM that is the learner's enrolment of the pathway wherever it lives."""
+        found = self.pathway_named(pathway_id)
         if guild_id is None:
-            enrolment = await self.followed_anywhere(user_id, pathway_id.strip())
+            enrolment = await self.followed_anywhere(user_id, found.pathway.id)
         else:
-            enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
+            enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, found.pathway.id)
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled(f"You are not enrolled in {quote_input(pathway_id, 60)} here.")
+            raise NotEnrolled(f"You are not enrolled in **{found.pathway.name}** here.")
         return enrolment
 
     async def leave(self, enrolment_id: int, user_id: int) -> Enrolment:

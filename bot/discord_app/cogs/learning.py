@@ -11,9 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import matching
 from bot.core.models import Enrolment
 from bot.discord_app import formatting, limits
-from bot.discord_app.autocomplete import pace_choices, pathway_choices
+from bot.discord_app.autocomplete import group_choices, pace_choices, pathway_choices
 from bot.discord_app.autocomplete_prefs import (
     day_choices,
     time_choices,
@@ -61,11 +62,10 @@ class LearningCog(commands.Cog):
             interaction.user.id, _guild(interaction), done=done
         )
         several = len({e.id for e, _ in items}) > 1
-        q = current.strip().lower()
         out = []
-        for enrolment, s in items:
-            if q and q not in s.item.id and q not in s.item.text.lower():
-                continue
+        # The same rule a submitted text resolves by (bot/core/matching.py): what is offered
+        # first here is what typing the text and sending it would pick.
+        for enrolment, s in matching.ranked(current, items, lambda es: (es[1].item.text,)):
             value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
             tag = {"overdue": "⚠️ ", "due-soon": "⏳ ", "not-open": "🔒 "}.get(s.state.value, "")
             where = f" · {self._home(enrolment)}" if several else ""
@@ -168,6 +168,7 @@ class LearningCog(commands.Cog):
             log.exception("welcome for enrolment %s failed", enrolment.id)
 
     enroll.autocomplete("pathway")(pathway_choices)
+    enroll.autocomplete("group")(group_choices)
     enroll.autocomplete("timezone")(zone_choices_with_default)
     enroll.autocomplete("day")(day_choices)
     enroll.autocomplete("time")(time_choices)
@@ -214,7 +215,9 @@ class LearningCog(commands.Cog):
     undo.autocomplete("task")(done_item_choices)
 
     @app_commands.command(name="progress", description="Your progress card and a short summary")
-    @app_commands.describe(member="Someone else in this server (only if they share their progress)")
+    @app_commands.describe(
+        member="Someone else here (if they chose /me visibility shown, or share your study group)"
+    )
     async def progress(
         self, interaction: discord.Interaction[Any], member: discord.User | None = None
     ) -> None:
