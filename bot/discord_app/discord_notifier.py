@@ -23,9 +23,9 @@ from bot.discord_app.render_delivery import (
     reminder_embed,
     reminder_summary,
     urgent_items,
-    welcome_text,
 )
 from bot.discord_app.render_digest import digest_embed
+from bot.discord_app.render_welcome import welcome_text
 from bot.metrics import Metrics
 
 if TYPE_CHECKING:

@@ -42,7 +42,10 @@ def board_embed(board: Board) -> discord.Embed:
     hidden = board.hidden
     footer = "Ties share a rank; whoever got there first is listed first."
     if hidden:
-        footer += f" {hidden} learner{'s' if hidden != 1 else ''} prefer not to be listed."
+        footer += (
+            f" {hidden} learner{' is' if hidden == 1 else 's are'} not listed "
+            "(`/me visibility shown` to appear)."
+        )
     if board.metric is Metric.ON_SCHEDULE:
         footer += " On-schedule: items ahead or behind, from each learner's own start date."
     embed.set_footer(text=footer)

@@ -177,11 +177,11 @@ class Account(Reading):
         at = datetime.fromisoformat(str(completion["completed_at"]))
         found = self.ctx.registry.find(pathway_id) if pathway_id else None
         if found is None:
-            return Evidence(pathway_id or "(unknown pathway)", item_id, None, at)
+            return Evidence("a pathway no longer offered", "an item no longer offered", None, at)
         item = found.pathway.item(item_id)
         if item is None:
-            return Evidence(found.pathway.title, f"{item_id} (no longer in the pathway)", None, at)
-        return Evidence(found.pathway.title, item.text, item.kind, at)
+            return Evidence(found.pathway.name, "an item no longer in the pathway", None, at)
+        return Evidence(found.pathway.name, item.text, item.kind, at)
 
     async def delete(self, user_id: int) -> UserDeletion:
         return await self.ctx.store.privacy.delete_user(user_id)
