@@ -2,8 +2,8 @@
 text resolves by, so what a learner types resolves to what the list offered first.
 
 Better matches score higher: the exact name (4), a name that starts with the text (3), the
-text anywhere in the name (2), every typed word somewhere in the name (1). Case, accents of
-spacing and punctuation around words do not matter. Two candidates sharing the best score
+text anywhere in the name (2), every typed word somewhere in the name (1). Case, spacing and
+punctuation around words do not matter. Two candidates sharing the best score
 are equally good: a caller then asks which one was meant instead of guessing.
 """
 
@@ -55,7 +55,10 @@ def ranked(query: str, candidates: Sequence[T], names: Callable[[T], Sequence[st
 
 
 def best(query: str, candidates: Sequence[T], names: Callable[[T], Sequence[str]]) -> list[T]:
-    """Every candidate sharing the best score (one: the match; several: ask which)."""
+    """Every candidate sharing the best score (one: the match; several: ask which). A text
+    with nothing to match on (blank, or only punctuation) matches nothing."""
+    if not normalise(query):
+        return []
     scored = [(score(query, *names(c)), c) for c in candidates]
     found = [s for s, _ in scored if s is not None]
     if not found:
