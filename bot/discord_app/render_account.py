@@ -63,8 +63,8 @@ OPEN_DMS = (
 
 #: What `/enroll` says about who sees a learner's standing (issue 22: visibility is opt-in).
 SHOWN_WHERE = (
-    "Who sees your progress: your study group, if you join one. Server-wide leaderboards, "
-    "digests and others' `/progress` list you only after `/me visibility shown`."
+    "Your study group sees your progress; server-wide boards and others' `/progress` do only "
+    "after `/me visibility shown`."
 )
 
 

@@ -78,7 +78,7 @@ def settings_summary(summary: SettingsSummary) -> str:
     defaults = (
         when(s.default_prefs)
         if s.default_prefs is not None
-        else "not set: on Mondays at 09:00 (UTC)"
+        else "on Mondays at 09:00 (UTC), the built-in default"
     )
     milestones = (
         "each digest names who finished what and the next shared milestone"

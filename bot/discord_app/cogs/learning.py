@@ -25,9 +25,9 @@ from bot.discord_app.components.account import ApplySettingsButton, LeaveButton,
 from bot.discord_app.components.items import plan_controls
 from bot.discord_app.components.pages import page_controls
 from bot.discord_app.components.tasks import tasks_controls
-from bot.discord_app.render_account import SHOWN_WHERE, dms_closed_at_enroll
+from bot.discord_app.render_account import dms_closed_at_enroll
+from bot.discord_app.render_enroll import enroll_reply
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
-from bot.discord_app.render_plan import enroll_message
 from bot.discord_app.render_progress import (
     card_alt_text,
     card_data,
@@ -137,9 +137,7 @@ class LearningCog(commands.Cog):
         if outcome.lives_in is not None:
             home = self.bot.get_guild(outcome.lives_in)
             where = home.name if home is not None else None
-        content, embed = enroll_message(outcome, where)
-        if not outcome.already:  # say who sees their progress, and where (opt-in beyond it)
-            content += "\n" + SHOWN_WHERE
+        content, embed = enroll_reply(outcome, where)
         view = plan_controls(outcome.view.enrolment.id, outcome.view.plan, select=False)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
