@@ -36,7 +36,8 @@ def check(label: str, message: Any, budget: int | None, seen: list[str]) -> str:
     assert SEED not in text, (label, text)
     year = datetime.now(UTC).year
     for weekday, day, month in _DATE.findall(text):
-        shown = datetime.strptime(f"{day} {month} {year}", "%d %b %Y").date()
+        month_number = _MONTHS.split("|").index(month) + 1
+        shown = date(year, month_number, int(day))
         # a date without a year must be this year's: its weekday says which year it is
         assert shown.strftime("%a") == weekday, (label, f"{weekday} {day} {month}", text)
     if budget is not None:
