@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from bot.emulator.driver import Emulator
+from bot.emulator.permissions import Permission
 from tests.discord_app.conftest import World
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.permissions import Permission
 from tests.harness import SEED, BotProcess, is_reminder, poll, reminder_dms
 
 
@@ -28,7 +27,7 @@ async def test_weekly_digests_say_who_finished_what(emu: Emulator, tmp_path: Pat
     bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
     await bot.start()
     # the guild's digest slot: today, a minute ago (UTC)
-    slot = datetime.now(UTC) - timedelta(minutes=1)
+    slot = bot.now() - timedelta(minutes=1)
     await emu.run_command(
         admin,
         "setup",
@@ -128,18 +127,15 @@ async def test_reminder_settings_and_pauses(world: World) -> None:
     paused = await emu.run_command(alice, "reminders", guild=g, subcommand="pause")
     assert "Paused" in paused.content
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "paused"
-    world.bot.make_due()  # a paused learner gets no reminder
+    world.bot.advance(timedelta(days=7))  # a paused learner gets no reminder
     resumed = await emu.run_command(alice, "reminders", guild=g, subcommand="resume")
     assert "Welcome back" in resumed.content
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "active"
     assert reminder_dms(emu, alice) == []
     # pause until a date: the sweep resumes it once that date comes
-    until = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    until = (world.bot.now() + timedelta(days=3)).date().isoformat()
     await emu.run_command(alice, "reminders", guild=g, subcommand="pause", options={"until": until})
-    world.bot.sql(
-        "UPDATE enrolments SET next_reminder_at = ? WHERE status = 'paused'",
-        (int((time.time() - 1) * 1_000_000),),
-    )
+    world.bot.advance(timedelta(days=3, hours=12))  # past the start of `until`, in UTC
     await poll(lambda: world.bot.sql("SELECT status FROM enrolments") == [("active",)])
 
 

@@ -9,20 +9,20 @@ database is unchanged.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core.untrusted import escape_text
+from bot.emulator.driver import Emulator
+from bot.emulator.interactions import DEFERRED_CHANNEL_MESSAGE
+from bot.emulator.metrics import RequestRecord
+from bot.emulator.models import Message
+from bot.emulator.permissions import Permission
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import message_bodies, permits_nothing, pings, shown_text
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.interactions import DEFERRED_CHANNEL_MESSAGE
-from tests.discord_emulator.metrics import RequestRecord
-from tests.discord_emulator.models import Message
-from tests.discord_emulator.permissions import Permission
 from tests.harness import SEED, BotProcess, db_snapshot, is_reminder, poll
 
 #: (command, subcommand, hostile option, other options): every free-text option there is.
@@ -277,7 +277,7 @@ async def test_group_names_are_escaped_in_every_public_message(
     channel = emu.channels(g)[0]
     bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
     await bot.start()
-    slot = datetime.now(UTC) - timedelta(minutes=1)
+    slot = bot.now() - timedelta(minutes=1)
     when = {"day": slot.strftime("%a").lower(), "time": slot.strftime("%H:%M"), "timezone": "UTC"}
     await emu.run_command(admin, "setup", guild=g, subcommand="defaults", options=when)
     await emu.run_command(
