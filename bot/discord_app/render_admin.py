@@ -20,9 +20,10 @@ def when(prefs: ReminderPrefs) -> str:
 
 
 def _next(timing: DigestTiming) -> str:
+    nxt = f"next {ts(timing.next_at, 'F')}"
     if timing.catching_up is not None:
-        return "this week's within a few minutes"
-    return f"next {ts(timing.next_at, 'F')}"
+        return f"{nxt} (this week's within a few minutes)"
+    return nxt
 
 
 def defaults_text(settings: GuildSettings, timing: DigestTiming, changed: bool = True) -> str:

@@ -123,13 +123,7 @@ async def test_closed_dms_one_403_a_week_and_one_channel_notice_ever(tmp_path: P
         for post in posts:
             assert "DMs are closed" in post.content
             assert "Coursera" not in post.content and not post.embeds  # no task details
-<<<<<<< HEAD
-        # a week later (the earlier week's rows moved into the past): one DM attempt each,
-        # and no second channel notice for anyone
-        bot.sql("UPDATE deliveries SET period_key = '2000-W01'")
-=======
-        # the next week's reminders: still no DM attempts, and one new fallback each
->>>>>>> main
+        # the next week's reminders: one DM attempt each, and no second channel notice
         bot.make_due()
         await emu.wait_for(lambda: forbidden() >= 2 * len(users), timeout=30)
         await bot.wait_ticks(2)

@@ -38,37 +38,31 @@ async def _deadlines(world: World, user: Any) -> dict[str, int]:
     return found
 
 
-def _us(instant: datetime) -> int:
-    return int(instant.timestamp() * 1_000_000)
-
-
 # --- 1. pauses move deadlines by whole local days --------------------------------------------
 
 
 async def test_a_pause_moves_deadlines_by_local_calendar_days(world: World) -> None:
-    """A 3 days 5 hours pause, in London across the end of summer time and in Tokyo: each
-    deadline moves by exactly the local calendar days from the pause's date to the resume's
-    date, and still ends at the end of a local day. A same-day pause, and /leave then
-    /enroll, move nothing."""
+    """The bot's clock moved through a pause of 3 days 5 hours, in Tokyo and in London across
+    the end of summer time: each deadline moves by exactly the local calendar days from the
+    pause's date to the resume's date, and still ends at the end of a local day. A same-day
+    pause, and /leave then /enroll, move nothing."""
     emu, g, bot = world.emu, world.guild, world.bot
     cases = [
-        # (learner, zone, start date, local pause start): London leaves summer time 25 Oct.
+        # (learner, zone, local instant of the pause); in time order, the clock only advances.
+        (world.bob, "Asia/Tokyo", datetime(2027, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))),
+        # London leaves summer time on Sun 31 Oct 2027, inside this pause.
         (
             world.alice,
             "Europe/London",
-            "2026-10-19",
-            datetime(2026, 10, 23, 21, 0, tzinfo=ZoneInfo("Europe/London")),
-        ),
-        (
-            world.bob,
-            "Asia/Tokyo",
-            "2026-11-23",
-            datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
+            datetime(2027, 10, 29, 21, 0, tzinfo=ZoneInfo("Europe/London")),
         ),
     ]
-    for user, zone, start, pause_local in cases:
-        await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED, "timezone": zone})
-        bot.sql("UPDATE enrolments SET start_date = ? WHERE user_id = ?", (start, user.id))
+    for user, zone, began in cases:
+        tz = ZoneInfo(zone)
+        bot.pin(began - timedelta(days=2))
+        options = {"pathway": SEED, "timezone": zone}
+        await emu.run_command(user, "enroll", guild=g, options=options)
+        bot.pin(began)
         before = await _deadlines(world, user)
 
         # Paused and resumed within the same day: nothing moves (it used to move a day).
@@ -79,29 +73,19 @@ async def test_a_pause_moves_deadlines_by_local_calendar_days(world: World) -> N
 
         # /leave then /enroll again the same day: nothing moves either.
         leaving = await emu.run_command(user, "leave", guild=g, options={"pathway": SEED})
-        click = await emu.click(
-            user, leaving.message, "pb:leave:" + leaving.message.custom_ids[0].split(":")[-1]
-        )
-        await click.wait_final()
+        confirm = next(i for i in leaving.message.custom_ids if i.startswith("pb:leave:"))
+        await (await emu.click(user, leaving.message, confirm)).wait_final()
         back = await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED})
         assert "Welcome back" in back.content, back.content
         assert await _deadlines(world, user) == before
 
-        # A real pause of 3 days 5 hours (the pause rows are the clock's record of it).
-        tz = ZoneInfo(zone)
-        began = pause_local
-        ended = began + timedelta(days=3, hours=5)
-        days = (ended.astimezone(tz).date() - began.astimezone(tz).date()).days
-        bot.sql(
-            "DELETE FROM enrolment_pauses WHERE enrolment_id IN"
-            " (SELECT id FROM enrolments WHERE user_id = ?)",
-            (user.id,),
-        )
-        bot.sql(
-            "INSERT INTO enrolment_pauses (enrolment_id, start_at, end_at)"
-            " SELECT id, ?, ? FROM enrolments WHERE user_id = ?",
-            (_us(began), _us(ended), user.id),
-        )
+        # A real pause: 3 days 5 hours on the bot's clock.
+        await emu.run_command(user, "reminders", guild=g, subcommand="pause")
+        bot.advance(timedelta(days=3, hours=5))
+        resumed = await emu.run_command(user, "reminders", guild=g, subcommand="resume")
+        assert "Welcome back" in resumed.content, resumed.content
+        days = (bot.now().astimezone(tz).date() - began.astimezone(tz).date()).days
+        assert days == (4 if zone == "Europe/London" else 3)
         after = await _deadlines(world, user)
         compared = 0
         for text, due in before.items():
@@ -109,13 +93,10 @@ async def test_a_pause_moves_deadlines_by_local_calendar_days(world: World) -> N
                 continue
             compared += 1
             moved = datetime.fromtimestamp(after[text], tz)
-            assert (moved.hour, moved.minute) == (0, 0), (zone, text, moved)
+            assert (moved.hour, moved.minute) == (0, 0), (zone, text, moved)  # end of a day
             old = datetime.fromtimestamp(due, tz)
-            if old <= began:
-                assert moved == old, (zone, text)
-            else:
-                want = resolve_local(old.date() + timedelta(days=days), time(0), tz)
-                assert moved == want, (zone, text, old, moved, days)
+            want = resolve_local(old.date() + timedelta(days=days), time(0), tz)
+            assert moved == want, (zone, text, old, moved, days)
         assert compared >= 5
 
 
