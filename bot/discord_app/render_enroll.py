@@ -15,6 +15,7 @@ from bot.core.focus import weekly_focus
 from bot.core.layout import pace_label
 from bot.core.models import EnrolmentStatus
 from bot.core.timeparse import weekday_name
+from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.formatting import shorten, ts
 from bot.discord_app.render_account import SHOWN_WHERE, settings_offer
@@ -47,6 +48,8 @@ def enroll_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     if index is not None:
         phase = view.pathway.roadmap.phases[index]
         embed.description += f"\nPhase {index + 1} of {len(plan.phase_windows)}: {phase.title}"
+    if view.group is not None:
+        embed.description += f"\nStudy group: **{escape_text(view.group.name, 80)}**"
     if view.enrolment.status is EnrolmentStatus.PAUSED:
         embed.description += "\n⏸️ Paused: `/reminders resume` when ready."
     focus = weekly_focus(plan)

@@ -151,26 +151,20 @@ async def test_closed_dms_no_phantom_reminder_and_no_weekly_public_ping(world: W
     blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"
     assert bot.sql(blocked) == [(1,)]  # kept until a DM gets through
     # Two weekly reminders due: no public mention, since the admin did not turn it on.
-    for week in (1, 2):
-        bot.sql(
-            "UPDATE deliveries SET period_key = ? WHERE kind = 'reminder'"
-            " AND period_key NOT LIKE '2000-%'",
-            (f"2000-W0{week}",),
-        )
+    next_at = "SELECT next_reminder_at FROM enrolments"
+    for _ in range(2):
+        due = bot.sql(next_at)
         before = len(emu.requests)
         bot.make_due()
         await emu.wait_for(
             lambda b=before: any(r.status == 403 for r in emu.requests[b:]), timeout=15
         )
+        await poll(lambda d=due: bot.sql(next_at) != d, what="the reminder to advance")
         await bot.wait_ticks(2)
     assert not [m for m in emu.channel_messages(channel) if f"<@{alice.id}>" in m.content]
     assert bot.sql(blocked) == [(1,)]
     # She opens her DMs: the next reminder arrives and the record is lifted.
     emu.open_dms(alice)
-    bot.sql(
-        "UPDATE deliveries SET period_key = '2000-W03' WHERE kind = 'reminder'"
-        " AND period_key NOT LIKE '2000-%'"
-    )
     bot.make_due()
     await emu.wait_for_dm(alice, is_reminder, timeout=20)
     await poll(lambda: bot.sql(blocked) == [(0,)])
