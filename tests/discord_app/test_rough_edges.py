@@ -208,3 +208,45 @@ async def test_setup_show_summarises_settings_and_learners(world: World) -> None
     assert "Closed-DM notice: on" in text and "anyone may create" in text
     assert "Milestones" in text
     assert "setup" in {c.name for c in [emu.command("setup")] if c is not None}
+
+
+# --- 6. a typed name resolves to what autocomplete offers first; ties ask ---------------------
+
+
+async def test_typed_names_resolve_like_autocomplete_and_ties_ask(world: World) -> None:
+    emu, g, alice, admin = world.emu, world.guild, world.alice, world.admin
+    for name in ("Night Owls", "Night Hawks", "Early Birds"):
+        await emu.run_command(
+            admin, "group", guild=g, subcommand="create", options={"name": name, "pathway": SEED}
+        )
+    # /enroll group: offers exactly what /group join offers, best match first
+    join = await emu.autocomplete(alice, "group", "name", "owl", guild=g, subcommand="join")
+    enroll = await emu.autocomplete(
+        alice, "enroll", "group", "owl", guild=g, options={"pathway": SEED}
+    )
+    assert enroll == join and enroll[0]["value"] == "Night Owls"
+    # two equally good matches: asked which, nothing stored
+    tie = await emu.run_command(
+        alice, "enroll", guild=g, options={"pathway": SEED, "group": "night"}
+    )
+    assert tie.content.startswith("⚠️") and "which one" in tie.content, tie.content
+    assert "Night Owls" in tie.content and "Night Hawks" in tie.content
+    assert len(tie.content) <= 200
+    assert world.bot.sql("SELECT COUNT(*) FROM enrolments") == [(0,)]
+    # a typed pathway name and a partial group name resolve to the first choice offered
+    r = await emu.run_command(
+        alice, "enroll", guild=g, options={"pathway": "ml engineer", "group": "early"}
+    )
+    assert "enrolled" in r.content and "Early Birds" in json.dumps(r.embeds), r.content
+
+    # items: "install jupyter" is what typing "jupy" offers first, and it resolves to it
+    offered = await emu.autocomplete(alice, "done", "task", "install jupyter", guild=g)
+    assert offered and "Jupyter" in offered[0]["name"]
+    done = await emu.run_command(alice, "done", guild=g, options={"task": "install jupyter"})
+    assert done.content.startswith("✅ Done") and "Jupyter" in done.content, done.content
+    # equally good item matches: the reply names them and asks which
+    tie = await emu.run_command(alice, "done", guild=g, options={"task": "first"})
+    assert tie.content.startswith("⚠️") and "which one" in tie.content, tie.content
+    assert len(tie.content) <= 200
+    undo = await emu.run_command(alice, "undo", guild=g, options={"task": "jupy"})
+    assert undo.content.startswith("↩️"), undo.content

@@ -126,6 +126,9 @@ async def _journey(
     dm = await emu.wait_for_dm(alice, is_reminder, timeout=20)
     check("weekly DM", dm, WEEKLY_DM, seen, year)
 
+    await run(alice, CONFIRMATION, "reminders", subcommand="set", options={"day": "fri"})
+    exported = await run(alice, None, "me", subcommand="export")
+    check("export", await exported.wait_final(), CONFIRMATION, seen, year)
     leave = await run(bob, CONFIRMATION, "leave", options={"pathway": SEED})
     confirm = next(i for i in leave.message.custom_ids if i.startswith("pb:leave:"))
     check(
@@ -135,3 +138,7 @@ async def _journey(
         seen,
         year,
     )
+    forget = await run(bob, CONFIRMATION, "me", subcommand="delete")
+    erase = next(i for i in forget.message.custom_ids if i.startswith("pb:forget:"))
+    gone = await (await emu.click(bob, forget.message, erase)).wait_final()
+    assert "enrolment" in check("deleted", gone, CONFIRMATION, seen, year)
