@@ -52,7 +52,7 @@ async def test_no_learner_reply_shows_an_item_id(world: World, seed: Pathway) ->
     seen: dict[str, str] = {}
 
     r = await emu.run_command(
-        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(100)}
+        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(world, 100)}
     )
     seen["/enroll"] = visible(r)
     seen["/enroll again"] = visible(
