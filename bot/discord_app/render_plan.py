@@ -1,4 +1,5 @@
-"""The learner's plan and the /enroll reply."""
+"""The learner's plan (after Apply, and wherever the full plan is shown); the /enroll reply
+is render_enroll.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from bot.core.deadlines import end_of_day
 from bot.core.focus import weekly_focus
 from bot.core.layout import pace_label
 from bot.core.models import EnrolmentStatus
-from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.formatting import shorten, ts
-from bot.discord_app.render_account import settings_offer
 from bot.discord_app.render_items import (
     TRACK_COLOUR,
     _lines_field,
@@ -20,7 +19,7 @@ from bot.discord_app.render_items import (
     item_line,
     prefs_line,
 )
-from bot.service.outcomes import EnrollOutcome, LearnerPlan, PrefsSource
+from bot.service.outcomes import LearnerPlan
 
 
 def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
@@ -65,45 +64,3 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
         embed.add_field(name="Study group", value=escape_text(view.group.name, 100), inline=True)
     embed.set_footer(text="/tasks to see everything · /done to check items off")
     return embed
-
-
-def enroll_message(outcome: EnrollOutcome, where: str | None = None) -> tuple[str, discord.Embed]:
-    """`where`: the name of the server the enrolment lives in, when it is not this one."""
-    view = outcome.view
-    p = view.enrolment.prefs
-    if outcome.lives_in is not None:
-        place = f"in **{where}**" if where else "in another server"
-        content = (
-            f"You already follow this pathway {place}: one "
-            "enrolment, one weekly reminder. Your reminders, `/tasks`, `/done` and `/progress` "
-            "also work here in your DMs with the bot."
-        )
-        return content, plan_embed(view)
-    if outcome.already:
-        if outcome.proposed_prefs is not None:
-            content = settings_offer(outcome)
-        else:
-            content = (
-                "You're already enrolled here. Here is your plan; change reminders with "
-                "`/reminders set`."
-            )
-        return content, plan_embed(view)
-    source = {
-        PrefsSource.GIVEN: "the time zone you chose",
-        PrefsSource.LEARNER: "your saved time zone",
-        PrefsSource.GUILD: "this server's default time zone",
-        PrefsSource.DEFAULT: "the default, UTC, because neither you nor this server set one",
-    }[outcome.prefs_source]
-    head = (
-        "Welcome back! Your earlier progress is restored."
-        if outcome.restored
-        else "You're enrolled!"
-    )
-    content = (
-        f"{head} Your pace: **{pace_label(view.enrolment.pace)}** (ends "
-        f"{end_of_day(view.plan.timeline_end or view.plan.at, view.plan.zone, view.plan.at)}). "
-        f"Reminders come by DM on {weekday_name(p.weekday)}s at "
-        f"{p.at.strftime('%H:%M')} in **{p.tz}** ({source}). Change them any time with "
-        "`/reminders set day time timezone`."
-    )
-    return content, plan_embed(view, title=f"Your plan: {view.pathway.name}")
