@@ -22,6 +22,7 @@ from bot.service.account import Account
 from bot.service.admin import Admin
 from bot.service.context import Context
 from bot.service.learning import Learning
+from bot.service.replan import CatchingUp
 from bot.service.snoozing import Snoozing
 from bot.service.social import Social
 from bot.store.store import Store, open_store
@@ -39,6 +40,7 @@ class Services:
     learning: Learning
     account: Account
     snoozing: Snoozing
+    catching_up: CatchingUp
     admin: Admin
     social: Social
 
@@ -48,7 +50,15 @@ async def open_services(settings: Settings, registry: Pathways, clock: Clock) ->
     schema, and build the services over it. Raises ConfigError when it cannot be opened."""
     store = await open_store(Path(settings.database_path), settings.database_url_value())
     ctx = Context(store, registry, clock)
-    return Services(store, Learning(ctx), Account(ctx), Snoozing(ctx), Admin(ctx), Social(ctx))
+    return Services(
+        store=store,
+        learning=Learning(ctx),
+        account=Account(ctx),
+        snoozing=Snoozing(ctx),
+        catching_up=CatchingUp(ctx),
+        admin=Admin(ctx),
+        social=Social(ctx),
+    )
 
 
 def run_bot(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import cadence
+from bot.core import cadence, matching
 from bot.core.cadence import ItemState
 from bot.core.errors import ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.lifecycle import Transition
@@ -20,7 +20,7 @@ from bot.core.models import (
 )
 from bot.core.points import points_for
 from bot.core.progress import all_done
-from bot.core.untrusted import quote_input
+from bot.core.untrusted import quote_input, shorten
 from bot.service.outcomes import (
     DoneOutcome,
     RankChange,
@@ -30,13 +30,21 @@ from bot.service.reading import Reading
 
 
 class Completing(Reading):
-    def _match(self, enrolments: list[Enrolment], ref: str) -> tuple[Enrolment, str]:
-        """The (enrolment, item id) a typed reference names, from the pathways alone: no
-        completions are read to find it. Raises before anything is written."""
+    async def _match(
+        self, user_id: int, guild_id: int | None, ref: str, *, done: bool = False
+    ) -> tuple[Enrolment, str]:
+        """The (enrolment, item id) a typed reference names: `item-id`, `pathway/item-id`, or
+        its text, found from the pathways alone (no completions read). A text that names no
+        item exactly resolves to what autocomplete offers first for it (open items for /done,
+        done ones for /undo; bot/core/matching.py), and two equally good matches are not
+        guessed between. Raises before anything is written."""
+        enrolments = await self.require_following(user_id, guild_id)
         text = ref.strip()
         pathway_hint: str | None = None
         if "/" in text:
-            pathway_hint, text = (part.strip() for part in text.split("/", 1))
+            hint, rest = (part.strip() for part in text.split("/", 1))
+            if any(e.pathway_id == hint for e in enrolments):
+                pathway_hint, text = hint, rest
         matches: list[tuple[Enrolment, str]] = []
         for e in enrolments:
             if pathway_hint and e.pathway_id != pathway_hint:
@@ -45,10 +53,25 @@ class Completing(Reading):
                 if item.id == text or item.text.casefold() == text.casefold():
                     matches.append((e, item.id))
         if not matches:
+            offered = [
+                (e, s)
+                for e, s in await self.open_items(user_id, guild_id, done=done)
+                if not pathway_hint or e.pathway_id == pathway_hint
+            ]
+            best = matching.best(text, offered, lambda es: (es[1].item.text,))
+            if len(best) > 1:
+                names = "; ".join(shorten(s.item.text, 50) for _, s in best[:3])
+                raise InvalidInput(
+                    f"{quote_input(ref, 40)} matches {len(best)} items equally ({names}"
+                    f"{'; …' if len(best) > 3 else ''}): which one? Pick it from the list."
+                )
+            matches = [(e, s.item.id) for e, s in best]
+        if not matches:
             raise NotFound(code=ErrorCode.ITEM_UNKNOWN, ref=ref)
         if len(matches) > 1:
             names = ", ".join(self.ctx.registry.get(e.pathway_id).name for e, _ in matches[:5])
             raise InvalidInput(code=ErrorCode.ITEM_AMBIGUOUS, ref=ref, pathways=names)
+        # Items not open yet may be completed as well: working ahead counts as "ahead".
         return matches[0]
 
     async def done(
@@ -60,7 +83,7 @@ class Completing(Reading):
     ) -> DoneOutcome:
         """/done: one unit of work, at most 6 statements (see docs/architecture.md)."""
         async with self.ctx.store.unit():
-            enrolment, item_id = self._match(await self.require_following(user_id, guild_id), ref)
+            enrolment, item_id = await self._match(user_id, guild_id, ref)
             return await self._complete(enrolment, item_id, source)
 
     async def done_by_id(
@@ -137,7 +160,7 @@ class Completing(Reading):
         an active enrolment without a next reminder."""
         async with self.ctx.store.unit():
             store = self.ctx.store
-            enrolment, item_id = self._match(await self.require_following(user_id, guild_id), ref)
+            enrolment, item_id = await self._match(user_id, guild_id, ref, done=True)
             now = self.ctx.clock.now()
             if await store.completions.lock_points(enrolment.id) is None:
                 raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
@@ -146,6 +169,8 @@ class Completing(Reading):
             if status is None or status.state is not ItemState.DONE:
                 text = status.item.text if status is not None else item_id
                 raise InvalidInput(code=ErrorCode.NOT_DONE_YET, item=text)
+            if status.settled:  # done through linked work the pathway file names (issue 21)
+                raise InvalidInput(code=ErrorCode.SETTLED_BY_LINKED_WORK, item=status.item.text)
             removed = await store.completions.remove(enrolment.id, item_id)
             after = enrolment
             if removed and enrolment.status is EnrolmentStatus.COMPLETED:

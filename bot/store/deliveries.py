@@ -70,7 +70,7 @@ _CLAIM_RETRIES = Sql(
     sqlite=_DUE_OF_KINDS,
     postgres=_DUE_OF_KINDS + " FOR UPDATE SKIP LOCKED",
 )
-# The subquery walks the deliveries_finished index (migration 009) from the oldest row.
+# The subquery walks the deliveries_finished index (migration 010) from the oldest row.
 _PRUNE = (
     "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
     " WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at, id LIMIT ?)"

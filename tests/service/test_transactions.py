@@ -214,7 +214,7 @@ async def test_bad_input_is_refused_in_words_and_writes_nothing(world: World) ->
         await world.learning.done(1, GUILD, "no such item [x](https://e.vil)")
     assert unknown.value.code is ErrorCode.ITEM_UNKNOWN
     text = describe(unknown.value)
-    assert text.startswith("There is no item “") and "](" not in text
+    assert text.startswith("No item in your pathway matches “") and "](" not in text
     first = items(world)[0]
     with pytest.raises(PathwayError) as not_done:
         await world.learning.undo(1, GUILD, first)

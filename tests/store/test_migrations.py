@@ -77,6 +77,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     7: [],
     8: [],
     9: [],
+    10: [],
 }
 
 
@@ -157,7 +158,7 @@ async def _check_upgraded(store: Store, version: int) -> None:
     # 008: a bucket's first IDENTIFY claim takes it for a window
     assert await store.identify_slots.claim(0, 100.0, 5.0) is None
     assert await store.identify_slots.claim(0, 100.0, 5.0) == 105.0
-    # 009: the finished outbox rows are found by their own index for pruning
+    # 010: the finished outbox rows are found by their own index for pruning
     assert await store.deliveries.prune(NOW - timedelta(days=30)) == 0
     if version >= 1:
         await _check_v1_data(store)

@@ -18,6 +18,7 @@ from bot.discord_app.tree import report_error
 from bot.pathway_files import PathwayRegistry
 from bot.service.account import Account
 from bot.service.learning import Learning
+from bot.service.replan import CatchingUp
 from bot.service.snoozing import Snoozing
 
 
@@ -28,6 +29,7 @@ class Services(Protocol):
     learning: Learning
     account: Account
     snoozing: Snoozing
+    catching_up: CatchingUp
     registry: PathwayRegistry
 
 
