@@ -34,7 +34,6 @@ class ErrorCode(enum.StrEnum):
     ITEM_REMOVED = "item-removed"
     LEFT_PATHWAY = "left-pathway"
     NOT_DONE_YET = "not-done-yet"  # data: item
-    SETTLED_BY_LINKED_WORK = "settled-by-linked-work"  # data: item
     SNOOZE_WHILE_PAUSED = "snooze-while-paused"  # data: pathway
     STORAGE_CONFLICT = "storage-conflict"
     STORAGE_BUSY = "storage-busy"

@@ -45,10 +45,6 @@ WORDS: dict[ErrorCode, str] = {
     ErrorCode.ITEM_REMOVED: "That item is no longer part of this pathway.",
     ErrorCode.LEFT_PATHWAY: "You have left this pathway. `/enroll` again to pick it back up.",
     ErrorCode.NOT_DONE_YET: "{item} is not marked done, so there is nothing to undo.",
-    ErrorCode.SETTLED_BY_LINKED_WORK: (
-        "{item} counts as done because linked work that includes it is done. "
-        "Undo that item instead."
-    ),
     ErrorCode.SNOOZE_WHILE_PAUSED: (
         "Reminders for {pathway} are paused, so there is nothing to snooze. "
         "`/reminders resume` turns them back on."

@@ -170,7 +170,10 @@ class Completing(Reading):
                 text = status.item.text if status is not None else item_id
                 raise InvalidInput(code=ErrorCode.NOT_DONE_YET, item=text)
             if status.settled:  # done through linked work the pathway file names (issue 21)
-                raise InvalidInput(code=ErrorCode.SETTLED_BY_LINKED_WORK, item=status.item.text)
+                raise InvalidInput(
+                    f"“{status.item.text}” counts as done because linked work that includes it "
+                    "is done. Undo that item instead."
+                )
             removed = await store.completions.remove(enrolment.id, item_id)
             after = enrolment
             if removed and enrolment.status is EnrolmentStatus.COMPLETED:
