@@ -19,7 +19,10 @@ from bot.discord_app.render_account import (
     evidence_text,
     export_message,
 )
+from bot.discord_app.render_calendar import calendar_text
 from bot.discord_app.render_reminders import reminders_text
+from bot.service.calendar import CalendarService
+from bot.service.context import Context
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -122,6 +125,16 @@ class MeCog(commands.Cog):
             else "You are **shown** on leaderboards and in digests."
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    @me.command(name="calendar", description="Your deadlines as a calendar file (.ics) to import")
+    async def calendar(self, interaction: discord.Interaction[Any]) -> None:
+        service = CalendarService(Context(self.bot.store, self.bot.registry, self.bot.clock))
+        export = await service.export(interaction.user.id, interaction.guild_id)
+        await interaction.response.send_message(
+            calendar_text(export),
+            file=discord.File(io.BytesIO(export.ics), filename=export.filename),
+            ephemeral=True,
+        )
 
 
 async def setup(bot: PathwayBot) -> None:
