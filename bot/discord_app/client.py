@@ -58,6 +58,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.me",
     "bot.discord_app.cogs.admin",
     "bot.discord_app.cogs.groups",
+    "bot.discord_app.cogs.cohort",
 )
 
 
