@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     shard_count: int | None = Field(default=None, ge=1, le=100_000)
     # NoDecode: "0-3" is our own syntax, not the JSON pydantic-settings expects for a tuple.
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # For tests and demos only: a file holding seconds to add to the system clock, which
+    # they rewrite to pin and move a running bot's calendar (bot/clock.py FileClock).
+    clock_file: Path | None = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -89,7 +92,12 @@ class Settings(BaseSettings):
         return v
 
     @field_validator(
-        "discord_gateway_url", "dev_guild_id", "metrics_port", "shard_count", mode="before"
+        "discord_gateway_url",
+        "dev_guild_id",
+        "metrics_port",
+        "shard_count",
+        "clock_file",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

@@ -15,9 +15,11 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.clock import write_clock_offset
 from bot.health import health_path
 from bot.shards import parse_shard_ids
 from tests.discord_emulator.driver import Emulator
@@ -25,6 +27,12 @@ from tests.discord_emulator.driver import Emulator
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
 SEED = "backend-to-ml-engineer"
+
+#: The calendar every bot a test starts runs on, unless the test pins another: a Wednesday
+#: at noon UTC, a day and more from the default Monday 09:00 reminder and digest slots, so
+#: nothing falls due on the real calendar and a test's outcome never depends on today's
+#: date. The bot's clock (CLOCK_FILE) starts here and runs forward at real speed.
+PINNED_NOW = datetime(2027, 1, 13, 12, 0, tzinfo=UTC)
 
 
 #: Every bot process a test started; the autouse fixture in tests/conftest.py kills leftovers
@@ -94,11 +102,16 @@ def _pg_sql(url: str, query: str, params: tuple[object, ...]) -> list[tuple[obje
 
 
 class BotProcess:
-    def __init__(self, emu: Emulator, data_dir: Path, **env: str) -> None:
+    def __init__(
+        self, emu: Emulator, data_dir: Path, *, now: datetime = PINNED_NOW, **env: str
+    ) -> None:
         self.emu = emu
         self.data_dir = data_dir
         self.db_path = data_dir / "pathway-bot.sqlite3"
         self.log_path = data_dir / "bot.log"
+        self.clock_file = data_dir / "clock"
+        self._offset = timedelta(0)
+        self.pin(now)
         self.env = {
             "DISCORD_TOKEN": emu.token,
             "DISCORD_API_BASE_URL": emu.api_base,
@@ -106,6 +119,7 @@ class BotProcess:
             "PATHWAYS_DIR": str(PATHWAYS),
             "SWEEP_INTERVAL_SECONDS": "0.5",
             "LOG_LEVEL": "INFO",
+            "CLOCK_FILE": str(self.clock_file),
             **env,
         }
         shard_ids = self.env.get("SHARD_IDS")
@@ -116,6 +130,19 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
         RUNNING.append(self)
+
+    def now(self) -> datetime:
+        """The bot's now: the pinned calendar, moved on by real time and `advance`."""
+        return datetime.now(UTC) + self._offset
+
+    def pin(self, instant: datetime) -> None:
+        """Put the bot's calendar at `instant` now (a running bot sees it at once)."""
+        self._offset = instant - datetime.now(UTC)
+        write_clock_offset(self.clock_file, self._offset)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the bot's calendar forward, as if `delta` had passed."""
+        self.pin(self.now() + delta)
 
     async def start(self, *, wait: bool = True, extra_env: Mapping[str, str] | None = None) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
@@ -195,8 +222,13 @@ class BotProcess:
         return rows
 
     def make_due(self, seconds_ago: float = 1.0) -> None:
-        """Move every active enrolment's next reminder into the past."""
-        import time
-
-        now_us = int((time.time() - seconds_ago) * 1_000_000)
-        self.sql("UPDATE enrolments SET next_reminder_at = ? WHERE status = 'active'", (now_us,))
+        """Move the bot's clock to just past the latest next reminder of the active
+        enrolments, so every one of them is due (and whatever else that instant brings)."""
+        ((latest,),) = self.sql(
+            "SELECT MAX(next_reminder_at) FROM enrolments WHERE status = 'active'"
+        )
+        if latest is None:
+            raise AssertionError("no active enrolment has a next reminder")
+        due = datetime.fromtimestamp(int(latest) / 1_000_000, UTC) + timedelta(seconds=seconds_ago)
+        if due > self.now():
+            self.pin(due)

@@ -20,7 +20,7 @@ from aiohttp import web
 from discord.ext import commands
 
 from bot import health
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.registry import ReloadReport
@@ -99,7 +99,7 @@ class PathwayBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.registry = registry
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or clock_from_setting(settings.clock_file)
         self.sync_only = sync_only
         self.run_scheduler = run_scheduler
         self.sync_guild = sync_guild

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 from bot.core.cadence import next_reminder
 from bot.core.models import GuildSettings, ReminderPrefs
@@ -12,7 +10,7 @@ from bot.store.store import Store
 from tests import bulk_load as bulk
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.models import Guild, User
-from tests.harness import SEED
+from tests.harness import SEED, BotProcess
 
 
 def add_cohort(emu: Emulator, n: int, *, dms_open: bool = True) -> tuple[Guild, list[User]]:
@@ -29,7 +27,7 @@ def add_cohort(emu: Emulator, n: int, *, dms_open: bool = True) -> tuple[Guild, 
 
 
 async def enrol_all(
-    db_path: Path,
+    bot: BotProcess,
     guild: Guild,
     users: list[User],
     due_ago: timedelta,
@@ -42,14 +40,14 @@ async def enrol_all(
     `aligned` puts it on the first regular weekly slot (Monday 09:00 UTC, the default
     preferences) after `now - due_ago`, as the bot itself would have scheduled it.
     """
-    now = datetime.fromtimestamp(time.time(), UTC)
+    now = bot.now()
     due_at = now - due_ago
     if aligned:
         due_at = next_reminder(due_at, ReminderPrefs()).at
-    store = await Store.open(db_path)
+    store = await Store.open(bot.db_path)
     try:
         await bulk.load_learners(store.db, [u.id for u in users], now)
-        start = date.today() - timedelta(days=20)  # noqa: DTZ011 - any recent date will do
+        start = now.date() - timedelta(days=20)
         await bulk.load_enrolments(
             store.db,
             [(i + 1, u.id, guild.id, SEED, start, due_at) for i, u in enumerate(users)],

@@ -38,7 +38,7 @@ async def test_sigkill_during_fan_out_loses_and_duplicates_nothing(
         emu.set_global_rate_limit(5000)
         guild, users = add_cohort(emu, 1000)
         bot = BotProcess(emu, tmp_path, SEND_RATE="200", SWEEP_INTERVAL_SECONDS="0.3")
-        await enrol_all(bot.db_path, guild, users, timedelta(minutes=1))
+        await enrol_all(bot, guild, users, timedelta(minutes=1))
         route = "POST /channels/{channel_id}/messages"
         mid_fan_out = 0
         for _ in range(20):
@@ -69,7 +69,7 @@ async def test_after_72_hours_down_one_late_reminder_each(tmp_path: Path) -> Non
     async with Emulator(timeout=30) as emu:
         guild, users = add_cohort(emu, 30)
         bot = BotProcess(emu, tmp_path)
-        await enrol_all(bot.db_path, guild, users, timedelta(hours=72))
+        await enrol_all(bot, guild, users, timedelta(hours=72))
         await bot.start()
         await wait_all_sent(bot, len(users))
         await bot.wait_ticks(2)  # two more whole sweeps: nothing more may arrive
@@ -83,7 +83,7 @@ async def test_three_weeks_down_skips_missed_weeks(tmp_path: Path) -> None:
     async with Emulator(timeout=30) as emu:
         guild, users = add_cohort(emu, 5)
         bot = BotProcess(emu, tmp_path)
-        await enrol_all(bot.db_path, guild, users, timedelta(days=21), aligned=True)
+        await enrol_all(bot, guild, users, timedelta(days=21), aligned=True)
         await bot.start()
         await wait_all_sent(bot, 3 * len(users))
         await bot.stop()
@@ -100,7 +100,7 @@ async def test_closed_dms_one_403_each_no_retries_and_a_fallback(tmp_path: Path)
         guild, users = add_cohort(emu, 10, dms_open=False)
         channel = emu.channels(guild)[0]
         bot = BotProcess(emu, tmp_path)
-        await enrol_all(bot.db_path, guild, users, timedelta(minutes=1), channel.id)
+        await enrol_all(bot, guild, users, timedelta(minutes=1), channel.id)
         await bot.start()
         await emu.wait_for(lambda: len(emu.channel_messages(channel)) >= len(users), timeout=30)
         await bot.wait_ticks(2)
@@ -113,9 +113,7 @@ async def test_closed_dms_one_403_each_no_retries_and_a_fallback(tmp_path: Path)
         for post in posts:
             assert "DMs are closed" in post.content
             assert "Coursera" not in post.content and not post.embeds  # no task details
-        # a week later (the earlier week's rows moved into the past): still no DM attempts,
-        # and one new fallback each
-        bot.sql("UPDATE deliveries SET period_key = '2000-W01'")
+        # the next week's reminders: still no DM attempts, and one new fallback each
         bot.make_due()
         await emu.wait_for(lambda: len(emu.channel_messages(channel)) >= 2 * len(users), timeout=30)
         await bot.wait_ticks(2)
@@ -134,7 +132,7 @@ async def test_ten_percent_faults_lose_nothing(tmp_path: Path) -> None:
         guild, users = add_cohort(emu, 200)
         emu.faults.configure(0.1, routes=lambda route: route.startswith("POST /channels"), seed=3)
         bot = BotProcess(emu, tmp_path, SEND_RATE="300", RETRY_BASE_SECONDS="0.2")
-        await enrol_all(bot.db_path, guild, users, timedelta(minutes=1))
+        await enrol_all(bot, guild, users, timedelta(minutes=1))
         await bot.start()
         await wait_all_sent(bot, len(users), within=90)
         await bot.stop()
@@ -149,7 +147,7 @@ async def test_two_processes_never_send_twice(tmp_path: Path) -> None:
         emu.set_global_rate_limit(5000)
         guild, users = add_cohort(emu, 300)
         first = BotProcess(emu, tmp_path, SEND_RATE="200", SWEEP_INTERVAL_SECONDS="0.2")
-        await enrol_all(first.db_path, guild, users, timedelta(minutes=1))
+        await enrol_all(first, guild, users, timedelta(minutes=1))
         second_dir = tmp_path / "second"
         second_dir.mkdir()
         second = BotProcess(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from tests.discord_app.conftest import World
@@ -24,7 +23,7 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
     bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
     await bot.start()
     # the guild's digest slot: today, a minute ago (UTC)
-    slot = datetime.now(UTC) - timedelta(minutes=1)
+    slot = bot.now() - timedelta(minutes=1)
     await emu.run_command(
         admin,
         "setup",
@@ -106,18 +105,15 @@ async def test_reminder_settings_and_pauses(world: World) -> None:
     paused = await emu.run_command(alice, "reminders", guild=g, subcommand="pause")
     assert "Paused" in paused.content
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "paused"
-    world.bot.make_due()  # a paused learner gets no reminder
+    world.bot.advance(timedelta(days=7))  # a paused learner gets no reminder
     resumed = await emu.run_command(alice, "reminders", guild=g, subcommand="resume")
     assert "Welcome back" in resumed.content
     assert world.bot.sql("SELECT status FROM enrolments")[0][0] == "active"
     assert reminder_dms(emu, alice) == []
     # pause until a date: the sweep resumes it once that date comes
-    until = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    until = (world.bot.now() + timedelta(days=3)).date().isoformat()
     await emu.run_command(alice, "reminders", guild=g, subcommand="pause", options={"until": until})
-    world.bot.sql(
-        "UPDATE enrolments SET next_reminder_at = ? WHERE status = 'paused'",
-        (int((time.time() - 1) * 1_000_000),),
-    )
+    world.bot.advance(timedelta(days=3, hours=12))  # past the start of `until`, in UTC
     await poll(lambda: world.bot.sql("SELECT status FROM enrolments") == [("active",)])
 
 

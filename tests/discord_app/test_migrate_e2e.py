@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ async def fill_every_table(
 
     # guild_settings: default reminder slot a minute ago (today, UTC), so this week's digest
     # is due as soon as it has a channel; members may create groups.
-    slot = datetime.now(UTC) - timedelta(minutes=1)
+    slot = bot.now() - timedelta(minutes=1)
     day, at = slot.strftime("%a").lower(), slot.strftime("%H:%M")
     await ok(admin, "setup", "defaults", day=day, time=at, timezone="UTC")
     await ok(admin, "setup", "member-groups", allowed=True)
@@ -271,6 +271,7 @@ async def test_migrate_db_then_the_bot_runs_on_postgres_and_exports_match(
         assert await pg_tables(url) == rows, "a row reads back differently"
 
         # the bot on PostgreSQL: every learner's export reads as it did on SQLite
+        on_postgres.pin(on_sqlite.now())  # the same calendar, carried on
         await on_postgres.start()
         assert emu.counters.command_syncs == syncs, "the copied tree hash spares a re-sync"
         for name, user in people.items():

@@ -4,17 +4,16 @@ which default really applies (the learner's saved one, else this server's, else 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.discord_app.conftest import World
 from tests.harness import SEED
 
 
-def next_local(weekday: int, at: time, zone: str) -> datetime:
+def next_local(now: datetime, weekday: int, at: time, zone: str) -> datetime:
     """The next `weekday` at `at` in `zone` after now, worked out independently of the bot."""
     tz = ZoneInfo(zone)
-    now = datetime.now(UTC)
     day = now.astimezone(tz).date()
     for n in range(9):
         candidate = datetime.combine(day + timedelta(days=n), at, tzinfo=tz)
@@ -36,7 +35,7 @@ async def test_setup_defaults_says_when_the_next_digest_posts(world: World) -> N
         subcommand="defaults",
         options={"day": "wed", "time": "07:15", "timezone": "Europe/Berlin"},
     )
-    expected = int(next_local(2, time(7, 15), "Europe/Berlin").timestamp())
+    expected = int(next_local(world.bot.now(), 2, time(7, 15), "Europe/Berlin").timestamp())
     assert "Wednesdays at 07:15 (Europe/Berlin)" in r.content
     assert "Digests are off" in r.content and "/setup digest-channel" in r.content
     assert stamps(r.content) == [expected], r.content
@@ -51,7 +50,7 @@ async def test_setup_defaults_says_when_the_next_digest_posts(world: World) -> N
     r = await emu.run_command(
         admin, "setup", guild=g, subcommand="defaults", options={"day": "fri", "time": "18:00"}
     )
-    later = int(next_local(4, time(18, 0), "Europe/Berlin").timestamp())
+    later = int(next_local(world.bot.now(), 4, time(18, 0), "Europe/Berlin").timestamp())
     assert f"Weekly digests post in <#{channel.id}>" in r.content
     assert stamps(r.content) == [later], r.content
 

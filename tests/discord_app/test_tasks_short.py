@@ -7,7 +7,7 @@ and values, footer and author. Learners are placed in the year with `/enroll sta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.core.pathway import Pathway
 from tests.discord_app.conftest import World
@@ -24,8 +24,8 @@ from tests.harness import SEED, custom_ids
 DEFAULT_LIMIT = 1100
 
 
-def days_ago(n: int) -> str:
-    return (datetime.now(UTC).date() - timedelta(days=n)).isoformat()
+def days_ago(world: World, n: int) -> str:
+    return (world.bot.now().date() - timedelta(days=n)).isoformat()
 
 
 def ids_in(text: str, seed: Pathway) -> list[str]:
@@ -34,7 +34,7 @@ def ids_in(text: str, seed: Pathway) -> list[str]:
 
 async def enrol_at(world: World, user: User, days: int) -> None:
     r = await world.emu.run_command(
-        user, "enroll", guild=world.guild, options={"pathway": SEED, "start": days_ago(days)}
+        user, "enroll", guild=world.guild, options={"pathway": SEED, "start": days_ago(world, days)}
     )
     assert "enrolled" in r.content, r.content
 

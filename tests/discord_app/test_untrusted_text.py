@@ -9,7 +9,7 @@ database is unchanged.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +274,7 @@ async def test_group_names_are_escaped_in_every_public_message(
     channel = emu.channels(g)[0]
     bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
     await bot.start()
-    slot = datetime.now(UTC) - timedelta(minutes=1)
+    slot = bot.now() - timedelta(minutes=1)
     when = {"day": slot.strftime("%a").lower(), "time": slot.strftime("%H:%M"), "timezone": "UTC"}
     await emu.run_command(admin, "setup", guild=g, subcommand="defaults", options=when)
     await emu.run_command(
