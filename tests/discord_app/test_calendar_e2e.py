@@ -3,7 +3,7 @@ deadline appears exactly once on its local last day, and a pause moves them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -16,7 +16,6 @@ from tests.discord_app.conftest import World
 from tests.harness import SEED
 
 ZONE = "America/New_York"
-DAY_US = 86_400 * 1_000_000
 
 
 def _deadlines(raw: bytes) -> dict[str, date]:
@@ -64,7 +63,7 @@ async def test_me_calendar_matches_the_plan_and_follows_a_pause(
         (),
         str(pace),
     )
-    plan = build_plan(seed, schedule, {"week-jupyter-setup"}, datetime.now(UTC))
+    plan = build_plan(seed, schedule, {"week-jupyter-setup"}, bot.now())
     zone = ZoneInfo(ZONE)
     expected = {
         s.item.id: last_day(s.due_at, zone)
@@ -79,9 +78,9 @@ async def test_me_calendar_matches_the_plan_and_follows_a_pause(
     assert weekly.decoded("dtstart").time() == time(18, 30)
     assert weekly["rrule"]["BYDAY"] == ["WE"]
 
-    # Pause, as if ten days ago: every deadline not yet reached then moves ten days later.
+    # Pause for ten days: every deadline not yet reached moves ten days later.
     await emu.run_command(alice, "reminders", guild=g, subcommand="pause")
-    bot.sql("UPDATE enrolment_pauses SET start_at = start_at - ?", (10 * DAY_US,))
+    bot.advance(timedelta(days=10))
     paused_reply = await emu.run_command(alice, "me", guild=g, subcommand="calendar")
     assert "Paused" in paused_reply.content
     paused_raw = _calendar(paused_reply)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -40,7 +40,7 @@ async def test_cohort_chart_and_csv_agree_with_the_board_and_never_name_the_hidd
             user, "enroll", guild=g, options={"pathway": SEED, "group": "Spring Cohort"}
         )
     # Three weeks in: the first week's items are overdue for anyone who has not done them.
-    start = (datetime.now(UTC) - timedelta(days=21)).date().isoformat()
+    start = (bot.now() - timedelta(days=21)).date().isoformat()
     bot.sql("UPDATE enrolments SET start_date = ?", (start,))
     for item in ("week-jupyter-setup", "week-enroll-andrew-ng", "week-read-hands-on-ml-ch1"):
         await emu.run_command(world.alice, "done", guild=g, options={"task": item})
@@ -81,7 +81,7 @@ async def test_cohort_chart_and_csv_agree_with_the_board_and_never_name_the_hidd
     by_name = {r["name"]: r for r in listed}
     assert by_name["alice"]["status"] == "on track" and by_name["alice"]["done"] == "3"
     assert by_name["carol"]["status"] == "paused" and by_name["carol"]["done"] == "0"
-    assert by_name["alice"]["last_activity"] == datetime.now(UTC).date().isoformat()
+    assert by_name["alice"]["last_activity"] == bot.now().date().isoformat()
     assert "1 on track, 1 behind, 1 paused, 0 complete" in final.content  # bob: behind
     # Bob is hidden: never named, never identified, in the text, the chart's alt text or CSV.
     everything = final.content + files["cohort.csv"].text() + str(files["cohort.png"].description)
