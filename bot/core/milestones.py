@@ -57,6 +57,20 @@ class Milestone:
             return f"phase {self.phase}"
         return self.kind.value
 
+    @property
+    def meaning(self) -> str:
+        """What reaching it takes, in a few words."""
+        if self.kind is MilestoneKind.PHASE:
+            return f"every task of phase {self.phase} done"
+        if self.kind is MilestoneKind.COMPLETE:
+            return "every item of the pathway done"
+        span = {
+            MilestoneKind.FIRST_WEEK: "first week",
+            MilestoneKind.FIRST_MONTH: "first month",
+            MilestoneKind.DAY_90: "first 90 days",
+        }[self.kind]
+        return f"every action-plan item of the {span} done"
+
     def reached(self, progress: Progress) -> bool:
         return _complete(self.tally(progress))
 

@@ -38,6 +38,7 @@ from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_delivery import reminder_embed, urgent_items
 from bot.discord_app.render_reload import describe_reload
+from bot.discord_app.role_granter import install_role_grants
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.metrics import Metrics, start_metrics_server
@@ -168,6 +169,7 @@ class PathwayBot(commands.AutoShardedBot):
             heartbeat=self._tick_health,
             on_role=self._take_role,
         )
+        self.role_grants = install_role_grants(self)
         self.scheduler = self.jobs.scheduler
         self.reminders = self.jobs.reminders
         self.digests = self.jobs.digests

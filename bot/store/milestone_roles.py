@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.core.models import DeliveryKind
 from bot.store import codec
 from bot.store.backend import Backend, Row
+from bot.store.deliveries import new_nonce
 
 _MAX_REASON = 300
 
@@ -77,6 +78,16 @@ _UNCHECKED = (
 _MARK_CHECKED = (
     "INSERT INTO milestone_checks (enrolment_id, checked_through) VALUES (?, ?)"
     " ON CONFLICT (enrolment_id) DO UPDATE SET checked_through = excluded.checked_through"
+)
+# A grant skipped or failed earlier (its mapping was disabled, then set again) is re-armed;
+# one pending or done is left alone, so each learner gets each role once.
+_CLAIM_GRANT = (
+    "INSERT INTO deliveries (kind, target, period_key, nonce, status, next_attempt_at,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"
+    " ON CONFLICT (target, kind, period_key) DO UPDATE SET status = 'pending', attempts = 0,"
+    " last_error = NULL, next_attempt_at = excluded.next_attempt_at,"
+    " updated_at = excluded.updated_at WHERE deliveries.status IN ('skipped', 'failed')"
+    " RETURNING id"
 )
 _GRANTED = (
     "SELECT target, period_key FROM deliveries WHERE kind = ? AND status = 'sent'"
@@ -160,6 +171,20 @@ class MilestoneRoles:
             await tx.executemany(
                 _MARK_CHECKED, [(eid, codec.instant(at)) for eid, at in sorted(checked)]
             )
+
+    async def claim_grants(self, keys: Sequence[tuple[str, str]], now: datetime) -> int:
+        """Queue grants (outbox target, grant key), due now, in one transaction; returns how
+        many were queued (new, or re-armed after a skip)."""
+        ts = codec.instant(now)
+        queued = 0
+        async with self._db.write() as tx:
+            for target, key in keys:
+                row = await tx.fetchone(
+                    _CLAIM_GRANT,
+                    (DeliveryKind.ROLE_GRANT.value, target, key, new_nonce(), ts, ts, ts),
+                )
+                queued += row is not None
+        return queued
 
     async def finish_grant(self, delivery_id: int, now: datetime) -> None:
         """The role is given: the row is done (a grant has no message to remember)."""
