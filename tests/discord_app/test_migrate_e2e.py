@@ -23,7 +23,7 @@ import asyncpg
 from bot.store.postgres.copy import NOT_COPIED, TABLES
 from tests.discord_emulator.driver import Emulator
 from tests.discord_emulator.models import Guild, User
-from tests.discord_emulator.permissions import Permission
+from tests.discord_emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from tests.harness import ROOT, SEED, BotProcess, custom_ids, is_reminder, poll
 from tests.store.backends import create_database, drop_database, needs_postgres, url_for
 
@@ -142,6 +142,10 @@ async def fill_every_table(
     day, at = slot.strftime("%a").lower(), slot.strftime("%H:%M")
     await ok(admin, "setup", "defaults", day=day, time=at, timezone="UTC")
     await ok(admin, "setup", "member-groups", allowed=True)
+    # milestone_roles: the bot may manage roles, and "phase 5" earns a role below its own
+    emu.set_bot_permissions(guild, DEFAULT_BOT_PERMISSIONS | Permission.MANAGE_ROLES)
+    emu.set_role_position(emu.state.bot_role(guild), 20)
+    await ok(admin, "setup", "milestone-role", milestone="phase 5", role=emu.add_role(guild, "P5"))
     # study_groups, created by an admin who is no learner (their export holds the group)
     await ok(admin, "group", "create", name="Owls", pathway=SEED)
 
