@@ -117,7 +117,7 @@ async def drain(bot: PathwayBot, total: int) -> tuple[int, float, float]:
 
 async def fanout(n: int, workdir: Path) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    from tests.discord_emulator.driver import Emulator
+    from bot.emulator.driver import Emulator
 
     async with Emulator(timeout=60) as emu:  # Discord's default: 50 requests/s
         guild = emu.add_guild("Bench", emu.add_user("owner"))
@@ -183,7 +183,7 @@ async def ceiling(n: int, workdir: Path) -> dict[str, float]:
 async def memory(n: int, workdir: Path) -> dict[str, float]:
     """RSS of the real bot process with `n` active enrolments (none due)."""
     sys.path.insert(0, str(ROOT))
-    from tests.discord_emulator.driver import Emulator
+    from bot.emulator.driver import Emulator
 
     async with Emulator(timeout=60) as emu:
         guild = emu.add_guild("Bench", emu.add_user("owner"))

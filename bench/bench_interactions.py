@@ -148,7 +148,7 @@ async def _populate(db: Path, guild_id: int, users: Sequence[tuple[int, int]], o
 
 async def acks(n: int, workdir: Path) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    from tests.discord_emulator.driver import Emulator
+    from bot.emulator.driver import Emulator
 
     async with Emulator(timeout=60, validate_schemas=False) as emu:
         emu.set_global_rate_limit(1_000_000)
@@ -241,7 +241,7 @@ async def acks(n: int, workdir: Path) -> dict[str, float]:
 async def fanout(n: int, workdir: Path, tag: str) -> dict[str, float]:
     """`n` learners enrol through /enroll, then their first reminders fall due together."""
     sys.path.insert(0, str(ROOT))
-    from tests.discord_emulator.driver import Emulator
+    from bot.emulator.driver import Emulator
 
     async with Emulator(timeout=120, validate_schemas=False) as emu:  # 50 requests/s
         emu.set_route_rate_limit("POST /users/@me/channels", 1_000_000, 1.0)

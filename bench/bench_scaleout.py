@@ -207,7 +207,7 @@ async def scaleout(
     n: int, url: str, workdir: Path, tasks_rate: float, enrol_rate: float
 ) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    from tests.discord_emulator.driver import Emulator
+    from bot.emulator.driver import Emulator
     from tests.harness import BotProcess
 
     figures: dict[str, float] = {}

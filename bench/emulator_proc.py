@@ -15,7 +15,7 @@ import json
 import signal
 from pathlib import Path
 
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 
 
 async def serve(info: Path, users: int, schema: bool, global_limit: int) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import write_clock_offset
+from bot.emulator.driver import Emulator
 from bot.health import health_path
 from bot.shards import parse_shard_ids
-from tests.discord_emulator.driver import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAYS = ROOT / "pathways"
@@ -101,6 +101,26 @@ def _pg_sql(url: str, query: str, params: tuple[object, ...]) -> list[tuple[obje
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
+class BotClock:
+    """The calendar of the bot processes on one database: a CLOCK_FILE they all read."""
+
+    def __init__(self, path: Path, start: datetime) -> None:
+        self.path = path
+        self._offset = timedelta(0)
+        self.pin(start)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def pin(self, instant: datetime) -> None:
+        self._offset = instant - datetime.now(UTC)
+        write_clock_offset(self.path, self._offset)
+
+
+#: One calendar per database (its URL or resolved file path), shared by every process on it.
+_CLOCKS: dict[str, BotClock] = {}
+
+
 class BotProcess:
     def __init__(
         self, emu: Emulator, data_dir: Path, *, now: datetime = PINNED_NOW, **env: str
@@ -109,9 +129,6 @@ class BotProcess:
         self.data_dir = data_dir
         self.db_path = data_dir / "pathway-bot.sqlite3"
         self.log_path = data_dir / "bot.log"
-        self.clock_file = data_dir / "clock"
-        self._offset = timedelta(0)
-        self.pin(now)
         self.env = {
             "DISCORD_TOKEN": emu.token,
             "DISCORD_API_BASE_URL": emu.api_base,
@@ -119,9 +136,15 @@ class BotProcess:
             "PATHWAYS_DIR": str(PATHWAYS),
             "SWEEP_INTERVAL_SECONDS": "0.5",
             "LOG_LEVEL": "INFO",
-            "CLOCK_FILE": str(self.clock_file),
             **env,
         }
+        # Processes that share a database share one calendar, or one's make_due would be
+        # another's distant future.
+        where = self.env.get("DATABASE_URL") or str(Path(self.env["DATABASE_PATH"]).resolve())
+        if where not in _CLOCKS:
+            _CLOCKS[where] = BotClock(data_dir / "clock", now)
+        self.clock = _CLOCKS[where]
+        self.env["CLOCK_FILE"] = str(self.clock.path)
         shard_ids = self.env.get("SHARD_IDS")
         #: Where this process writes its health (beside its database, named after SHARD_IDS).
         self.health_file = health_path(
@@ -133,16 +156,15 @@ class BotProcess:
 
     def now(self) -> datetime:
         """The bot's now: the pinned calendar, moved on by real time and `advance`."""
-        return datetime.now(UTC) + self._offset
+        return self.clock.now()
 
     def pin(self, instant: datetime) -> None:
         """Put the bot's calendar at `instant` now (a running bot sees it at once)."""
-        self._offset = instant - datetime.now(UTC)
-        write_clock_offset(self.clock_file, self._offset)
+        self.clock.pin(instant)
 
     def advance(self, delta: timedelta) -> None:
         """Move the bot's calendar forward, as if `delta` had passed."""
-        self.pin(self.now() + delta)
+        self.clock.pin(self.now() + delta)
 
     async def start(self, *, wait: bool = True, extra_env: Mapping[str, str] | None = None) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 from tests.harness import BotProcess
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from bot.core.cadence import next_reminder
 from bot.core.models import GuildSettings, ReminderPrefs
+from bot.emulator.driver import Emulator
+from bot.emulator.models import Guild, User
 from bot.store.store import Store
 from tests import bulk_load as bulk
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import Guild, User
 from tests.harness import SEED, BotProcess
 
 

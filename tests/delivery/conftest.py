@@ -19,8 +19,8 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.discord_app.client import PathwayBot
 from bot.discord_app.gateway import apply_api_base
+from bot.emulator.driver import Emulator
 from bot.pathway_files import PathwayRegistry
-from tests.discord_emulator.driver import Emulator
 from tests.harness import PATHWAYS
 
 

@@ -11,8 +11,8 @@ from bot.clock import FixedClock
 from bot.delivery.drain import Drainer
 from bot.delivery.sweep_report import SweepReport
 from bot.discord_app.client import PathwayBot
+from bot.emulator.driver import Emulator
 from tests.delivery.cohort import add_cohort
-from tests.discord_emulator.driver import Emulator
 from tests.harness import SEED
 
 

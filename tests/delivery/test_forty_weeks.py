@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.discord_app.client import PathwayBot
+from bot.emulator.driver import Emulator
 from bot.store import codec
-from tests.discord_emulator.driver import Emulator
 from tests.harness import SEED, custom_ids
 
 COHORT = [

@@ -8,8 +8,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+from bot.emulator.driver import Emulator
 from tests.delivery.cohort import add_cohort, enrol_all
-from tests.discord_emulator.driver import Emulator
 from tests.harness import BotProcess, poll
 
 

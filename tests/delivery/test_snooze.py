@@ -19,8 +19,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.core.errors import Forbidden
 from bot.discord_app.client import PathwayBot
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import Guild, User
+from bot.emulator.driver import Emulator
+from bot.emulator.models import Guild, User
 from tests.harness import SEED, custom_ids, poll, reminder_dms
 
 BERLIN = ZoneInfo("Europe/Berlin")

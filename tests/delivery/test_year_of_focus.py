@@ -18,7 +18,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.discord_app.client import PathwayBot
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 from tests.harness import SEED, custom_ids, reminder_dms
 
 LEARNERS = [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import Guild, User
-from tests.discord_emulator.permissions import Permission
+from bot.emulator.driver import Emulator
+from bot.emulator.models import Guild, User
+from bot.emulator.permissions import Permission
 from tests.harness import BotProcess
 
 

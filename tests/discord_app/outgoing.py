@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from tests.discord_emulator.metrics import RequestRecord
-from tests.discord_emulator.models import Message
+from bot.emulator.metrics import RequestRecord
+from bot.emulator.models import Message
 
 #: Interaction callback types that carry a message body (4 reply, 7 update).
 _MESSAGE_CALLBACKS = {4, 7}

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
+from bot.emulator.errors import CommandNotAvailableError
 from tests.discord_app.conftest import World
-from tests.discord_emulator.errors import CommandNotAvailableError
 from tests.harness import SEED
 
 

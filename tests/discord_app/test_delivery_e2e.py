@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from bot.emulator.driver import Emulator
+from bot.emulator.permissions import Permission
 from tests.discord_app.conftest import World
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.permissions import Permission
 from tests.harness import SEED, BotProcess, is_reminder, poll, reminder_dms
 
 

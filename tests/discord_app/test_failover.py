@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
+from bot.emulator.driver import Emulator
+from bot.emulator.models import User
 from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context
 from bot.service.learning import Learning
 from bot.store import Store
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import User
 from tests.harness import PATHWAYS, SEED, BotProcess, is_reminder, poll
 from tests.store.backends import create_database, drop_database, needs_postgres, url_for
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import User
+from bot.emulator.driver import Emulator
+from bot.emulator.models import User
 from tests.harness import SEED, BotProcess, custom_ids
 
 

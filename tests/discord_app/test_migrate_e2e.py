@@ -20,10 +20,10 @@ from typing import Any
 
 import asyncpg
 
+from bot.emulator.driver import Emulator
+from bot.emulator.models import Guild, User
+from bot.emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from bot.store.postgres.copy import NOT_COPIED, TABLES
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.models import Guild, User
-from tests.discord_emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from tests.harness import ROOT, SEED, BotProcess, custom_ids, is_reminder, poll
 from tests.store.backends import create_database, drop_database, needs_postgres, url_for
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.emulator.models import Role
+from bot.emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from tests.discord_app.conftest import World
-from tests.discord_emulator.models import Role
-from tests.discord_emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from tests.harness import SEED, poll
 
 ROLE_ROUTE = "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}"

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 from bot.core.pathway import Pathway
+from bot.emulator.models import Message
+from bot.emulator.replies import InteractionReply
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import button_labels, component_text, shown_text
 from tests.discord_app.test_tasks_short import days_ago, ids_in
-from tests.discord_emulator.models import Message
-from tests.discord_emulator.replies import InteractionReply
 from tests.harness import SEED, custom_ids
 
 #: Every embed title and button label the learner saw in this test module.
@@ -52,7 +52,7 @@ async def test_no_learner_reply_shows_an_item_id(world: World, seed: Pathway) ->
     seen: dict[str, str] = {}
 
     r = await emu.run_command(
-        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(100)}
+        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(world, 100)}
     )
     seen["/enroll"] = visible(r)
     seen["/enroll again"] = visible(

@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 from tests.harness import SEED, BotProcess
 from tests.store.backends import (
     PG_URL,

@@ -43,7 +43,7 @@ def test_no_streak_is_left_unsaid_and_a_future_start_says_when(seed: Pathway) ->
 async def test_progress_reply_is_the_card_and_a_short_summary(world: World) -> None:
     emu, g, alice = world.emu, world.guild, world.alice
     await emu.run_command(
-        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(60)}
+        alice, "enroll", guild=g, options={"pathway": SEED, "start": days_ago(world, 60)}
     )
     await emu.run_command(alice, "done", guild=g, options={"task": "week-jupyter-setup"})
     r = await emu.run_command(alice, "progress", guild=g)

@@ -7,7 +7,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from tests.discord_emulator.driver import Emulator
+from bot.emulator.driver import Emulator
 from tests.harness import PATHWAYS, SEED, BotProcess, poll
 
 

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from bot.discord_app.formatting import shorten
+from bot.emulator.metrics import RequestRecord
 from bot.pathway_files import PathwayRegistry
 from tests.discord_app.conftest import World
-from tests.discord_emulator.metrics import RequestRecord
 from tests.harness import PATHWAYS, SEED, custom_ids, is_reminder
 
 FOCUS = "🎯 This week's focus"

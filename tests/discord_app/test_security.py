@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from bot.emulator.errors import CommandNotAvailableError
 from tests.discord_app.conftest import World
-from tests.discord_emulator.errors import CommandNotAvailableError
 from tests.harness import SEED, custom_ids
 
 

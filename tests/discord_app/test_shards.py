@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.gateway import GatewaySession
-from tests.discord_emulator.models import Guild, User
-from tests.discord_emulator.replies import InteractionReply
+from bot.emulator.driver import Emulator
+from bot.emulator.gateway import GatewaySession
+from bot.emulator.models import Guild, User
+from bot.emulator.replies import InteractionReply
 from tests.harness import ROOT, SEED, BotProcess, custom_ids, is_reminder
 from tests.store.backends import (
     create_database,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.pathway import Pathway
+from bot.emulator.models import User
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import (
     button_labels,
@@ -18,7 +19,6 @@ from tests.discord_app.outgoing import (
     rendered_length,
     shown_text,
 )
-from tests.discord_emulator.models import User
 from tests.harness import SEED, custom_ids
 
 DEFAULT_LIMIT = 1100

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from bot.core.untrusted import escape_text
+from bot.emulator.driver import Emulator
+from bot.emulator.interactions import DEFERRED_CHANNEL_MESSAGE
+from bot.emulator.metrics import RequestRecord
+from bot.emulator.models import Message
+from bot.emulator.permissions import Permission
 from tests.discord_app.conftest import World
 from tests.discord_app.outgoing import message_bodies, permits_nothing, pings, shown_text
-from tests.discord_emulator.driver import Emulator
-from tests.discord_emulator.interactions import DEFERRED_CHANNEL_MESSAGE
-from tests.discord_emulator.metrics import RequestRecord
-from tests.discord_emulator.models import Message
-from tests.discord_emulator.permissions import Permission
 from tests.harness import SEED, BotProcess, db_snapshot, is_reminder, poll
 
 #: (command, subcommand, hostile option, other options): every free-text option there is.

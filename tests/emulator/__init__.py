@@ -1,1 +1,1 @@
-"""Tests of the Discord emulator (tests/discord_emulator) driven by a real discord.py client."""
+"""Tests of the Discord emulator (bot/emulator) driven by a real discord.py client."""

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-# The emulator is imported as ``tests.discord_emulator``; make that work however pytest is started.
+# The emulator is imported as ``bot.emulator``; make that work however pytest is started.
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.discord_emulator import Emulator  # noqa: E402
+from bot.emulator import Emulator  # noqa: E402
 from tests.emulator.probe_bot import ProbeBot, running  # noqa: E402
 from tests.emulator.world import World, build_world  # noqa: E402
 

@@ -20,8 +20,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from tests.discord_emulator import Emulator
-from tests.discord_emulator.client_support import point_discord_at
+from bot.emulator import Emulator
+from bot.emulator.client_support import point_discord_at
 
 TASKS = ["python basics", "pytest", "rust", "typescript"]
 

@@ -17,7 +17,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from tests.discord_emulator.client_support import configure_discord
+from bot.emulator.client_support import configure_discord
 
 
 async def discover_gateway(api_base: str, token: str) -> str:

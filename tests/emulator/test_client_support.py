@@ -10,8 +10,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from tests.discord_emulator import Emulator
-from tests.discord_emulator.client_support import gateway_url_for, point_discord_at
+from bot.emulator import Emulator
+from bot.emulator.client_support import gateway_url_for, point_discord_at
 from tests.emulator.world import World
 
 

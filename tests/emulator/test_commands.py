@@ -7,7 +7,7 @@ import json
 import discord
 import pytest
 
-from tests.discord_emulator import (
+from bot.emulator import (
     CommandNotAvailableError,
     Emulator,
     OptionError,

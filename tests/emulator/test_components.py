@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.discord_emulator import ComponentError, Emulator, EmulatorUsageError
+from bot.emulator import ComponentError, Emulator, EmulatorUsageError
 from tests.emulator.probe_bot import PanelView, ProbeBot
 from tests.emulator.world import World
 

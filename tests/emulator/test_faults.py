@@ -6,7 +6,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.discord_emulator import Emulator
+from bot.emulator import Emulator
 from tests.emulator.probe_bot import ProbeBot
 from tests.emulator.world import World
 

@@ -6,7 +6,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.discord_emulator import Emulator, InteractionFailedError
+from bot.emulator import Emulator, InteractionFailedError
 from tests.emulator.probe_bot import ProbeBot
 from tests.emulator.world import World
 

@@ -8,7 +8,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.discord_emulator import Emulator, Overwrite, Permission
+from bot.emulator import Emulator, Overwrite, Permission
 from tests.emulator.probe_bot import ProbeBot
 from tests.emulator.world import World
 

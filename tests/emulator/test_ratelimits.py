@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import discord
 
-from tests.discord_emulator import Emulator
+from bot.emulator import Emulator
 from tests.emulator.probe_bot import ProbeBot
 from tests.emulator.world import World
 

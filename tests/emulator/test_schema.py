@@ -9,7 +9,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.discord_emulator import Emulator, schema
+from bot.emulator import Emulator, schema
 from tests.emulator.probe_bot import ProbeBot
 from tests.emulator.world import World
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from tests.discord_emulator import Emulator
-from tests.discord_emulator.gateway import GatewaySession
-from tests.discord_emulator.identify_log import IdentifyRecord, violations
+from bot.emulator import Emulator
+from bot.emulator.gateway import GatewaySession
+from bot.emulator.identify_log import IdentifyRecord, violations
 from tests.emulator.test_gateway import RawGateway
 
 QUERY = "?v=10&encoding=json"

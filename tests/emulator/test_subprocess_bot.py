@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.discord_emulator import Emulator
+from bot.emulator import Emulator
 from tests.emulator.world import World
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,25 +10,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.discord_emulator import ComponentError, Emulator, Permission, schema
-from tests.discord_emulator.clock import EmulatorClock
-from tests.discord_emulator.component_inputs import component_values
-from tests.discord_emulator.compression import (
+from bot.emulator import ComponentError, Emulator, Permission, schema
+from bot.emulator.clock import EmulatorClock
+from bot.emulator.component_inputs import component_values
+from bot.emulator.compression import (
     UnsupportedCompression,
     ZlibStreamCodec,
     codec_for,
     zstd_available,
 )
-from tests.discord_emulator.errors import field_error, merge_errors
-from tests.discord_emulator.ids import SnowflakeFactory, snowflake_time_ms
-from tests.discord_emulator.notifier import EmulatorTimeout, Notifier
-from tests.discord_emulator.permissions import (
+from bot.emulator.errors import field_error, merge_errors
+from bot.emulator.ids import SnowflakeFactory, snowflake_time_ms
+from bot.emulator.notifier import EmulatorTimeout, Notifier
+from bot.emulator.permissions import (
     ALL_PERMISSIONS,
     Overwrite,
     apply_overwrites,
     base_permissions,
 )
-from tests.discord_emulator.ratelimit import RateLimitConfig, RateLimiter, RouteLimit
+from bot.emulator.ratelimit import RateLimitConfig, RateLimiter, RouteLimit
 
 
 def test_snowflakes_increase_and_encode_time() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.discord_emulator import Channel, Emulator, Guild, Permission, User
+from bot.emulator import Channel, Emulator, Guild, Permission, User
 
 
 @dataclass

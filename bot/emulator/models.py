@@ -3,7 +3,7 @@
 These are plain mutable dataclasses, deliberately not Discord JSON: JSON shapes change per endpoint
 (REST vs gateway, member with or without ``user``), so :mod:`serialize` renders them on demand.
 Tests receive these objects (for example :class:`Message`) and may read them freely; they should
-change state only through the :class:`~tests.discord_emulator.driver.Emulator` methods so the
+change state only through the :class:`~bot.emulator.driver.Emulator` methods so the
 emulator can dispatch the matching gateway events.
 """
 
