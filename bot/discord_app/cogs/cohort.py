@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -32,12 +33,15 @@ Choice = app_commands.Choice
 
 #: Display names are fetched one member at a time (listing members needs a privileged
 #: intent); past this many listed learners the CSV gives user ids only.
-MAX_NAME_LOOKUPS = 200
+MAX_NAME_LOOKUPS = 100
+#: A fetched name is reused this long, so organisers re-running /cohort cost no requests.
+NAME_TTL = 600.0
 
 
 class CohortCog(commands.Cog):
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
+        self._names_seen: dict[tuple[int, int], tuple[str, float]] = {}
 
     def _service(self) -> CohortService:
         return CohortService(Context(self.bot.store, self.bot.registry, self.bot.clock))
@@ -106,11 +110,17 @@ class CohortCog(commands.Cog):
             return {}
         names: dict[int, str] = {}
         missing: list[int] = []
-        for uid in user_ids[:MAX_NAME_LOOKUPS]:
+        now = time.monotonic()
+        if len(self._names_seen) > 5000:  # keep the cache bounded: drop what has expired
+            self._names_seen = {k: v for k, v in self._names_seen.items() if v[1] > now}
+        for uid in user_ids:
             member = guild.get_member(uid)
+            seen = self._names_seen.get((guild.id, uid))
             if member is not None:
                 names[uid] = member.display_name
-            else:
+            elif seen is not None and seen[1] > now:
+                names[uid] = seen[0]
+            elif len(missing) < MAX_NAME_LOOKUPS:
                 missing.append(uid)
         gate = asyncio.Semaphore(4)
 
@@ -121,6 +131,7 @@ class CohortCog(commands.Cog):
                 except discord.HTTPException:
                     return  # left the server: the row keeps its user id
                 names[uid] = member.display_name
+                self._names_seen[guild.id, uid] = (member.display_name, time.monotonic() + NAME_TTL)
 
         await asyncio.gather(*(fetch(uid) for uid in missing))
         return names
