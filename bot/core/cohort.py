@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core.cadence import Plan
 from bot.core.leaderboard import MIN_EXPECTED, Entry, rank
 from bot.core.progress import Progress, Track
 
@@ -44,6 +45,21 @@ def status_of(progress: Progress, paused: bool) -> CohortStatus:
         return CohortStatus.COMPLETE
     if progress.on_track.track is Track.BEHIND:
         return CohortStatus.BEHIND
+    return CohortStatus.ON_TRACK
+
+
+def status_from_plan(plan: Plan, have: frozenset[str], paused: bool) -> CohortStatus:
+    """`status_of` without building the learner's own plan: `plan` is one with nothing done
+    on the learner's calendar (deadlines do not depend on what is done) and `have` the
+    items that count as done (`settled`). Behind: a deadline passed with its item not done,
+    exactly as `progress.on_track` says."""
+    if paused:
+        return CohortStatus.PAUSED
+    if all(s.item.id in have for s in plan.statuses):
+        return CohortStatus.COMPLETE
+    for s in plan.statuses:
+        if s.due_at is not None and plan.at >= s.due_at and s.item.id not in have:
+            return CohortStatus.BEHIND
     return CohortStatus.ON_TRACK
 
 

@@ -8,18 +8,36 @@ every number and are never listed (see bot/core/cohort.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.core import cadence
-from bot.core.cadence import Schedule
-from bot.core.cohort import CohortSummary, LearnerRow, Week, on_schedule, status_of, summarise
+from bot.core.cadence import Plan, Schedule
+from bot.core.cohort import (
+    CohortSummary,
+    LearnerRow,
+    Week,
+    on_schedule,
+    status_from_plan,
+    status_of,
+    summarise,
+)
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.layout import settled
 from bot.core.leaderboard import expected_by_now
-from bot.core.models import Completion, Enrolment, EnrolmentStatus, StudyGroup, Visibility
+from bot.core.models import (
+    Completion,
+    Enrolment,
+    EnrolmentStatus,
+    LeaderboardRow,
+    StudyGroup,
+    Visibility,
+)
 from bot.core.pathway import Pathway
 from bot.core.standing import standing
+from bot.core.streaks import current_streak
 from bot.core.timeparse import parse_zone
 from bot.core.untrusted import quote_input
 from bot.service.context import Context
@@ -70,6 +88,8 @@ class CohortService:
         return ids[0]
 
     async def report(self, where: CohortScope) -> CohortSummary:
+        """Read once, then compute off the event loop: a 10,000-learner cohort takes
+        seconds of CPU, which must not stall the bot's other work."""
         store = self.ctx.store
         now = self.ctx.clock.now()
         pathway = self.ctx.registry.get(where.pathway_id)
@@ -84,34 +104,68 @@ class CohortService:
         ids = [r.enrolment_id for r in rows]
         enrolments = await store.enrolments.get_many(ids)
         completions = await store.completions.for_enrolments(ids)
-        item_ids = {i.id for i in pathway.items()}
-        learners: list[LearnerRow] = []
-        members: list[tuple[Enrolment, list[Completion]]] = []
-        for r in rows:
-            e = enrolments.get(r.enrolment_id)
-            if e is None or e.pathway_id != pathway.id:
-                continue
-            done_list = [c for c in completions[r.enrolment_id] if c.item_id in item_ids]
-            state = standing(pathway, e, done_list, now)
-            done = len(done_list)
-            expected = expected_by_now(state.plan)
-            learners.append(
-                LearnerRow(
-                    user_id=r.user_id,
-                    visible=r.visibility is Visibility.SHOWN,
-                    status=status_of(state.progress, e.status is EnrolmentStatus.PAUSED),
-                    done=done,
-                    expected=expected,
-                    score=on_schedule(done, expected),
-                    last_activity=r.reached_at,
-                    streak=state.streak,
-                )
-            )
-            members.append((e, done_list))
         settings = await store.guilds.get(where.guild_id)
         tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
-        weeks = weekly(pathway, members, now, tz)
-        return summarise(title, now, learners, weeks)
+        return await asyncio.to_thread(
+            compute, pathway, title, rows, enrolments, completions, now, tz
+        )
+
+
+def compute(
+    pathway: Pathway,
+    title: str,
+    rows: Sequence[LeaderboardRow],
+    enrolments: Mapping[int, Enrolment],
+    completions: Mapping[int, Sequence[Completion]],
+    now: datetime,
+    tz: str,
+) -> CohortSummary:
+    """The summary from what the store returned. Learners sharing a calendar (start date,
+    zone, pace, no pauses) share one plan: deadlines do not depend on what is done, so each
+    learner only needs their own done set laid over it (`standing` is used for learners with
+    pauses, whose deadlines are their own)."""
+    item_ids = {i.id for i in pathway.items()}
+    base_plans: dict[tuple[date, str, str], Plan] = {}
+    learners: list[LearnerRow] = []
+    members: list[tuple[Enrolment, list[Completion]]] = []
+    for r in rows:
+        e = enrolments.get(r.enrolment_id)
+        if e is None or e.pathway_id != pathway.id:
+            continue
+        done_list = [c for c in completions.get(r.enrolment_id, ()) if c.item_id in item_ids]
+        paused = e.status is EnrolmentStatus.PAUSED
+        if e.pauses:
+            state = standing(pathway, e, done_list, now)
+            expected = expected_by_now(state.plan)
+            status = status_of(state.progress, paused)
+            streak = state.streak
+        else:
+            key = (e.start_date, e.prefs.tz, e.pace)
+            plan = base_plans.get(key)
+            if plan is None:
+                schedule = Schedule(e.start_date, e.prefs, (), e.pace)
+                plan = base_plans[key] = cadence.build_plan(pathway, schedule, (), now)
+            expected = expected_by_now(plan)
+            have = settled(pathway, frozenset(c.item_id for c in done_list))
+            status = status_from_plan(plan, have, paused)
+            streak = current_streak(
+                [c.completed_at for c in done_list], plan.zone, now, (), e.start_date
+            )
+        done = len(done_list)
+        learners.append(
+            LearnerRow(
+                user_id=r.user_id,
+                visible=r.visibility is Visibility.SHOWN,
+                status=status,
+                done=done,
+                expected=expected,
+                score=on_schedule(done, expected),
+                last_activity=r.reached_at,
+                streak=streak,
+            )
+        )
+        members.append((e, done_list))
+    return summarise(title, now, learners, weekly(pathway, members, now, tz, base_plans))
 
 
 def weekly(
@@ -119,6 +173,7 @@ def weekly(
     members: Sequence[tuple[Enrolment, Sequence[Completion]]],
     now: datetime,
     tz: str,
+    base_plans: Mapping[tuple[date, str, str], Plan] | None = None,
 ) -> list[Week]:
     """The cohort's completions per local week (Monday first, in the server's zone) and what
     their plans expected in each, for the last `WEEKS` weeks since the earliest start."""
@@ -141,10 +196,13 @@ def weekly(
         curve = shared.get(key) if not e.pauses else None
         if curve is None:
             schedule = Schedule(e.start_date, e.prefs, e.pauses, e.pace)
-            curve = [
-                expected_by_now(cadence.build_plan(pathway, schedule, (), at)) for at in bounds
-            ]
-            if not e.pauses:
+            if e.pauses:  # a pause moves deadlines as it runs: one plan per instant
+                curve = [
+                    expected_by_now(cadence.build_plan(pathway, schedule, (), at)) for at in bounds
+                ]
+            else:  # the deadlines stay put: one plan, read at each instant
+                plan = (base_plans or {}).get(key) or cadence.build_plan(pathway, schedule, (), now)
+                curve = [expected_by_now(replace(plan, at=at)) for at in bounds]
                 shared[key] = curve
         for i in range(len(mondays)):
             expected[i] += max(0.0, curve[i + 1] - curve[i])
