@@ -84,6 +84,11 @@ class LearnerRow:
         """As the leaderboard prints it: "87% of schedule"."""
         return round(self.score * 100)
 
+    @property
+    def ahead(self) -> int:
+        """Whole items ahead of (positive) or behind (negative) the schedule."""
+        return round(self.done - self.expected)
+
 
 @dataclass(frozen=True, slots=True)
 class Week:

@@ -1,7 +1,8 @@
 """The `/cohort` CSV: one row per listed learner, then one row counting the hidden ones.
 
 Columns: rank, name, user_id, status, done, expected, done_expected, on_schedule_percent,
-last_activity (ISO date in the server's zone, empty if never), streak_weeks, learners.
+ahead (whole items ahead of the schedule, negative behind), last_activity (ISO date in the
+server's zone, empty if never), streak_weeks, learners.
 A hidden learner is never a row of their own: the final "hidden" row says how many there
 are and nothing else. Names are what the server shows; a cell that a spreadsheet would
 read as a formula (=, +, -, @ first) is prefixed with an apostrophe.
@@ -25,6 +26,7 @@ HEADER = (
     "expected",
     "done_expected",
     "on_schedule_percent",
+    "ahead",
     "last_activity",
     "streak_weeks",
     "learners",
@@ -53,13 +55,13 @@ def cohort_csv(summary: CohortSummary, names: Mapping[int, str], zone: ZoneInfo)
                 expected,
                 f"{r.done}/{expected}",
                 r.percent,
+                r.ahead,
                 last,
                 r.streak,
                 1,
             )
         )
     if summary.hidden:
-        writer.writerow(
-            ("", "(hidden learners)", "", "hidden", "", "", "", "", "", "", summary.hidden)
-        )
+        blanks = ("",) * (len(HEADER) - 5)
+        writer.writerow(("", "(hidden learners)", "", "hidden", *blanks, summary.hidden))
     return out.getvalue()

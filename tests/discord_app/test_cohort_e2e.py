@@ -39,6 +39,10 @@ async def test_cohort_chart_and_csv_agree_with_the_board_and_never_name_the_hidd
         await emu.run_command(
             user, "enroll", guild=g, options={"pathway": SEED, "group": "Spring Cohort"}
         )
+        # Each chooses; bob below chooses to be hidden.
+        await emu.run_command(
+            user, "me", guild=g, subcommand="visibility", options={"mode": "shown"}
+        )
     # Three weeks in: the first week's items are overdue for anyone who has not done them.
     start = (bot.now() - timedelta(days=21)).date().isoformat()
     bot.sql("UPDATE enrolments SET start_date = ?", (start,))
@@ -98,11 +102,15 @@ async def test_cohort_chart_and_csv_agree_with_the_board_and_never_name_the_hidd
     assert [r["rank"] for r in listed] == ["1", "2"]
     expected = float(by_name["alice"]["expected"])
     assert abs(int(by_name["alice"]["on_schedule_percent"]) - 3 / expected * 100) < 1
+    assert int(by_name["alice"]["ahead"]) == round(3 - expected)
 
 
 async def test_cohort_everyone_on_the_pathway_without_a_group(world: World) -> None:
     emu, g = world.emu, world.guild
     await emu.run_command(world.alice, "enroll", guild=g, options={"pathway": SEED})
+    await emu.run_command(
+        world.alice, "me", guild=g, subcommand="visibility", options={"mode": "shown"}
+    )
     await emu.run_command(world.alice, "done", guild=g, options={"task": "week-jupyter-setup"})
     reply = await emu.run_command(world.admin, "cohort", guild=g, options={"pathway": SEED})
     final = await reply.wait_final()
