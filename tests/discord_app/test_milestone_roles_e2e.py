@@ -67,7 +67,9 @@ async def test_setup_refuses_what_discord_would_refuse_and_says_what_to_change(
     assert no_phase.startswith("⚠️") and "phase 9" in no_phase
     assert world.bot.sql("SELECT COUNT(*) FROM milestone_roles") == [(0,)]
 
-    emu.set_role_position(emu.state.bot_role(g), 20)  # the fix the message asked for
+    # The fix the message asked for, seen by Discord before the bot's cache hears of it:
+    # the bot asks Discord before refusing.
+    emu.state.bot_role(g).position = 20
     ok = await _map(world, role)
     assert f"<@&{role.id}>" in ok and "first week" in ok and "never take" in ok
     assert world.bot.sql("SELECT milestone, role_id FROM milestone_roles") == [
