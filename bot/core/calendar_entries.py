@@ -92,7 +92,7 @@ def entries_for(
             DeadlineEntry(
                 uid=_uid(enrolment_id, f"item.{s.item.id}"),
                 day=last_day(s.due_at, zone),
-                summary=f"Due: {_one_line(s.item.text, 120)}",
+                summary=f"Due: {_one_line(s.item.text)}",
                 description=f"{name}: {s.item.text}\nCheck it off with /done in Discord.",
             )
         )
@@ -108,7 +108,7 @@ def entries_for(
                 uid=_uid(enrolment_id, f"phase.{phase.id}"),
                 first_day=first,
                 end_day=end,
-                summary=f"Phase {index + 1}: {_one_line(phase.title, 120)}",
+                summary=f"Phase {index + 1}: {_one_line(phase.title)}",
                 description=f"{name}, phase {index + 1} of {len(plan.phase_windows)}"
                 + (f"\n{phase.focus}" if phase.focus else ""),
             )
@@ -131,6 +131,6 @@ def entries_for(
     return CalendarEntries(tuple(deadlines), tuple(phases), tuple(weekly))
 
 
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+def _one_line(text: str) -> str:
+    """The whole text on one line (calendar apps show a summary's first line only)."""
+    return " ".join(text.split())
