@@ -4,12 +4,24 @@ audit-log reason; a later 403 turns the mapping off, tells the admins, and stops
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+
+from bot.emulator.driver import Emulator
 from bot.emulator.models import Role
 from bot.emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from tests.discord_app.conftest import World
-from tests.harness import SEED, poll
+from tests.harness import SEED, BotProcess, poll
+from tests.store.backends import (
+    create_database,
+    drop_database,
+    needs_postgres,
+    schema_template,
+    url_for,
+)
 
 ROLE_ROUTE = "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}"
 FIRST_WEEK = ("week-enroll-andrew-ng", "week-jupyter-setup", "week-read-hands-on-ml-ch1")
@@ -99,7 +111,37 @@ async def test_setup_refuses_what_discord_would_refuse_and_says_what_to_change(
     assert "no longer get" in removed.content and "keep it" in removed.content
 
 
+@pytest.fixture
+async def pg_world(emu: Emulator, tmp_path: Path) -> AsyncIterator[World]:
+    """The conftest's world, with the bot on a scratch PostgreSQL database."""
+    name = await create_database(await schema_template())
+    owner = emu.add_user("owner")
+    guild = emu.add_guild("Learners", owner)
+    admin = emu.add_user("admin")
+    emu.add_member(guild, admin, permissions=Permission.MANAGE_GUILD)
+    alice, bob = emu.add_user("alice"), emu.add_user("bob")
+    emu.add_member(guild, alice)
+    emu.add_member(guild, bob)
+    bot = BotProcess(emu, tmp_path, DATABASE_URL=url_for(name))
+    await bot.start()
+    try:
+        yield World(emu, bot, guild, owner, admin, alice, bob)
+    finally:
+        await bot.stop()
+        await drop_database(name)
+    assert not emu.failed_interactions, emu.failed_interactions
+
+
 async def test_a_role_is_granted_once_across_a_sigkill(world: World) -> None:
+    await _granted_once_across_a_sigkill(world)
+
+
+@needs_postgres
+async def test_a_role_is_granted_once_across_a_sigkill_on_postgres(pg_world: World) -> None:
+    await _granted_once_across_a_sigkill(pg_world)
+
+
+async def _granted_once_across_a_sigkill(world: World) -> None:
     emu, g, bot, alice = world.emu, world.guild, world.bot, world.alice
     role = _can_manage_roles(world)
     await _map(world, role)
