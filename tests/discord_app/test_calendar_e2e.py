@@ -71,6 +71,13 @@ async def test_me_calendar_matches_the_plan_and_follows_a_pause(
         if s.state is not ItemState.DONE and s.due_at is not None
     }
     assert got == expected  # every open item once, on its local last day (DST changes included)
+    texts = {
+        str(ev["uid"]).removeprefix("item.").split(".e")[0]: str(ev["summary"])
+        for ev in icalendar.Calendar.from_ical(raw).walk("VEVENT")
+        if str(ev["uid"]).startswith("item.")
+    }
+    by_id = {s.item.id: s.item.text for s in plan.statuses}
+    assert all(" ".join(by_id[k].split()) in texts[k] for k in expected)
     assert "week-jupyter-setup" not in got
     cal = icalendar.Calendar.from_ical(raw)
     (weekly,) = [e for e in cal.walk("VEVENT") if "RRULE" in e]
