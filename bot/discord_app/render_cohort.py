@@ -18,6 +18,8 @@ def counts_line(summary: CohortSummary) -> str:
 
 def cohort_text(summary: CohortSummary) -> str:
     lines = [f"📊 **Cohort · {escape_text(summary.title, 160)}**", counts_line(summary) + "."]
+    if not summary.total:
+        lines.append("Nobody follows it here yet: learners appear once they `/enroll`.")
     if summary.hidden:
         lines.append(
             f"{plural(summary.hidden, 'learner')} chose to be hidden: counted above and in "

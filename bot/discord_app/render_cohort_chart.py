@@ -12,8 +12,11 @@ from __future__ import annotations
 import io
 import math
 
+from PIL import ImageDraw
+
 from bot.core.cohort import STATUS_ORDER, CohortStatus, CohortSummary
 from bot.discord_app.card_canvas import (
+    BG,
     HEIGHT,
     MUTED,
     PANEL,
@@ -24,6 +27,7 @@ from bot.discord_app.card_canvas import (
     Canvas,
     clean_text,
     fit_shrinking,
+    load_font,
     plural,
 )
 
@@ -72,14 +76,20 @@ def chart_png(summary: CohortSummary) -> bytes:
         28,
         MUTED,
     )
-    _weeks(c, summary)
+    labels = _weeks(c, summary)
     _statuses(c, summary)
+    img = c.finish()
+    draw = ImageDraw.Draw(img)
+    for xy, text in labels:  # bar values last, with a halo: the expected line may cross them
+        draw.text(
+            xy, text, font=load_font(24), fill=TEXT, anchor="ms", stroke_width=5, stroke_fill=BG
+        )
     out = io.BytesIO()
-    c.finish().save(out, format="PNG", optimize=False)
+    img.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
-def _weeks(c: Canvas, summary: CohortSummary) -> None:
+def _weeks(c: Canvas, summary: CohortSummary) -> list[tuple[tuple[float, float], str]]:
     left, top, right, bottom = CHART
     weeks = summary.weeks
     peak = max([w.completions for w in weeks] + [w.expected for w in weeks] + [0])
@@ -100,11 +110,12 @@ def _weeks(c: Canvas, summary: CohortSummary) -> None:
     bar_w = min(64.0, slot * 0.6)
     step = max(1, math.ceil(n / 8))  # at most 8 date labels
     centres: list[tuple[float, float]] = []
+    labels: list[tuple[tuple[float, float], str]] = []
     for i, w in enumerate(weeks):
         cx = left + slot * (i + 0.5)
         if w.completions:
             c.rect((cx - bar_w / 2, y_of(w.completions), cx + bar_w / 2, bottom), 6, BAR)
-            c.text((cx, y_of(w.completions) - 8), str(w.completions), 24, TEXT, anchor="ms")
+            labels.append(((cx, y_of(w.completions) - 8), str(w.completions)))
         centres.append((cx, y_of(w.expected)))
         if i == n - 1:
             c.text((cx, bottom + 16), "this week", 24, MUTED, anchor="ma")
@@ -124,6 +135,7 @@ def _weeks(c: Canvas, summary: CohortSummary) -> None:
     _line(c, [(lx, ly), (lx + 40, ly)], EXPECTED, 5)
     c.ellipse((lx + 12, ly - 8, lx + 28, ly + 8), EXPECTED)
     c.text((lx + 54, ly), "expected by the plan (all learners)", 26, TEXT, anchor="lm")
+    return labels
 
 
 def _statuses(c: Canvas, summary: CohortSummary) -> None:
