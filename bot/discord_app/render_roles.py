@@ -88,3 +88,14 @@ def kept_roles_text(role_ids: list[int], after: str) -> str:
         f"\n🏅 Your milestone role{'s' if len(role_ids) != 1 else ''} {roles} "
         f"{'stays' if len(role_ids) == 1 else 'stay'}: {after} never takes {its} away."
     )
+
+
+def mappings_text(mapped: list[tuple[str, int, bool]]) -> str:
+    """'Milestone roles here: first week → @A, phase 2 → @B (off)' from (label, role, on)."""
+    if not mapped:
+        return "No milestone roles are set here."
+    parts = [
+        f"{label} → <@&{role_id}>" + ("" if on else " (**off** since Discord refused it)")
+        for label, role_id, on in mapped
+    ]
+    return "Milestone roles here: " + ", ".join(parts) + "."

@@ -88,7 +88,7 @@ async def test_setup_refuses_what_discord_would_refuse_and_says_what_to_change(
         ("first-week", role.id)
     ]
     phase = await _map(world, role, milestone="Phase 2")
-    assert "phase 2" in phase
+    assert f"Milestone roles here: first week → <@&{role.id}>, phase 2 → <@&{role.id}>." in phase
     # Autocomplete offers every milestone, phases of the loaded pathways included.
     choices = await emu.autocomplete(
         world.admin,

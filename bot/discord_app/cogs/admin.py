@@ -13,7 +13,7 @@ from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import zone_choices
 from bot.discord_app.render_admin import defaults_text, digest_channel_text
 from bot.discord_app.render_reload import describe_reload
-from bot.discord_app.render_roles import mapped_text, removed_text
+from bot.discord_app.render_roles import mapped_text, mappings_text, removed_text
 from bot.discord_app.role_checks import check_assignable
 from bot.service.context import Context
 from bot.service.milestones import MilestoneRolesService
@@ -116,6 +116,11 @@ class AdminCog(commands.Cog):
             await check_assignable(interaction, role)
             await service.set_role(guild_id, chosen, role.id, interaction.user.id)
             text = mapped_text(chosen.label, chosen.meaning, role.id)
+        now = [
+            (m.milestone.label, m.mapping.role_id, m.mapping.enabled)
+            for m in await service.mappings(guild_id)
+        ]
+        text += "\n" + mappings_text(now)
         await interaction.response.send_message(
             text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
