@@ -1,7 +1,7 @@
 """Run every benchmark and write BENCHMARKS.md with the figures, targets and machine.
 
     python -m bench [--scale 1.0] [--output BENCHMARKS.md] [--database-url postgresql://...]
-                    [--only store|delivery|interactions|scaleout ...]
+                    [--only store|delivery|interactions|scaleout|demo ...]
 
 Benchmarks print figures; they never assert. Targets come from the issues that set them.
 
@@ -28,13 +28,22 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import bench_delivery, bench_interactions, bench_scaleout, bench_store, postgres, report
+from bench import (
+    bench_delivery,
+    bench_demo,
+    bench_interactions,
+    bench_scaleout,
+    bench_store,
+    postgres,
+    report,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("store", "delivery", "interactions", "scaleout")
+BENCHES = ("store", "delivery", "interactions", "scaleout", "demo")
 # How each benchmark's section of the report begins (a level-2 heading).
 HEADINGS = {"store": "## Storage", "delivery": "## Delivery", "interactions": "## Interactions"}
 HEADINGS["scaleout"] = "## Two processes on PostgreSQL"
+HEADINGS["demo"] = "## The demo"
 MISSING = "—"
 
 
@@ -235,6 +244,22 @@ def _interactions_section(figures: dict[str, float]) -> list[str]:
     ]
 
 
+def _demo_section(figures: dict[str, float]) -> list[str]:
+    return [
+        HEADINGS["demo"] + ", as a newcomer feels it (`python -m bench.bench_demo`)",
+        "",
+        "`start_to_page_ready_*`: from starting `python -m bot demo` (a new process and "
+        "temporary database, the seeding, the bot's login and command registration) to its "
+        "page open in Debian's Chromium, connected, with the commands listed; the median of "
+        "5 starts, and the slowest. `reply_*`: from Enter in the page's command box to the "
+        "bot's reply drawn in the page, timed by the page itself, over 50 commands one at a "
+        "time (/tasks, /progress with its PNG card, /leaderboard, /reminders show, /pathways).",
+        "",
+        *report.rows(figures, bench_demo.TARGETS),
+        "",
+    ]
+
+
 def _split(markdown: str) -> list[list[str]]:
     """The lines before the first level-2 heading, then one chunk a level-2 section."""
     chunks: list[list[str]] = [[]]
@@ -287,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif bench == "scaleout":
             url = ["--database-url", args.database_url] if args.database_url else []
             sections[bench] = bench_scaleout.section(bench_scaleout.main([*scale, *url]))
+        elif bench == "demo":
+            sections[bench] = _demo_section(bench_demo.main(scale))
         else:
             sections[bench] = _interactions_section(bench_interactions.main(scale))
     took = time.perf_counter() - started

@@ -1,5 +1,5 @@
 """Command line: `python -m bot [run | validate [DIR] | preview ... | sync [--guild ID] |
-migrate-db --to URL]`.
+migrate-db --to URL | demo [--port N] [--db PATH] [--open] [--host HOST]]`.
 
 This is the one place that builds Settings and owns resource lifetimes. Every configuration
 mistake ends as one line on stderr and a non-zero exit (2), never a traceback.
@@ -47,10 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     pv.add_argument(
         "--learner",
-        choices=["idle", "on-time"],
         default="idle",
-        help="simulate a learner who does nothing (idle) or completes each item the day "
-        "before it is due (on-time); default idle",
+        help="simulate a learner who does nothing (idle), completes each item the day "
+        "before it is due (on-time), or is on time for N weeks and then stops "
+        "(stops-after:N); default idle",
     )
     pv.add_argument(
         "--weeks", type=int, help="how many weekly reminders (default: the whole timeline)"
@@ -75,7 +75,53 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the SQLite file (default: DATABASE_PATH)",
     )
+    d = sub.add_parser(
+        "demo",
+        help="try the bot in a local Discord in your browser: no token, no network",
+        description="Start a local Discord (the project's emulator) with a demo server, the "
+        "real bot on a temporary SQLite file, and a web page that works like the Discord "
+        "client. The page's address is printed; Ctrl-C stops everything.",
+    )
+    d.add_argument("--port", type=int, default=8765, help="the page's port (default 8765)")
+    d.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="keep the demo's SQLite database in this file (a new one, or one a demo kept; "
+        "PATH.demo beside it marks it)",
+    )
+    d.add_argument("--open", action="store_true", help="open the page in a browser")
+    d.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve the page on (default 127.0.0.1; the demo has no login)",
+    )
     return p
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.config import bundled_pathways_dir
+    from bot.demo.runner import DemoOptions, run_demo
+
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535, not {args.port}")
+    directory = Path(os.environ.get("PATHWAYS_DIR") or bundled_pathways_dir())
+    loaded = require_pathways(directory)
+    if args.db is not None:
+        if args.db.is_dir():
+            raise ConfigError(f"--db {args.db} is a directory; point it at a file")
+        try:
+            args.db.expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--db {args.db}: cannot create its folder: {exc.strerror}") from None
+    options = DemoOptions(
+        port=args.port,
+        host=args.host,
+        db=args.db,
+        open_browser=args.open,
+        pathways_dir=directory,
+    )
+    return run_demo(options, loaded)
 
 
 def _pathways_dir(arg: Path | None) -> Path:
@@ -106,6 +152,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         zone = parse_zone(args.tz)
         weekday = parse_weekday(args.day) if args.day else start.weekday()
         prefs = ReminderPrefs(str(zone.key), weekday, parse_time(args.time))
+        from bot.core.journey import LearnerKind
+
+        LearnerKind.parse(args.learner)
     except InvalidInput as exc:
         print(f"pathway-bot preview: {exc.user_message}", file=sys.stderr)
         return EXIT_CONFIG
@@ -211,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(_pathways_dir(args.dir))
         if args.command == "preview":
             return cmd_preview(args)
+        if args.command == "demo":
+            return cmd_demo(args)
         settings = load_settings()
         for warning in misspelt_environment(os.environ):
             print(f"pathway-bot: warning: {warning}", file=sys.stderr)

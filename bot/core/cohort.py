@@ -2,7 +2,7 @@
 
 Pure. The on-schedule figure is exactly `/leaderboard metric:on-schedule`'s: dated items
 checked off divided by the items expected by now from the learner's own start
-(`expected_by_now`, at least `MIN_EXPECTED`), rounded alike, so the two never disagree.
+(`expected_by_now`), as whole items ahead or behind (`ahead_of`), so the two never disagree.
 The status is the one `/progress` shows, folded into what an organiser acts on: paused,
 complete, behind (a deadline passed with the work undone), else on track (ahead and just
 started included).
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core.cadence import Plan
-from bot.core.leaderboard import MIN_EXPECTED, Entry, rank
+from bot.core.leaderboard import Entry, ahead_of, rank, schedule_phrase
 from bot.core.progress import Progress, Track
 
 
@@ -64,8 +64,8 @@ def status_from_plan(plan: Plan, have: frozenset[str], paused: bool) -> CohortSt
 
 
 def on_schedule(done: int, expected: float) -> float:
-    """The leaderboard's on-schedule score (1.0 = exactly on schedule)."""
-    return round(done / max(MIN_EXPECTED, expected), 4)
+    """The leaderboard's on-schedule score: whole items ahead (positive) or behind."""
+    return ahead_of(done, expected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +80,14 @@ class LearnerRow:
     streak: int  # weeks in a row with a completion
 
     @property
-    def percent(self) -> int:
-        """As the leaderboard prints it: "87% of schedule"."""
-        return round(self.score * 100)
-
-    @property
     def ahead(self) -> int:
         """Whole items ahead of (positive) or behind (negative) the schedule."""
-        return round(self.done - self.expected)
+        return round(self.score)
+
+    @property
+    def phrase(self) -> str:
+        """As the leaderboard prints it: "2 ahead", "on schedule", "1 behind"."""
+        return schedule_phrase(self.score)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,9 @@ def cohort_text(summary: CohortSummary) -> str:
         lines.append("Nobody follows it here yet: learners appear once they `/enroll`.")
     if summary.hidden:
         lines.append(
-            f"{plural(summary.hidden, 'learner')} chose to be hidden: counted above and in "
-            "the chart, never named (one counting row in the CSV)."
+            f"{plural(summary.hidden, 'learner')} not shown (they have not chosen "
+            "`/me visibility shown`): counted above and in the chart, never named (one "
+            "counting row in the CSV)."
         )
     if summary.weeks:
         done = sum(w.completions for w in summary.weeks)
@@ -33,7 +34,7 @@ def cohort_text(summary: CohortSummary) -> str:
             f"{expected:.0f} expected by the plan."
         )
     lines.append(
-        "`done`/`expected` and `on_schedule_percent` in the CSV are the figures of "
+        "`done`/`expected` and `on_schedule` in the CSV are the figures of "
         "`/leaderboard metric:on-schedule`; status is the one `/progress` shows."
     )
     return "\n".join(lines)

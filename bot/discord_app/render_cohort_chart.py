@@ -158,7 +158,7 @@ def _statuses(c: Canvas, summary: CohortSummary) -> None:
         y += 100
     hidden = summary.hidden
     note = (
-        f"{plural(hidden, 'learner')} hidden by choice: counted here, never named."
+        f"{plural(hidden, 'learner')} not shown: counted here, never named."
         if hidden
         else "Everyone here is listed in the CSV."
     )

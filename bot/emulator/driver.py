@@ -30,6 +30,7 @@ from .errors import (
 from .faults import FaultInjector
 from .gateway import CLOSE_UNKNOWN_ERROR, GatewayManager, GatewaySession
 from .identify_log import IdentifyRecord, IdentifyViolation, violations
+from .ids import SnowflakeFactory
 from .interaction_payloads import base_payload, command_data, component_data, with_message
 from .interactions import (
     APPLICATION_COMMAND,
@@ -79,10 +80,16 @@ class Emulator:
         config: all knobs; keyword ``overrides`` replace single fields
             (``Emulator(interaction_deadline=0.2)``).
         timeout: default seconds any ``wait_*`` helper waits before failing the test.
+        ids: the snowflake source (a world rebuilt with the same ids needs a scripted one).
     """
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, timeout: float = 10.0, **overrides: Any
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        timeout: float = 10.0,
+        ids: SnowflakeFactory | None = None,
+        **overrides: Any,
     ) -> None:
         self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
         self.timeout = timeout
@@ -93,6 +100,7 @@ class Emulator:
             bot_name=self.config.bot_name,
             clock=self.clock,
             notifier=self.notifier,
+            ids=ids,
         )
         self.counters = Counters()
         self.ratelimits = RateLimiter(self.config.ratelimits)
@@ -262,6 +270,13 @@ class Emulator:
         return self.state.set_member_roles(
             self._guild(guild), self._user(user), [r.id for r in roles]
         )
+
+    def allow_command_for_everyone(self, guild: GuildRef, name: str) -> None:
+        """A server admin's override (Server Settings > Integrations): every member may use
+        ``/name`` here, whatever its ``default_member_permissions``. Interactions still carry
+        each member's own permissions, so a bot that checks them again refuses."""
+        self.state.command_overrides.setdefault(self._guild(guild).id, set()).add(name)
+        self.state.changed()
 
     def set_interaction_deadline(self, seconds: float) -> None:
         """Change the acknowledgement deadline (3 s on Discord) for interactions started later."""
@@ -863,7 +878,7 @@ class Emulator:
         if command.contexts is not None and 0 not in command.contexts:
             raise CommandNotAvailableError(f"/{name} is not available in guilds")
         required = command.default_member_permissions
-        if required is not None:
+        if required is not None and name not in self.state.command_overrides.get(guild.id, ()):
             perms = self.state.permissions_in(channel, user.id)
             has_all = perms == ALL_PERMISSIONS or perms & Permission.ADMINISTRATOR
             if not has_all and (required == 0 or perms & required != required):

@@ -91,6 +91,9 @@ class EmulatorState:
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self._sinks: list[DispatchSink] = []
         self.public_base_url = ""
+        #: Per guild, commands its admins opened to every member (Server Settings >
+        #: Integrations), whatever their default_member_permissions.
+        self.command_overrides: dict[int, set[str]] = {}
 
         self.bot_user = self._new_user(bot_name, bot=True)
         self.application_id = self.bot_user.id

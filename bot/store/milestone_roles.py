@@ -2,7 +2,7 @@
 
 The grants themselves are outbox rows (kind 'role-grant', target the enrolment, period key
 `<milestone>:<role id>`), so each learner gets each role once, retried until done; this
-module holds the mapping (migration 009) and the per-enrolment watermark that lets the
+module holds the mapping (migration 010) and the per-enrolment watermark that lets the
 sender evaluate only learners who checked something off since it last looked.
 """
 

@@ -207,3 +207,17 @@ async def test_commands_work_in_dms(emu: Emulator, world: World, bot: ProbeBot) 
         and "member" not in payload
         and payload["user"]["username"] == "outsider"
     )
+
+
+async def test_a_server_can_open_an_admin_command_to_everyone(
+    emu: Emulator, world: World, bot: ProbeBot
+) -> None:
+    """Server Settings > Integrations: the override lets a member without the permissions
+    run the command; the interaction still carries their own permissions."""
+    with pytest.raises(CommandNotAvailableError):
+        emu.start_command(world.alice, "admin", guild=world.guild)
+    emu.allow_command_for_everyone(world.guild, "admin")
+    reply = await emu.run_command(world.alice, "admin", guild=world.guild)
+    assert reply.content == "admin ok"
+    info = json.loads((await emu.run_command(world.alice, "whoami", guild=world.guild)).content)
+    assert info["manage_guild"] is False  # her own permissions, unchanged

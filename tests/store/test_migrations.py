@@ -77,6 +77,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     7: [],
     8: [],
     9: [],
+    10: [],
 }
 
 
@@ -157,7 +158,7 @@ async def _check_upgraded(store: Store, version: int) -> None:
     # 008: a bucket's first IDENTIFY claim takes it for a window
     assert await store.identify_slots.claim(0, 100.0, 5.0) is None
     assert await store.identify_slots.claim(0, 100.0, 5.0) == 105.0
-    # 009: the outbox takes role grants, and servers map milestones to roles
+    # 010: the outbox takes role grants, and servers map milestones to roles
     grant = await store.deliveries.claim(DeliveryKind.ROLE_GRANT, "enrolment:1", "phase-1:5", NOW)
     assert grant.claimed and grant.delivery.kind is DeliveryKind.ROLE_GRANT
     mapped = await store.milestone_roles.set(100, "phase-1", 5, 7, NOW)

@@ -1,4 +1,4 @@
--- 009: milestone roles (see the twin in bot/store/migrations).
+-- 010: milestone roles (see the twin in bot/store/migrations).
 CREATE TABLE milestone_roles (
     guild_id        BIGINT NOT NULL,
     milestone       TEXT   NOT NULL CHECK (length(milestone) BETWEEN 1 AND 40),

@@ -1,4 +1,4 @@
--- 009: milestone roles (`/setup milestone-role`), granted through the outbox.
+-- 010: milestone roles (`/setup milestone-role`), granted through the outbox.
 --
 -- milestone_roles maps a server's milestone to the role it earns. A mapping that Discord
 -- refused at grant time (403) is disabled, with the reason, until an admin sets it again.
@@ -22,7 +22,7 @@ CREATE TABLE milestone_checks (
     checked_through INTEGER NOT NULL
 ) STRICT;
 
-CREATE TABLE deliveries_009 (
+CREATE TABLE deliveries_010 (
     id              INTEGER PRIMARY KEY,
     kind            TEXT    NOT NULL
                     CHECK (kind IN ('reminder', 'digest', 'fallback', 'role-grant')),
@@ -39,12 +39,12 @@ CREATE TABLE deliveries_009 (
     UNIQUE (target, kind, period_key)
 ) STRICT;
 
-INSERT INTO deliveries_009 SELECT id, kind, target, period_key, nonce, status, attempts,
+INSERT INTO deliveries_010 SELECT id, kind, target, period_key, nonce, status, attempts,
     last_error, message_id, next_attempt_at, created_at, updated_at FROM deliveries;
 
 DROP TABLE deliveries;
 
-ALTER TABLE deliveries_009 RENAME TO deliveries;
+ALTER TABLE deliveries_010 RENAME TO deliveries;
 
 CREATE INDEX deliveries_retry ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 
