@@ -2,7 +2,7 @@
 
 Pure. The on-schedule figure is exactly `/leaderboard metric:on-schedule`'s: dated items
 checked off divided by the items expected by now from the learner's own start
-(`expected_by_now`), as whole items ahead or behind (`ahead_of`), so the two never disagree.
+(`expected_by_now`, at least `MIN_EXPECTED`), rounded alike, so the two never disagree.
 The status is the one `/progress` shows, folded into what an organiser acts on: paused,
 complete, behind (a deadline passed with the work undone), else on track (ahead and just
 started included).
@@ -80,14 +80,14 @@ class LearnerRow:
     streak: int  # weeks in a row with a completion
 
     @property
-    def ahead(self) -> int:
-        """Whole items ahead of (positive) or behind (negative) the schedule."""
-        return round(self.score)
-
-    @property
     def phrase(self) -> str:
         """As the leaderboard prints it: "2 ahead", "on schedule", "1 behind"."""
         return schedule_phrase(self.score)
+
+    @property
+    def ahead(self) -> int:
+        """Whole items ahead of (positive) or behind (negative) the schedule."""
+        return round(self.done - self.expected)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """The `/cohort` CSV: one row per listed learner, then one row counting the hidden ones.
 
 Columns: rank, name, user_id, status, done, expected, done_expected, on_schedule (as the
-leaderboard says it: "2 ahead", "on schedule", "1 behind"), ahead (the same as a number,
-negative behind), last_activity (ISO date in the
+leaderboard says it: "2 ahead", "on schedule", "1 behind"), ahead (whole items ahead of the
+schedule, negative behind), last_activity (ISO date in the
 server's zone, empty if never), streak_weeks, learners.
 A hidden learner is never a row of their own: the final "hidden" row says how many there
 are and nothing else. Names are what the server shows; a cell that a spreadsheet would

@@ -1,11 +1,9 @@
 """`/cohort [group] [pathway]`: how a server's learners are doing, for its organisers.
 
 Reads the same population the leaderboard reads (a study group's members, or everyone on
-the pathway in the server; enrolments left are not counted), scores them the way
-`/leaderboard metric:on-schedule` does and names whom it names, so the two always agree:
-a study group shows its members to the group, and server-wide only learners who chose
-`/me visibility shown` are named. The others count in every number and are never listed
-(see bot/core/cohort.py).
+the pathway in the server; enrolments left are not counted) and scores them the way
+`/leaderboard metric:on-schedule` does, so the two always agree. Hidden learners count in
+every number and are never listed (see bot/core/cohort.py).
 """
 
 from __future__ import annotations
@@ -109,7 +107,7 @@ class CohortService:
         settings = await store.guilds.get(where.guild_id)
         tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
         return await asyncio.to_thread(
-            compute, pathway, title, rows, enrolments, completions, now, tz, where.group is not None
+            compute, pathway, title, rows, enrolments, completions, now, tz
         )
 
 
@@ -121,14 +119,10 @@ def compute(
     completions: Mapping[int, Sequence[Completion]],
     now: datetime,
     tz: str,
-    group_scope: bool = False,
 ) -> CohortSummary:
-    """The summary from what the store returned. In a study group everyone is named (as on
-    its leaderboard); server-wide, only learners shown by their own choice.
-
-    Learners sharing a calendar (start date, zone, pace, no pauses) share one plan:
-    deadlines do not depend on what is done, so each learner only needs their own done set
-    laid over it (`standing` is used for learners with
+    """The summary from what the store returned. Learners sharing a calendar (start date,
+    zone, pace, no pauses) share one plan: deadlines do not depend on what is done, so each
+    learner only needs their own done set laid over it (`standing` is used for learners with
     pauses, whose deadlines are their own)."""
     item_ids = {i.id for i in pathway.items()}
     base_plans: dict[tuple[date, str, str], Plan] = {}
@@ -161,7 +155,7 @@ def compute(
         learners.append(
             LearnerRow(
                 user_id=r.user_id,
-                visible=group_scope or r.visibility is Visibility.SHOWN,
+                visible=r.visibility is Visibility.SHOWN,
                 status=status,
                 done=done,
                 expected=expected,
