@@ -48,7 +48,5 @@ ALTER TABLE deliveries_010 RENAME TO deliveries;
 
 CREATE INDEX deliveries_retry ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 
--- Rebuilding drops every index of the old table. This migration is meant to run after the
--- outbox-retention one (which adds the index below): recreate it too, as it was.
-CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries (updated_at, id)
-    WHERE status <> 'pending';
+-- Rebuilding drops every index of the old table; the only one it had is recreated above.
+-- A migration adding an index to deliveries must come after this one (or be recreated here).
