@@ -47,10 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     pv.add_argument(
         "--learner",
-        choices=["idle", "on-time"],
         default="idle",
-        help="simulate a learner who does nothing (idle) or completes each item the day "
-        "before it is due (on-time); default idle",
+        help="simulate a learner who does nothing (idle), completes each item the day "
+        "before it is due (on-time), or is on time for N weeks and then stops "
+        "(stops-after:N); default idle",
     )
     pv.add_argument(
         "--weeks", type=int, help="how many weekly reminders (default: the whole timeline)"
@@ -152,6 +152,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         zone = parse_zone(args.tz)
         weekday = parse_weekday(args.day) if args.day else start.weekday()
         prefs = ReminderPrefs(str(zone.key), weekday, parse_time(args.time))
+        from bot.core.journey import LearnerKind
+
+        LearnerKind.parse(args.learner)
     except InvalidInput as exc:
         print(f"pathway-bot preview: {exc.user_message}", file=sys.stderr)
         return EXIT_CONFIG

@@ -7,7 +7,7 @@ from datetime import UTC, date
 
 from bot.core.cadence import ItemStatus, Schedule
 from bot.core.deadlines import last_day
-from bot.core.journey import Learner, as_json, default_weeks, simulate
+from bot.core.journey import LearnerKind, as_json, default_weeks, simulate
 from bot.core.layout import AS_WRITTEN, pace_label
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
@@ -31,7 +31,9 @@ def render_preview_json(
     learner: str = "idle",
 ) -> str:
     schedule, n = _run(pathway, start, prefs, weeks, pace)
-    return json.dumps(as_json(simulate(pathway, schedule, n, Learner(learner)), schedule), indent=1)
+    return json.dumps(
+        as_json(simulate(pathway, schedule, n, LearnerKind.parse(learner)), schedule), indent=1
+    )
 
 
 def _due(s: ItemStatus, schedule: Schedule) -> str:
@@ -57,7 +59,7 @@ def render_preview(
         f"{n} weeks shown.",
         "",
     ]
-    for i, r in enumerate(simulate(pathway, schedule, n, Learner(learner)), start=1):
+    for i, r in enumerate(simulate(pathway, schedule, n, LearnerKind.parse(learner)), start=1):
         c = r.content
         local = r.slot.at.astimezone(zone)
         utc = r.slot.at.astimezone(UTC)
@@ -73,13 +75,24 @@ def render_preview(
         )
         for m in c.milestones:
             lines.append(f"    milestone: {m}")
-        for s in c.focus:
+        if c.review is not None:
+            lines.append(f"    review: {c.review.kind}")
+        if c.offers:
+            lines.append(f"    offers: {', '.join(c.offers)}")
+        for line in c.lines:
+            s = line.status
             tag = (
-                "overdue"
+                "start with"
+                if line is c.start_with
+                else "overdue"
                 if s in c.overdue
                 else ("opens soon" if s.opens_at > r.slot.at else "focus")
             )
-            lines.append(f"    [{tag}] {s.item.id}: {s.item.text} ({_due(s, schedule)})")
+            cue = f"; week {line.progress[0]} of {line.progress[1]}" if line.progress else ""
+            linked = f" (linked: {', '.join(line.linked)})" if line.linked else ""
+            lines.append(
+                f"    [{tag}] {s.item.id}: {s.item.text} ({_due(s, schedule)}{cue}){linked}"
+            )
         if not c.focus:
             lines.append("    nothing open: every item is done")
     return "\n".join(lines)

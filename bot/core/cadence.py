@@ -92,6 +92,8 @@ class Plan:
     timeline_end: datetime | None = None  # when the last phase ends, pauses included
     pace: str = AS_WRITTEN
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # the learner's
+    # The pathway the plan is for: the weekly focus reads its linked pieces of work.
+    pathway: Pathway | None = field(default=None, compare=False, repr=False)
 
     def status(self, item_id: str) -> ItemStatus | None:
         for s in self.statuses:
@@ -267,4 +269,5 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
         timeline_end=when(lay.total_days),
         pace=schedule.pace,
         zone=zone,
+        pathway=pathway,
     )

@@ -1,5 +1,8 @@
 """This week's focus: the few concrete next actions a learner should work on now.
 
+The pieces of work, their order and behind mode are the coach's (bot/core/coach.py); this
+module keeps the shared entry point. Without the pathway at hand, the older item rule:
+
 One rule, used by the reminder DM, `/tasks`, the preview and the digests, so they can never
 disagree (documented for authors in pathways/README.md, "The weekly focus"):
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
+from bot.core.coach import focus
 from bot.core.pathway import ItemKind
 
 FOCUS_LIMIT = 5
@@ -33,6 +37,14 @@ def _kind_rank(s: ItemStatus, phase_index: int | None) -> int:
 
 
 def weekly_focus(plan: Plan, limit: int = FOCUS_LIMIT) -> list[ItemStatus]:
+    """The items this week's lines show: one per piece of work (bot/core/coach.py)."""
+    if plan.pathway is not None:
+        return [ln.status for ln in focus(plan.pathway, plan, limit).lines]
+    return _plain_focus(plan, limit)
+
+
+def _plain_focus(plan: Plan, limit: int = FOCUS_LIMIT) -> list[ItemStatus]:
+    """The rule for a plan built without its pathway: items, not pieces of work."""
     order = {s.item.id: i for i, s in enumerate(plan.statuses)}
 
     def key(s: ItemStatus) -> tuple[int, float, int, int]:

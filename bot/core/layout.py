@@ -29,7 +29,7 @@ from datetime import date
 from typing import cast
 
 from bot.core.errors import InvalidInput
-from bot.core.pathway import CheckableItem, ItemKind, Pathway, Priority
+from bot.core.pathway import CheckableItem, Horizon, ItemKind, Pathway, Priority
 
 AS_WRITTEN = "as-written"
 PRIORITY_ORDER = {Priority.CRITICAL: 0, Priority.IMPORTANT: 1, Priority.NICE_TO_HAVE: 2}
@@ -144,12 +144,12 @@ def _phase_days(pathway: Pathway, total_days: int) -> tuple[tuple[int, int], ...
     return tuple(out)
 
 
-def _skill_windows(
-    skills: list[CheckableItem], phases: tuple[tuple[int, int], ...], total: int, scale: float
+def _free_skill_windows(
+    skills: list[CheckableItem], total: int, scale: float
 ) -> dict[str, tuple[int, int]]:
+    """Skills tied to no phase follow one another by priority from the start."""
     out: dict[str, tuple[int, int]] = {}
-    free = [s for s in skills if not s.practice_phases]
-    free.sort(key=lambda s: PRIORITY_ORDER.get(s.priority or Priority.NICE_TO_HAVE, 3))
+    free = sorted(skills, key=lambda s: PRIORITY_ORDER.get(s.priority or Priority.NICE_TO_HAVE, 3))
     lengths = [round((s.weeks or 1) * 7 * scale) for s in free]
     squeeze = min(1.0, total / sum(lengths)) if lengths else 1.0
     day = 0
@@ -158,34 +158,92 @@ def _skill_windows(
         opens = min(day, max(0, total - span))
         out[s.id] = (opens, min(total, opens + span))
         day = opens + span
-    for s in skills:
-        if not s.practice_phases:
-            continue
-        opens = phases[s.practice_phases[0]][0]
-        last_end = phases[s.practice_phases[-1]][1]
-        due = max(opens + round((s.weeks or 1) * 7 * scale), last_end)
-        due = min(total, due)
-        out[s.id] = (opens, max(due, min(total, opens + MIN_WINDOW_DAYS)))
     return out
+
+
+STEP_LEAD_DAYS = 21  # a step or action item on its own opens at most 3 weeks before it is due
 
 
 def _build(pathway: Pathway, total_days: int) -> Layout:
     phases = _phase_days(pathway, total_days)
     scale = total_days / written_days(pathway)
     items = pathway.items()
+    by_id = {it.id: it for it in items}
+    same_of = {m: it.id for it in items for m in it.same}
+    step_of = {m: it.id for it in items for m in it.steps}
+    free = [i for i in items if i.kind is ItemKind.SKILL and not i.practice_phases and not i.parts]
+    free_windows = _free_skill_windows([i for i in free if i.id not in same_of], total_days, scale)
     own: dict[str, tuple[int, int]] = {}
-    for item in items:
+
+    def span(weeks: int) -> int:
+        return max(1, round(weeks * 7 * scale))
+
+    def after_due(item: CheckableItem) -> int:
+        return max((window(d)[1] for d in item.after if d in by_id), default=0)
+
+    def window(iid: str) -> tuple[int, int]:
+        found = own.get(iid)
+        if found is not None:
+            return found
+        own[iid] = (0, total_days)  # a guard: `validate` rejects circular `after`
+        own[iid] = found = _fit(compute(by_id[iid]), total_days)
+        return found
+
+    def compute(item: CheckableItem) -> tuple[int, int]:
+        if item.id in same_of:
+            return window(same_of[item.id])
         if item.kind is ItemKind.ACTION and item.horizon is not None:
-            own[item.id] = (0, item.horizon.days)
-        elif item.kind is ItemKind.TASK and item.phase_index is not None:
-            own[item.id] = phases[item.phase_index]
-    own.update(
-        _skill_windows([i for i in items if i.kind is ItemKind.SKILL], phases, total_days, scale)
-    )
+            due = item.horizon.days
+            if item.horizon is Horizon.WEEK:
+                return 0, due
+            lead = max(0, due - STEP_LEAD_DAYS)
+            parent = step_of.get(item.id)
+            if parent is None:
+                return max(lead, after_due(item)), due
+            siblings = by_id[parent].steps
+            index = siblings.index(item.id)
+            previous = window(siblings[index - 1])[1] if index else 0
+            return max(previous, min(opening(by_id[parent]), lead), after_due(item)), due
+        if item.kind is ItemKind.TASK and item.phase_index is not None:
+            first, last = phases[item.phase_index]
+            opens = max(first, after_due(item))
+            due = last if item.effort_weeks is None else opens + span(item.effort_weeks)
+            return opens, min(last, due)
+        if item.parts:
+            parts = [window(x) for x in item.parts if x in by_id]
+            return min(a for a, _ in parts), max(b for _, b in parts)
+        if item.practice_phases:
+            first = phases[item.practice_phases[0]][0]
+            last = phases[item.practice_phases[-1]][1]
+            opens = max(first, after_due(item))
+            return opens, min(last, max(opens + span(item.weeks or 1), last))
+        return free_windows.get(item.id, (0, total_days))
+
+    def opening(item: CheckableItem) -> int:
+        """Where a piece of work opens, before its steps are taken into account."""
+        if item.kind is ItemKind.TASK and item.phase_index is not None:
+            return max(phases[item.phase_index][0], after_due(item))
+        return window(item.id)[0]
+
+    for item in items:
+        window(item.id)
+    # A piece of work is never due before its own starter steps.
+    for item in items:
+        if item.steps and item.id in own:
+            opens, due = own[item.id]
+            last = max((own[x][1] for x in item.steps if x in own), default=due)
+            if last > due:
+                own[item.id] = (opens, min(total_days, last))
+                for member in item.same:
+                    own[member] = own[item.id]
+    # Overlap links between roadmap work (never action-plan items: their horizons are the
+    # source's promise "starting today") extend a deadline to the linked item's.
     neighbours: dict[str, set[str]] = {item.id: set() for item in items}
     for item in items:
+        if item.kind is ItemKind.ACTION:
+            continue
         for other in (*item.covers, *item.overlaps):
-            if other in neighbours:
+            if other in neighbours and by_id[other].kind is not ItemKind.ACTION:
                 neighbours[item.id].add(other)
                 neighbours[other].add(item.id)
     windows = {
@@ -195,16 +253,45 @@ def _build(pathway: Pathway, total_days: int) -> Layout:
     return Layout(total_days, phases, windows)
 
 
+def _fit(win: tuple[int, int], total: int) -> tuple[int, int]:
+    opens, due = win
+    opens = max(0, min(opens, total - 1))
+    return opens, max(opens + 1, min(due, total) if due <= total else total)
+
+
 def settled(pathway: Pathway, done: set[str] | frozenset[str]) -> frozenset[str]:
-    """Items that count as done: those completed, and those a completed item covers."""
+    """Items that count as done: those completed, and those a completed item settles.
+
+    A completed item settles what it `covers`, its `steps`, and the `same` work named
+    elsewhere (either way round); a skill with `parts` is settled by all its parts, and
+    settles them.
+    """
     out = set(done)
     frontier = list(done)
+    implied = _implied(pathway)
+    whole = [(it.id, it.parts) for it in pathway.items() if it.parts]
     while frontier:
-        item = pathway.item(frontier.pop())
-        if item is None:
-            continue
-        for covered in item.covers:
-            if covered not in out:
-                out.add(covered)
-                frontier.append(covered)
+        while frontier:
+            for other in implied.get(frontier.pop(), ()):
+                if other not in out:
+                    out.add(other)
+                    frontier.append(other)
+        for skill, parts in whole:
+            if skill not in out and all(p in out for p in parts):
+                out.add(skill)
+                frontier.append(skill)
     return frozenset(out)
+
+
+def _implied(pathway: Pathway) -> dict[str, set[str]]:
+    memo = pathway.memo
+    found = memo.get("implied")
+    if found is None:
+        graph: dict[str, set[str]] = {}
+        for it in pathway.items():
+            mine = graph.setdefault(it.id, set())
+            mine.update(it.covers, it.steps, it.same, it.parts)
+            for member in it.same:
+                graph.setdefault(member, set()).update({it.id, *it.same} - {member})
+        memo["implied"] = found = graph
+    return cast(dict[str, set[str]], found)

@@ -11,7 +11,7 @@ import enum
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -70,15 +70,34 @@ class TransferableSkill(_Strict):
     description: Text
 
 
+class Note(_Strict):
+    """A dated fact the source predates, shown marked as not from the source.
+
+    The seed's own text is kept verbatim; a note sits beside it (e.g. a dataset since removed).
+    """
+
+    text: Text
+    as_of: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+
+
 class _Linked(_Strict):
-    """Overlap links between checkable items (see pathways/README.md, "Overlapping items").
+    """Links between checkable items (see pathways/README.md, "Linked work").
 
     `covers`: this item includes the work of those; completing it settles them.
     `overlaps`: shares work with those; none of them is late while another's deadline holds.
+    `same`: the same piece of work named again elsewhere in the source: shown as this one
+        line with this one deadline; checking any of them off settles all of them.
+    `steps`: action-plan items that are this work's starter steps, in order: each is shown
+        (with its own, earlier deadline) in place of this line until it is done.
+    `after`: this work starts when those are due (the source's declared order).
     """
 
     covers: list[ItemId] = Field(default_factory=list)
     overlaps: list[ItemId] = Field(default_factory=list)
+    same: list[ItemId] = Field(default_factory=list)
+    steps: list[ItemId] = Field(default_factory=list)
+    after: list[ItemId] = Field(default_factory=list)
+    note: Note | None = None
 
 
 class SkillToLearn(_Linked):
@@ -90,17 +109,27 @@ class SkillToLearn(_Linked):
     points: Points | None = None
     # Phase ids whose work practises this skill: its study window starts with the first.
     phases: list[ItemId] = Field(default_factory=list)
+    # The items the skill is learned by doing: it is never a line of its own, is done when
+    # they all are, and its how-to-learn is theirs.
+    parts: list[ItemId] = Field(default_factory=list)
 
 
 class Task(_Linked):
     id: ItemId
     text: Text
     points: Points | None = None
+    # Effort in the phases' written weeks (stretched by the pace); default: the whole phase.
+    weeks: int | None = Field(default=None, gt=0, le=104)
+    # A skill whose how-to-learn says how to do this task.
+    how_from: ItemId | None = None
 
 
 class Resource(_Strict):
     title: ShortText
     url: ShortText | None = None
+    # The items of its phase this resource is for: what a focus line names as "how".
+    serves: list[ItemId] = Field(default_factory=list)
+    note: Note | None = None
 
 
 class Phase(_Strict):
@@ -234,6 +263,14 @@ class CheckableItem:
     weeks: int | None = None  # skills: the source's estimate of study time
     priority: Priority | None = None  # skills only
     practice_phases: tuple[int, ...] = ()  # skills: 0-based phases that practise it
+    same: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    effort_weeks: int | None = None  # tasks: written weeks of effort, when not the phase
+    how_from: str | None = None
+    note: Note | None = None
+    how: str | None = None  # skills: the source's how-to-learn, whitespace folded
 
 
 def _checkable(p: Pathway) -> Iterator[CheckableItem]:
@@ -248,6 +285,9 @@ def _checkable(p: Pathway) -> Iterator[CheckableItem]:
                 horizon=horizon,
                 covers=tuple(t.covers),
                 overlaps=tuple(t.overlaps),
+                **_links(t),
+                effort_weeks=t.weeks,
+                how_from=t.how_from,
             )
     for index, phase in enumerate(p.roadmap.phases):
         for t in phase.tasks:
@@ -261,6 +301,9 @@ def _checkable(p: Pathway) -> Iterator[CheckableItem]:
                 phase_id=phase.id,
                 covers=tuple(t.covers),
                 overlaps=tuple(t.overlaps),
+                **_links(t),
+                effort_weeks=t.weeks,
+                how_from=t.how_from,
             )
     phase_index = {ph.id: i for i, ph in enumerate(p.roadmap.phases)}
     for s in p.skills_to_learn.items:
@@ -275,7 +318,19 @@ def _checkable(p: Pathway) -> Iterator[CheckableItem]:
             weeks=s.weeks,
             priority=s.priority,
             practice_phases=tuple(sorted(phase_index[x] for x in s.phases if x in phase_index)),
+            **_links(s),
+            parts=tuple(s.parts),
+            how=" ".join(s.how_to_learn.split()),
         )
+
+
+def _links(t: _Linked) -> dict[str, Any]:
+    return {
+        "same": tuple(t.same),
+        "steps": tuple(t.steps),
+        "after": tuple(t.after),
+        "note": t.note,
+    }
 
 
 Loc = tuple[str | int, ...]
@@ -302,8 +357,12 @@ def broken_links(p: Pathway) -> list[tuple[Loc, str]]:
     phases = {ph.id for ph in p.roadmap.phases}
     out: list[tuple[Loc, str]] = []
 
+    actions = {it.id for it in p.items() if it.kind is ItemKind.ACTION}
+    skills = {it.id for it in p.items() if it.kind is ItemKind.SKILL}
+    claimed: dict[str, str] = {}  # item id -> the line whose `same`/`steps`/`parts` names it
+
     def check(base: Loc, own: str, linked: _Linked) -> None:
-        for key in ("covers", "overlaps"):
+        for key in ("covers", "overlaps", "same", "steps", "after"):
             for i, target in enumerate(getattr(linked, key)):
                 if target not in items:
                     out.append(
@@ -311,6 +370,17 @@ def broken_links(p: Pathway) -> list[tuple[Loc, str]]:
                     )
                 elif target == own:
                     out.append(((*base, key, i), "an item cannot link to itself"))
+                elif key == "steps" and target not in actions:
+                    out.append(((*base, key, i), f"“{target}” is no action-plan item"))
+                elif key in ("same", "steps"):
+                    if target in claimed:
+                        out.append(
+                            ((*base, key, i), f"“{target}” is already linked to {claimed[target]}")
+                        )
+                    claimed[target] = own
+        how_from = getattr(linked, "how_from", None)
+        if how_from is not None and how_from not in skills:
+            out.append(((*base, "how_from"), f"“{how_from}” is no skill id"))
 
     for key in ("this_week", "this_month", "next_90_days"):
         for i, t in enumerate(getattr(p.action_plan, key)):
@@ -325,10 +395,70 @@ def broken_links(p: Pathway) -> list[tuple[Loc, str]]:
                 out.append(
                     (("skills_to_learn", "items", i, "phases", j), f"“{ph_id}” is no phase id")
                 )
+        for j, part in enumerate(sk.parts):
+            if part not in items or part == sk.id:
+                out.append(
+                    (("skills_to_learn", "items", i, "parts", j), f"“{part}” is no other item")
+                )
+            elif part in claimed:
+                out.append(
+                    (
+                        ("skills_to_learn", "items", i, "parts", j),
+                        f"“{part}” is already linked to {claimed[part]}",
+                    )
+                )
+            else:
+                claimed[part] = sk.id
+    for i, ph in enumerate(p.roadmap.phases):
+        for j, res in enumerate(ph.resources):
+            own = {t.id for t in ph.tasks} | actions | skills
+            for k, target in enumerate(res.serves):
+                if target not in own:
+                    out.append(
+                        (
+                            ("roadmap", "phases", i, "resources", j, "serves", k),
+                            f"“{target}” is no task of this phase, action-plan item or skill",
+                        )
+                    )
+    out.extend(_order_problems(p))
     if p.timeline_months is not None:
         tl = p.timeline_months
         if tl.max_months is not None and tl.max_months < tl.min_months:
             out.append((("timeline_months", "max_months"), "must not be less than min_months"))
+    return out
+
+
+def _order_problems(p: Pathway) -> list[tuple[Loc, str]]:
+    """`after` must be a real order: no cycles, and nothing after work of a later phase."""
+    items = {it.id: it for it in p.items()}
+    out: list[tuple[Loc, str]] = []
+    state: dict[str, int] = {}
+
+    def visit(iid: str, trail: tuple[str, ...]) -> None:
+        if state.get(iid) == 2:
+            return
+        if state.get(iid) == 1:
+            out.append((("roadmap",), f"`after` goes round in a circle: {' → '.join(trail)}"))
+            return
+        state[iid] = 1
+        for dep in items[iid].after if iid in items else ():
+            if dep in items:
+                visit(dep, (*trail, dep))
+        state[iid] = 2
+
+    for iid in items:
+        visit(iid, (iid,))
+    for it in items.values():
+        mine = it.phase_index if it.phase_index is not None else min(it.practice_phases, default=0)
+        for dep in it.after:
+            other = items.get(dep)
+            if other is not None and other.phase_index is not None and other.phase_index > mine:
+                out.append(
+                    (
+                        ("roadmap",),
+                        f"“{it.id}” comes after “{dep}”, which belongs to a later phase",
+                    )
+                )
     return out
 
 

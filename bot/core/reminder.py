@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core import coach, offers
+from bot.core import review as checkpoints
 from bot.core.cadence import WEEK, ItemState, ItemStatus, Plan
-from bot.core.focus import due_before, next_opening, overdue, weekly_focus
+from bot.core.focus import due_before, next_opening, overdue
 from bot.core.pathway import Horizon, Pathway, Resource
 from bot.core.preview import reminder_sections
 from bot.core.progress import Progress, Track, progress
@@ -76,6 +78,15 @@ class ReminderContent:
     timeline_end: datetime | None = None
     zone: ZoneInfo | None = None  # the learner's: deadlines read as the end of their day
     snooze: tuple[SnoozeChoice, ...] = ()  # what a DM offers (bot/core/snooze.py)
+    lines: tuple[coach.Line, ...] = ()  # the focus as lines: how, progress, links
+    start_with: coach.Line | None = None  # behind: what to do first
+    more: int = 0  # active lines the focus leaves out: "+N more" in /tasks
+    offers: tuple[str, ...] = ()  # behind: "pace:<name>", "pause", "replan"
+    review: checkpoints.Review | None = None  # a checkpoint week: day 90, or a phase's end
+    faq: str | None = None  # the source's own answer on how long the change takes
+    done_of_due: int | None = None  # percent of the work due by now that is done
+    overdue_lines: int = 0
+    previous_at: datetime | None = None  # the previous reminder: what is new since
 
 
 def milestones_between(
@@ -125,7 +136,10 @@ def compose(
     late = None
     if scheduled_at is not None and plan.at - scheduled_at > timedelta(minutes=15):
         late = plan.at - scheduled_at
-    focus = tuple(weekly_focus(plan))
+    plan_focus = coach.focus(pathway, plan)
+    focus = tuple(ln.status for ln in plan_focus.lines)
+    status = status_of(prog, paused)
+    behind = status is Status.BEHIND
     return ReminderContent(
         pathway_id=pathway.id,
         pathway_title=pathway.name,
@@ -139,7 +153,8 @@ def compose(
         opens_next_week=opens_next,
         progress=prog,
         streak=streak,
-        milestones=milestones_between(pathway, plan, previous_at, prog),
+        milestones=checkpoints.milestones(pathway, plan, previous_at, plan_focus.start_with)
+        + ([COMPLETE] if prog.complete else []),
         late_by=late,
         paused=paused,
         focus=focus,
@@ -151,9 +166,18 @@ def compose(
         next_up=next_opening(plan)
         if not focus or all(s.state is ItemState.NOT_OPEN for s in focus)
         else None,
-        status=status_of(prog, paused),
+        status=status,
         timeline_end=plan.timeline_end,
         zone=plan.zone,
+        lines=plan_focus.lines,
+        start_with=plan_focus.start_with if behind else None,
+        more=plan_focus.more,
+        offers=tuple(offers.offers(pathway, plan, behind, paused)),
+        review=checkpoints.review(pathway, plan, previous_at),
+        faq=offers.faq_answer(pathway) if behind else None,
+        done_of_due=coach.work_done_of_due(pathway, plan),
+        overdue_lines=plan_focus.overdue,
+        previous_at=previous_at,
     )
 
 

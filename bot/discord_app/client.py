@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from discord.ext import commands
 from bot import health
 from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
+from bot.core.coach_message import weekly_message
 from bot.core.errors import ConfigError
 from bot.core.registry import ReloadReport
 from bot.core.snooze import snooze_offer
@@ -30,13 +32,13 @@ from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sender_role import Role
 from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
+from bot.discord_app.components.offers import weekly_controls
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
-from bot.discord_app.components.snooze import reminder_controls
 from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import GatewayInfo, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
-from bot.discord_app.render_delivery import reminder_embed, urgent_items
+from bot.discord_app.render_delivery import reminder_embed
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
@@ -46,6 +48,7 @@ from bot.service.account import Account
 from bot.service.admin import Admin
 from bot.service.context import Context
 from bot.service.learning import Learning
+from bot.service.replan import CatchingUp
 from bot.service.snoozing import Snoozing
 from bot.service.social import Social
 from bot.shards import ShardStatus, describe_shards
@@ -144,6 +147,7 @@ class PathwayBot(commands.AutoShardedBot):
         self.learning = Learning(ctx)
         self.account = Account(ctx)
         self.snoozing = Snoozing(ctx)
+        self.catching_up = CatchingUp(ctx)
         self.admin = Admin(ctx)
         self.social = Social(ctx)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -278,13 +282,13 @@ class PathwayBot(commands.AutoShardedBot):
         for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
             now = self.clock.now()
             content = await self.reminders.content_for(enrolment, now, None)
-            snooze = snooze_offer(enrolment, now)
+            words = weekly_message(replace(content, snooze=snooze_offer(enrolment, now)))
             await reply(
                 interaction,
                 "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "
                 "to this bot (Privacy Settings → Direct Messages) to get them there again.",
-                embed=reminder_embed(content),
-                view=reminder_controls(enrolment.id, urgent_items(content), snooze),
+                embed=reminder_embed(content, words),
+                view=weekly_controls(enrolment.id, words),
                 ephemeral=True,
             )
 

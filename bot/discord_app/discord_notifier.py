@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.core.coach_message import weekly_message
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
 from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
@@ -22,8 +23,6 @@ from bot.discord_app.render_delivery import (
     digest_embed,
     fallback_text,
     reminder_embed,
-    reminder_summary,
-    urgent_items,
     welcome_text,
 )
 from bot.metrics import Metrics
@@ -85,14 +84,15 @@ class DiscordNotifier:
     async def send_reminder(
         self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
     ) -> Sent:
-        from bot.discord_app.components.snooze import reminder_controls
+        from bot.discord_app.components.offers import weekly_controls
 
         try:
             channel_id = learner.dm_channel_id or await self._dm_channel(learner.user_id)
+            words = weekly_message(content)  # the words and buttons the core decided
             kwargs = {
-                "content": reminder_summary(content),
-                "embed": reminder_embed(content),
-                "view": reminder_controls(enrolment_id, urgent_items(content), content.snooze),
+                "content": words.content,
+                "embed": reminder_embed(content, words),
+                "view": weekly_controls(enrolment_id, words),
             }
             try:
                 message = await self._send(channel_id, nonce, **kwargs)

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.core import coach_message
 from bot.core.cadence import ItemState, ItemStatus
+from bot.core.coach_message import WeeklyMessage, weekly_message
 from bot.core.deadlines import end_of_day
 from bot.core.layout import pace_label
 from bot.core.progress import Progress
@@ -26,7 +28,7 @@ from bot.discord_app.render_items import (
 )
 
 MAX_REMINDER_BUTTONS = 5
-FOCUS_FIELD = "🎯 This week's focus"
+FOCUS_FIELD = coach_message.FOCUS_FIELD
 
 
 def _field(embed: discord.Embed, name: str, lines: list[str]) -> None:
@@ -89,80 +91,21 @@ def status_line(prog: Progress, streak: int) -> str:
 
 def reminder_summary(c: ReminderContent) -> str:
     """One plain line before the embed: what a phone's notification preview shows."""
-    head = f"Week {c.week} of {c.pathway_title}"
-    if c.focus:
-        first = c.focus[0]
-        more = f" (+{len(c.focus) - 1} more)" if len(c.focus) > 1 else ""
-        return shorten(f"{head}: {first.item.text}{more}", 300)
-    if c.progress.complete:
-        return f"{head}: every item is done. 🎓"
-    return f"{head}: everything open is done."
+    return weekly_message(c).content
 
 
-def reminder_embed(c: ReminderContent) -> discord.Embed:
-    prog = c.progress
-    zone = c.zone
+def reminder_embed(c: ReminderContent, message: WeeklyMessage | None = None) -> discord.Embed:
+    """The weekly DM's embed: the core's words (bot/core/coach_message.py), nothing added,
+    so the DM is exactly what `preview --json` prints as `message`."""
+    msg = message or weekly_message(c)
     embed = discord.Embed(
-        title=shorten(f"Week {c.week} · {c.pathway_title}", limits.EMBED_TITLE),
-        colour=TRACK_COLOUR[prog.on_track.track],
+        title=shorten(msg.title, limits.EMBED_TITLE),
+        colour=TRACK_COLOUR[c.progress.on_track.track],
+        description=msg.description,
     )
-    lines = []
-    if c.late_by is not None:
-        hours = int(c.late_by.total_seconds() // 3600)
-        lines.append(
-            f"⏰ This reminder should have arrived {hours} hour{'s' if hours != 1 else ''} ago; "
-            "the bot was offline. Sorry for the delay."
-        )
-    if c.phase_number is not None and c.phase_title:
-        where = f"**Phase {c.phase_number}: {c.phase_title}**"
-        if c.phase_week is not None:
-            where += f" · week {c.phase_week[0]} of {c.phase_week[1]}"
-        lines.append(where)
-        if c.phase_focus:
-            lines.append(f"Focus: {c.phase_focus}")
-    lines.append(status_line(prog, c.streak))
-    embed.description = fit_lines(lines, 1500)
-    if c.milestones:
-        embed.add_field(
-            name="🏁 Milestones",
-            value=fit_lines([f"• {m}" for m in c.milestones], FIELD_BUDGET),
-            inline=False,
-        )
-    if c.focus:
-        _field(embed, FOCUS_FIELD, [focus_line(s, zone) for s in c.focus])
-    elif c.progress.complete:
-        embed.add_field(
-            name="🎓 Pathway complete",
-            value="Every item is done. Congratulations! Reminders stop here.",
-            inline=False,
-        )
-    else:
-        nxt = (
-            f"Next: **{shorten(c.next_up.item.text, 200)}** opens {ts(c.next_up.opens_at)}."
-            if c.next_up is not None
-            else "Nothing else is scheduled."
-        )
-        embed.add_field(name="✅ Everything open is done", value=f"Nice work. {nxt}", inline=False)
-    rest = len(c.overdue) - sum(1 for s in c.focus if s in c.overdue)
-    if rest > 0:
-        embed.add_field(
-            name="Also overdue",
-            value=f"{rest} more item{'s' if rest != 1 else ''}: see `/tasks`.",
-            inline=False,
-        )
-    if c.phase_resources:
-        embed.add_field(
-            name="📚 Resources for this phase",
-            value=fit_lines(
-                [
-                    f"• {shorten(r.title, 150)}" + (f" ({r.url})" if r.url else "")
-                    for r in c.phase_resources
-                ],
-                FIELD_BUDGET,
-            ),
-            inline=False,
-        )
-    embed.set_footer(text="/tasks for the full list · /reminders to change timing")
+    for name, value in msg.fields[: limits.EMBED_FIELDS]:
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=msg.footer)
     return embed
 
 
@@ -175,32 +118,79 @@ def is_focus_field(name: str | None) -> bool:
     return bool(name) and str(name).startswith(FOCUS_FIELD)
 
 
+START_WITH = "**Start with:** "
+WIDTHS = (ITEM_TEXT, coach_message.ITEM_CHARS, 60, 48, 36, 24)
+
+
+def _body(line: str) -> tuple[str, str, str] | None:
+    """(prefix, icon, rest) of an item row of a focus field; None for other rows."""
+    prefix = START_WITH if line.startswith(START_WITH) else ""
+    icon, sep, rest = line[len(prefix) :].partition(" ")
+    icons = {*STATE_ICON.values(), *coach_message.STATE_ICON.values()}
+    if not sep or icon not in icons:
+        return None
+    return prefix, icon, rest
+
+
+def _width(line: str, text: str) -> int | None:
+    """The width an item's text was shortened to on this row, or None if it is not named."""
+    parts = _body(line)
+    if parts is None:
+        return None
+    body = parts[2]
+    for width in WIDTHS:
+        short = shorten(text, width)
+        if body in (short, f"~~{short}~~") or body.startswith(f"{short} · "):
+            return width
+    return None
+
+
 def _names(line: str, text: str) -> bool:
-    """Whether a focus line (as `focus_line` renders it) names the item with this text."""
-    icon, sep, body = line.partition(" ")
-    if not sep or icon not in STATE_ICON.values():
-        return False
-    return body in (text, f"~~{text}~~") or body.startswith(f"{text} · ")
+    """Whether a focus row names the item with this text (at any width the DM uses)."""
+    return _width(line, text) is not None
 
 
 def focus_item_ids(embed: discord.Embed, statuses: Sequence[ItemStatus]) -> list[str]:
     """The items a sent reminder's focus names, in its order, read back from its lines.
 
     The message itself is the record of what it named: recomputing the focus now would give
-    a different list once items are done. Lines are matched against every item's text as
-    `focus_line` renders it, so an item shown done (and no longer carrying a button) is
-    still found. `max` on (length, id) keeps the choice deterministic.
+    a different list once items are done. `max` on (length, id) keeps the choice
+    deterministic when one item's text begins with another's.
     """
-    texts = [(s.item.id, shorten(s.item.text, ITEM_TEXT)) for s in statuses]
     out: list[str] = []
     for f in embed.fields:
         if not is_focus_field(f.name):
             continue
         for line in (f.value or "").splitlines():
-            found = [(len(t), i) for i, t in texts if i not in out and _names(line, t)]
-            if found:  # the longest match: another item's text may begin with this one's
+            found = [
+                (len(s.item.text), s.item.id)
+                for s in statuses
+                if s.item.id not in out and _names(line, s.item.text)
+            ]
+            if found:
                 out.append(max(found)[1])
     return out
+
+
+def _focus_now(value: str, focus: Sequence[ItemStatus], zone: ZoneInfo | None) -> str:
+    """A sent focus field with each named item's row showing its state now; a done item
+    loses the how/progress row under it."""
+    rows: list[str] = []
+    skip_cue = False
+    for line in value.splitlines():
+        if line.startswith("↳ ") and skip_cue:
+            continue
+        skip_cue = False
+        for s in focus:
+            width = _width(line, s.item.text)
+            if width is None:
+                continue
+            prefix = START_WITH if line.startswith(START_WITH) else ""
+            line = prefix + coach_message.item_line(s, zone, width)
+            skip_cue = s.state is ItemState.DONE
+            break
+        rows.append(line)
+    return "\n".join(rows)
 
 
 def reminder_with_states(
@@ -212,9 +202,9 @@ def reminder_with_states(
 ) -> discord.Embed:
     """A sent reminder with its focus items and standing brought up to date.
 
-    What belongs to the week it was sent (title, phase, milestones, resources, footer) is
-    kept as sent; the focus lines show each item's state now (done ones struck through), and
-    the status line and colour show where the learner stands now.
+    What belongs to the week it was sent (title, phase, milestones, review, offers, footer)
+    is kept as sent; the focus rows show each item's state now (done ones struck through),
+    and the status line and colour show where the learner stands now.
     """
     embed = discord.Embed.from_dict(copy.deepcopy(sent.to_dict()))  # copy() shares fields
     embed.clear_fields()
@@ -223,14 +213,11 @@ def reminder_with_states(
     if _BAR.search(lines[-1]):
         lines[-1] = status_line(prog, streak)
         embed.description = "\n".join(lines)
-    placed = False
     for f in sent.fields:
+        value = f.value or ""
         if is_focus_field(f.name):
-            if not placed:
-                _field(embed, FOCUS_FIELD, [focus_line(s, zone) for s in focus])
-                placed = True
-            continue
-        embed.add_field(name=f.name, value=f.value, inline=bool(f.inline))
+            value = _focus_now(value, focus, zone)
+        embed.add_field(name=f.name, value=value, inline=bool(f.inline))
     return embed
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.cadence import ItemState
+from bot.core.coach import also_settled
 from bot.core.untrusted import escape_text, tidy
 from bot.discord_app import limits
 from bot.discord_app.card import CardData
@@ -21,6 +23,11 @@ def done_message(outcome: DoneOutcome) -> str:
             f"({ts(outcome.completed_at, 'D')}). Nothing changed."
         )
     lines = [f"✅ Done: **{shorten(item.text, 200)}** (+{outcome.points} points)"]
+    linked = also_settled(view.plan, item.id)  # linked work in the pathway file (issue 21)
+    if linked:
+        names = "; ".join(shorten(s.item.text, 80) for s in linked[:4])
+        more = f" and {len(linked) - 4} more" if len(linked) > 4 else ""
+        lines.append(f"🔗 This also settles the linked work: {names}{more}.")
     streak = f" · 🔥 {view.streak}-week streak" if view.streak > 0 else ""
     lines.append(
         f"Progress {bar(view.progress.overall.done, view.progress.overall.total)} · "
@@ -39,6 +46,12 @@ def done_message(outcome: DoneOutcome) -> str:
 
 def undo_message(outcome: UndoOutcome) -> str:
     view = outcome.view
+    if outcome.status.state is ItemState.DONE:  # still settled by linked work (issue 21)
+        return (
+            f"↩️ Your check-off of “{shorten(outcome.status.item.text, 200)}” was removed, "
+            "but it still counts as done: linked work that includes it is done. "
+            f"Progress {bar(view.progress.overall.done, view.progress.overall.total)}."
+        )
     return (
         f"↩️ “{shorten(outcome.status.item.text, 200)}” is open again; its points were removed. "
         f"Progress {bar(view.progress.overall.done, view.progress.overall.total)}."

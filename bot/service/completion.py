@@ -133,6 +133,11 @@ class Completing(Reading):
             raise InvalidInput(
                 f"“{status.item.text}” is not marked done, so there is nothing to undo."
             )
+        if status.settled:  # done through linked work the pathway file names (issue 21)
+            raise InvalidInput(
+                f"“{status.item.text}” counts as done because linked work that includes it "
+                "is done. Undo that item instead."
+            )
         removed = await self.ctx.store.completions.undo(enrolment.id, status.item.id)
         now = self.ctx.clock.now()
         if removed and enrolment.status is EnrolmentStatus.COMPLETED:

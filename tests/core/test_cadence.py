@@ -145,10 +145,14 @@ def test_deadlines_follow_the_rules(seed: Pathway) -> None:
     assert due("week-jupyter-setup") == "2026-03-09 00:00"  # 7 days, across the DST change
     assert due("month-join-ml-community") == "2026-04-01 00:00"  # 30 days
     assert plan.horizon_deadlines[Horizon.QUARTER].astimezone(z).strftime("%m-%d") == "05-31"
-    # 90 days, but it overlaps phase 3's pipeline task, so it holds until phase 3 ends
-    assert due("q-kaggle-competition") == due("p3-complete-ml-pipeline") == "2026-07-20 00:00"
-    assert due("p1-python-libraries") == "2026-04-13 00:00"  # phase 1 ends after 6 weeks
-    assert due("p2-framework-fundamentals") == "2026-06-08 00:00"  # + 8 weeks
+    # 90 days at every pace (issue 21): the seed's promise "starting today"; phase 3's
+    # pipeline, the bigger version it starts, is due when phase 3 ends
+    assert due("q-kaggle-competition") == "2026-05-31 00:00"
+    assert due("p3-complete-ml-pipeline") == "2026-07-20 00:00"
+    assert due("p1-andrew-ng-course") == "2026-04-13 00:00"  # phase 1 ends after 6 weeks
+    # the file gives the Python libraries 3 weeks of effort, the framework basics 4
+    assert due("p1-python-libraries") == "2026-03-23 00:00"
+    assert due("p2-framework-fundamentals") == "2026-05-11 00:00"
     s = plan.status("p2-framework-fundamentals")
     assert s is not None and s.state is ItemState.NOT_OPEN
     skill = plan.status("skill-mlops")  # a study window: phase 4, which practises it
@@ -164,7 +168,10 @@ def test_states_over_time(seed: Pathway) -> None:
     plan = build_plan(seed, sched, {"week-enroll-andrew-ng"}, _at(sched, 2))
     assert plan.status("week-enroll-andrew-ng").state is ItemState.DONE  # type: ignore[union-attr]
     assert plan.status("week-jupyter-setup").state is ItemState.DUE_SOON  # type: ignore[union-attr]
-    assert plan.status("month-join-ml-community").state is ItemState.OPEN  # type: ignore[union-attr]
+    # a month item on its own opens three weeks before its deadline (issue 21); a step
+    # of bigger work opens with it
+    assert plan.status("month-join-ml-community").state is ItemState.NOT_OPEN  # type: ignore[union-attr]
+    assert plan.status("month-linear-regression-model").state is ItemState.OPEN  # type: ignore[union-attr]
     later = build_plan(seed, sched, {"week-enroll-andrew-ng"}, _at(sched, 8))
     assert later.status("week-jupyter-setup").state is ItemState.OVERDUE  # type: ignore[union-attr]
     assert later.week == 2

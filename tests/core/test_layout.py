@@ -61,18 +61,20 @@ def test_a_pathway_without_a_stated_timeline_is_as_written(seed: Pathway) -> Non
     assert paces(bare) == [AS_WRITTEN] and default_pace(bare) == AS_WRITTEN
 
 
-def test_overlaps_move_deadlines_to_the_latest_linked_one(seed: Pathway) -> None:
-    lay = layout(seed, 274)
-    p1_end, p2_end, p3_end = (lay.phases[i][1] for i in range(3))
-    # finishing the ML course is due by day 90, so "complete it" in phase 1 waits for that
-    assert lay.window("p1-andrew-ng-course")[1] == 90 > p1_end
-    # "start" the DL specialization holds while "complete" it does
-    assert lay.window("q-finish-ml-start-dl")[1] == p2_end
-    # the 90-day deploy and Kaggle items wait for the phase that teaches them
-    assert lay.window("q-deploy-model-api")[1] == p3_end
-    assert lay.window("q-kaggle-competition")[1] == p3_end
-    # items without links keep their own horizons
-    assert lay.window("month-join-ml-community") == (0, 30)
+def test_ninety_day_items_keep_their_horizon_and_start_bigger_work(seed: Pathway) -> None:
+    """Issue 21: the action plan's horizons are the seed's promise "starting today" at every
+    pace; a roadmap task that is the bigger version of a 90-day item is due later, with the
+    90-day item as its starter step (it used to move the 90-day items to days 140-261)."""
+    for total in (196, 273, 365):
+        lay = layout(seed, total)
+        p1_end, p3_end = lay.phases[0][1], lay.phases[2][1]
+        for item in ("q-finish-ml-start-dl", "q-kaggle-competition", "q-deploy-model-api"):
+            assert lay.window(item)[1] == 90, (total, item)
+        assert lay.window("p1-andrew-ng-course")[1] == p1_end
+        assert lay.window("p3-complete-ml-pipeline")[1] == lay.window("p3-deploy-rest-api")[1]
+        assert lay.window("p3-deploy-rest-api")[1] == p3_end
+        assert lay.window("month-join-ml-community") == (9, 30)
+        assert lay.window("week-read-hands-on-ml-ch1") == (0, 7)
 
 
 def test_no_false_behind_for_the_ninety_day_plan(seed: Pathway) -> None:
@@ -90,6 +92,7 @@ def test_no_false_behind_for_the_ninety_day_plan(seed: Pathway) -> None:
         "skill-python-data-science",
         "skill-statistics-probability",
         "skill-ml-algorithms",
+        "p2-framework-fundamentals",  # phase 2's first 4 weeks (due day 70)
     }
     for day in range(43, 90):  # phase 1 ended on day 42; the course itself is not ticked
         plan = build_plan(seed, schedule, done, schedule.start + timedelta(days=day))
@@ -113,8 +116,12 @@ def test_completing_the_broader_item_settles_what_it_covers(seed: Pathway) -> No
 def test_skills_get_study_windows_tied_to_their_phases(seed: Pathway) -> None:
     lay = layout(seed, 196)  # as written: the phases' own weeks
     assert lay.window("skill-mlops") == lay.phases[3]  # phase 4, 4 weeks
-    assert lay.window("skill-pytorch-tensorflow") == (lay.phases[1][0], lay.phases[1][0] + 70)
-    assert lay.window("skill-ml-algorithms") == (0, 56)  # 8 weeks from the start
+    # learned by doing phase 2's two framework tasks (its `parts`): their span
+    assert lay.window("skill-pytorch-tensorflow") == lay.phases[1]
+    # the same work as phase 1's course (`same`): one line, one deadline
+    assert lay.window("skill-ml-algorithms") == lay.window("p1-andrew-ng-course") == (0, 42)
+    # statistics comes after the Python libraries, within phase 1
+    assert lay.window("skill-statistics-probability") == (21, 42)
     for opens, due in lay.windows.values():
         assert 0 <= opens < due <= 196
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.coach_message import ITEM_CHARS
 from bot.discord_app.formatting import shorten
 from bot.emulator.metrics import RequestRecord
 from bot.pathway_files import PathwayRegistry
@@ -24,9 +25,10 @@ def focus_text(embed: dict[str, Any]) -> str:
 
 
 def item_texts() -> dict[str, str]:
-    """Item id -> text as list lines show it."""
+    """Item id -> text as the reminder's focus rows show it (issue 21: a message is at most
+    1,200 characters, so its rows shorten item texts to ITEM_CHARS)."""
     pathway = PathwayRegistry(PATHWAYS).get(SEED)
-    return {item.id: shorten(item.text, 200) for item in pathway.items()}
+    return {item.id: shorten(item.text, ITEM_CHARS) for item in pathway.items()}
 
 
 async def test_a_done_click_on_a_reminder_edits_it_once_in_place(world: World) -> None:

@@ -59,6 +59,8 @@ def test_many_pathways_at_once_stay_within_one_message(seed: Pathway) -> None:
         plan = views[0].plan
         for title, state in ALL_GROUPS:
             n = sum(1 for s in plan.statuses if s.state is state)
+            if n == 0:  # an empty group leaves nothing out (issue 21's layout: none due soon)
+                continue
             assert f"{title} ({n})" in text or f"{title}: {n}" in text, (count, title)
         if count in (3, 5):
             assert "more" in text

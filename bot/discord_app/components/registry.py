@@ -13,6 +13,7 @@ from bot.discord_app.components.account import (
     LeaveButton,
 )
 from bot.discord_app.components.items import DoneButton, TaskSelect
+from bot.discord_app.components.offers import OfferButton
 from bot.discord_app.components.pages import PageButton
 from bot.discord_app.components.snooze import CancelSnoozeButton, SnoozeButton
 from bot.discord_app.components.tasks import TASK_ITEMS
@@ -28,4 +29,5 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     LeaveButton,
     ForgetButton,
     ApplySettingsButton,
+    OfferButton,
 )
