@@ -9,8 +9,10 @@ Rules, all in the learner's own zone:
   deadlines (see bot/core/layout.py and pathways/README.md).
 - A deadline is the end of a local day: "due day 7" is the local midnight that ends the
   seventh day, so "7 days" means seven calendar days even across DST.
-- A pause shifts every deadline (and opening) not yet reached when it began, by its length;
-  a pause still running counts up to the instant asked about.
+- A pause shifts every deadline (and opening) not yet reached when it began, by the number
+  of local calendar days from the pause's date to the resume's date: whole days, so a
+  deadline still ends at the end of a local day, and a pause resumed the same day moves
+  nothing. A pause still running counts up to the instant asked about.
 - Reminders come once per local week at the learner's wall time. A wall time that does not
   exist that day (spring forward) moves to the first valid minute after it; an ambiguous one
   (fall back) uses its first occurrence.
@@ -187,14 +189,22 @@ def first_reminder(schedule: Schedule, enrolled_at: datetime) -> ReminderSlot:
 # --- pauses ------------------------------------------------------------------------------------
 
 
-def shift_for_pauses(base: datetime, pauses: Iterable[Pause], at: datetime) -> datetime:
-    """Move `base` later by every pause that began before it was reached."""
-    shifted = base
+def pause_days(pause: Pause, at: datetime, zone: ZoneInfo) -> int:
+    """Local calendar days from the pause's date to its resume's date (`at` while running)."""
+    end = pause.end if pause.end is not None else max(at, pause.start)
+    return max(0, (end.astimezone(zone).date() - pause.start.astimezone(zone).date()).days)
+
+
+def shift_for_pauses(
+    day: date, days: int, pauses: Iterable[Pause], at: datetime, zone: ZoneInfo
+) -> datetime:
+    """Local midnight `days` after `day`, later by the whole local days of every pause that
+    began before it was reached (a same-day pause and resume moves nothing)."""
+    shifted = days
     for p in sorted(pauses, key=lambda p: p.start):
-        if p.start < shifted:
-            end = p.end if p.end is not None else max(at, p.start)
-            shifted += end - p.start
-    return shifted
+        if p.start < add_local_days(day, shifted, zone):
+            shifted += pause_days(p, at, zone)
+    return add_local_days(day, shifted, zone)
 
 
 def paused_time(pauses: Iterable[Pause], since: datetime, until: datetime) -> timedelta:
@@ -228,8 +238,11 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
     def when(days: int) -> datetime:
         found = cache.get(days)
         if found is None:
-            base = add_local_days(schedule.start_date, days, zone)
-            found = cache[days] = shift_for_pauses(base, pauses, at) if pauses else base
+            found = cache[days] = (
+                shift_for_pauses(schedule.start_date, days, pauses, at, zone)
+                if pauses
+                else add_local_days(schedule.start_date, days, zone)
+            )
         return found
 
     windows = tuple((when(a), when(b)) for a, b in lay.phases)

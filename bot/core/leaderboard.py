@@ -1,8 +1,8 @@
 """Ranking for leaderboards: competition ranks (1, 2, 2, 4), ties ordered by who got there first.
 
-Two metrics: points, and on-schedule (completed items divided by the items each learner was
-expected to have done by now, measured from their own start, so a learner who joined last
-week can lead a group that started in spring).
+Two metrics: points, and on-schedule (how many items ahead of or behind their own schedule a
+learner is: completed items minus the items expected by now, measured from their own start,
+so a learner who joined last week can lead a group that started in spring).
 """
 
 from __future__ import annotations
@@ -40,8 +40,19 @@ class Ranked:
     entry: Entry
 
 
-#: Below this many expected items, on-schedule divides by this instead (the first hours).
-MIN_EXPECTED = 1.0
+def ahead_of(done: int, expected: float) -> float:
+    """Whole items ahead (positive) or behind (negative) of the schedule; 0 is on schedule."""
+    return float(round(done - expected))
+
+
+def schedule_phrase(score: float) -> str:
+    """'2 ahead', 'on schedule' or '1 behind': the on-schedule metric as a person says it."""
+    n = round(score)
+    if n > 0:
+        return f"{n} ahead"
+    if n < 0:
+        return f"{-n} behind"
+    return "on schedule"
 
 
 def expected_by_now(plan: Plan) -> float:

@@ -69,8 +69,10 @@ class Learner:
     prefs: ReminderPrefs = field(default_factory=ReminderPrefs)
     dm_channel_id: int | None = None
     dm_blocked_since: datetime | None = None
-    visibility: Visibility = Visibility.SHOWN
+    visibility: Visibility = Visibility.HIDDEN  # opt-in: `/me visibility shown`
     created_at: datetime | None = None
+    dm_closed_told_at: datetime | None = None  # told privately that their DMs are closed
+    dm_notice_posted_at: datetime | None = None  # the one channel notice, ever
 
     @property
     def dm_blocked(self) -> bool:
@@ -83,6 +85,8 @@ class GuildSettings:
     digest_channel_id: int | None = None
     default_prefs: ReminderPrefs | None = None
     members_can_create_groups: bool = False
+    # Mention a learner whose DMs are closed once in the server's channel (`/setup dm-notice`).
+    dm_closed_notice: bool = False
 
 
 @dataclass(frozen=True, slots=True)

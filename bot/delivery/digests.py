@@ -2,9 +2,11 @@
 
 At the guild's configured weekday, time and zone (default Monday 09:00 UTC), each study group
 (in its own channel, else the digest channel) and each pathway cohort (learners on a pathway
-in no group) gets one post: the week's focus, milestones reached, and the top of the
-leaderboard with hidden learners left out. The same outbox as reminders makes it once per
-week per target, whatever restarts or second processes do.
+in no group) gets one post: who finished what, how many are on schedule or behind, where
+everyone is, milestones reached and the next shared one, and the top of the points board. A
+group digest names its members; a cohort digest names only learners who opted in. The same
+outbox as reminders makes it once per week per target, whatever restarts or second processes
+do.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.core.models import (
     Visibility,
 )
 from bot.core.pathway import Horizon, Pathway
+from bot.core.progress import Track, on_track
 from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
 from bot.delivery.ports import DigestContent, DmClosed, Notifier, SendFailed
@@ -152,23 +155,45 @@ class DigestSender:
     async def compose(
         self, target: DigestTarget, slot_at: datetime, now: datetime
     ) -> DigestContent:
+        """The week in one post: who finished what (visible members only), how many are on
+        schedule or behind, where everyone is, and the group's next shared milestone.
+
+        A study group shows its members to the group; a server-wide cohort digest names only
+        learners who opted in (`/me visibility shown`)."""
         pathway = target.pathway
         phases: Counter[int] = Counter()
         milestones: Counter[str] = Counter()
         since = slot_at - timedelta(days=7)
-        enrolments = await self.store.enrolments.get_many([r.enrolment_id for r in target.rows])
+        ids = [r.enrolment_id for r in target.rows]
+        enrolments = await self.store.enrolments.get_many(ids)
+        completions = await self.store.completions.for_enrolments(ids)
+        in_group = target.group is not None
+        on_schedule = behind = 0
+        finished: list[tuple[int, list[str]]] = []
         for row in target.rows:
             enrolment = enrolments.get(row.enrolment_id)
             if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
                 continue
-            plan = self._plan(pathway, enrolment, now)
+            done = completions.get(row.enrolment_id, [])
+            plan = self._plan(pathway, enrolment, now, {c.item_id for c in done})
             if plan.phase_index is not None:
                 phases[plan.phase_index] += 1
+            if enrolment.status is EnrolmentStatus.ACTIVE:
+                if on_track(plan).track is Track.BEHIND:
+                    behind += 1
+                else:
+                    on_schedule += 1
             for horizon, deadline in plan.horizon_deadlines.items():
                 if since < deadline <= now:
                     milestones[MILESTONE_DAYS[horizon]] += 1
+            visible = in_group or row.visibility is Visibility.SHOWN
+            this_week = [c for c in done if since < c.completed_at <= now]
+            if visible and this_week:
+                texts = [item.text for c in this_week if (item := pathway.item(c.item_id))]
+                if texts:
+                    finished.append((row.user_id, texts))
         where = [
-            f"Phase {i + 1}: {pathway.roadmap.phases[i].title} ({n} learner{'s' if n != 1 else ''})"
+            f"Phase {i + 1}: {pathway.roadmap.phases[i].title} · {n} learner{'s' if n != 1 else ''}"
             for i, n in sorted(phases.items())
         ]
         notes = [
@@ -176,6 +201,7 @@ class DigestSender:
             for name, n in milestones.items()
         ]
         focus: list[str] = []
+        next_milestone: str | None = None
         if target.group is not None:
             # The cohort's focus: what a member keeping to the cohort's calendar works on now,
             # chosen by the same rule as every learner's reminder.
@@ -186,7 +212,7 @@ class DigestSender:
             kept_up = {s.item.id for s in idle.statuses if s.state is ItemState.OVERDUE}
             cohort_plan = cadence.build_plan(pathway, cohort, kept_up, now)
             focus = [
-                f"{s.item.text} ({by_end_of(s.due_at, cohort.zone)})"
+                f"{s.item.text} ({by_end_of(s.due_at, cohort.zone, now)})"
                 if s.due_at is not None
                 else s.item.text
                 for s in weekly_focus(cohort_plan)
@@ -196,25 +222,48 @@ class DigestSender:
                 for horizon, deadline in idle.horizon_deadlines.items()
                 if since < deadline <= now
             ]
-        focus += where
-        shown = [
-            Entry(r.user_id, float(r.points), r.reached_at)
-            for r in target.rows
-            if r.visibility is Visibility.SHOWN and r.points > 0
-        ]
+            next_milestone = self._next_milestone(pathway, idle, now)
+        finished.sort(key=lambda f: -len(f[1]))
+        in_sight = [r for r in target.rows if in_group or r.visibility is Visibility.SHOWN]
+        shown = [Entry(r.user_id, float(r.points), r.reached_at) for r in in_sight if r.points > 0]
         top = [(r.rank, r.entry.user_id, r.entry.score) for r in rank(shown)[:TOP]]
-        hidden = sum(1 for r in target.rows if r.visibility is not Visibility.SHOWN)
+        hidden = len(target.rows) - len(in_sight)
         return DigestContent(
             title=target.title,
-            pathway_title=pathway.title,
+            pathway_title=pathway.name,
             week_focus=focus,
             milestones=notes,
             leaderboard=top,
             members=len(target.rows),
             hidden_members=hidden,
+            finished=finished,
+            on_schedule=on_schedule,
+            behind=behind,
+            next_milestone=next_milestone,
+            phases=where,
         )
 
     @staticmethod
-    def _plan(pathway: Pathway, enrolment: Enrolment, now: datetime) -> cadence.Plan:
+    def _next_milestone(pathway: Pathway, cohort: cadence.Plan, now: datetime) -> str | None:
+        """The next checkpoint or phase end on the group's shared (cohort) calendar."""
+        ahead: list[tuple[datetime, str]] = [
+            (deadline, f"the {MILESTONE_DAYS[h]} checkpoint")
+            for h, deadline in cohort.horizon_deadlines.items()
+            if deadline > now
+        ]
+        ahead += [
+            (ends, f"the end of phase {i + 1}, {pathway.roadmap.phases[i].title}")
+            for i, (_, ends) in enumerate(cohort.phase_windows)
+            if ends > now
+        ]
+        if not ahead:
+            return None
+        when, what = min(ahead)
+        return f"{what}, {by_end_of(when, cohort.zone, now)}"
+
+    @staticmethod
+    def _plan(
+        pathway: Pathway, enrolment: Enrolment, now: datetime, done: set[str]
+    ) -> cadence.Plan:
         schedule = Schedule(enrolment.start_date, enrolment.prefs, enrolment.pauses, enrolment.pace)
-        return cadence.build_plan(pathway, schedule, set(), now)
+        return cadence.build_plan(pathway, schedule, done, now)

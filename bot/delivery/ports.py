@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -38,9 +38,15 @@ class DigestContent:
     pathway_title: str
     week_focus: list[str]
     milestones: list[str]
-    leaderboard: list[tuple[int, int, float]]  # (rank, user_id, score) of shown learners only
+    leaderboard: list[tuple[int, int, float]]  # (rank, user_id, points) of shown learners only
     members: int
     hidden_members: int
+    # Who finished what this week: (user id, item texts), visible members only.
+    finished: list[tuple[int, list[str]]] = field(default_factory=list)
+    on_schedule: int = 0  # members not behind (just started, on track or ahead)
+    behind: int = 0  # members with a deadline passed and the work undone
+    next_milestone: str | None = None  # the group's next shared milestone, with its date
+    phases: list[str] = field(default_factory=list)  # "Phase 1: Foundations · 3 learners"
 
 
 @dataclass(frozen=True, slots=True)

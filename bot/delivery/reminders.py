@@ -5,8 +5,10 @@ Guarantees, all through the outbox row (kind, target, period) that is unique in 
   the row and does not send again; a pending row whose sender vanished is resent with the same
   nonce, and Discord returns the earlier message for a repeated nonce, so nothing posts twice.
 - After downtime, one late reminder for the current week; missed weeks are recorded as skipped.
-- Closed DMs (50007): the learner is marked dm_blocked and never DMed again until they interact;
-  a mention without task details goes to their group's channel or the server's digest channel.
+- Closed DMs (50007): the learner is marked dm_blocked until a DM gets through again (each
+  weekly reminder still tries once). They are told privately at their next command; a channel
+  mention without task details is posted at most once per learner, ever, and only where an
+  admin turned it on (`/setup dm-notice`), in their group's channel or the digest channel.
 - Other failures retry with exponential backoff up to MAX_ATTEMPTS, then the row is failed with
   its error. Nothing is dropped silently.
 
@@ -311,12 +313,11 @@ class ReminderSender:
         if content.progress.complete:
             await self.store.deliveries.skip(delivery.id, now, "pathway complete")
             return Result(Outcome.STOP, SweepReport(skipped=1))
-        if learner.dm_blocked:
-            return await self._blocked(enrolment, delivery, now)
         try:
             sent = await self.notifier.send_reminder(learner, enrolment.id, content, delivery.nonce)
         except DmClosed:
-            await self.store.learners.set_dm_blocked(learner.user_id, now)
+            if not learner.dm_blocked:
+                await self.store.learners.set_dm_blocked(learner.user_id, now)
             return await self._blocked(enrolment, delivery, now)
         except SendFailed as exc:
             limit = 1 if exc.permanent else MAX_ATTEMPTS
@@ -327,6 +328,8 @@ class ReminderSender:
                 log.warning("reminder %s failed for good: %s", delivery.id, exc)
                 return Result(Outcome.HANDLED, SweepReport(failed=1))
             return Result(Outcome.RETRY, SweepReport())
+        if learner.dm_blocked:  # their DMs are open again
+            await self.store.learners.clear_dm_blocked(learner.user_id, now)
         report = SweepReport(sent=1, late=int(content.late_by is not None))
         if scheduled_at is not None:
             report.lag_seconds.append(max(0.0, (now - scheduled_at).total_seconds()))
@@ -342,9 +345,16 @@ class ReminderSender:
         return Result(Outcome.HANDLED, report)
 
     async def _fallback(self, enrolment: Enrolment, period_key: str, now: datetime) -> SweepReport:
-        """Mention the learner where their group (or server) gathers; no task details."""
+        """Mention the learner where their group (or server) gathers, no task details: only
+        where the admin turned closed-DM notices on, and once per learner, ever."""
+        if enrolment.guild_id is None:
+            return SweepReport()
+        if not (await self.store.guilds.get(enrolment.guild_id)).dm_closed_notice:
+            return SweepReport()
         channel_id = await self.fallback_channel(enrolment)
         if channel_id is None:
+            return SweepReport()
+        if not await self.store.learners.claim_dm_notice(enrolment.user_id, now):
             return SweepReport()
         claim = await self.store.deliveries.claim(
             DeliveryKind.FALLBACK,
@@ -360,7 +370,7 @@ class ReminderSender:
     async def _post_fallback(
         self, enrolment: Enrolment, delivery: Delivery, channel_id: int, now: datetime
     ) -> SweepReport:
-        title = self.registry.get(enrolment.pathway_id).title
+        title = self.registry.get(enrolment.pathway_id).name
         try:
             sent = await self.notifier.post_fallback(
                 channel_id, enrolment.user_id, title, delivery.nonce

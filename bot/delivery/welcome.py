@@ -3,8 +3,8 @@
 It tells the learner what happens next and when their first reminder comes, and it learns
 their DM channel id, so the first weekly reminder costs one REST request instead of two.
 If their DMs are closed (403/50007) they are marked as blocked, exactly as a failed
-reminder would mark them, and are not DMed again until they interact; the caller tells them
-privately where reminders will appear instead.
+reminder would mark them, until a DM gets through again; the caller tells them privately
+(that counts as the one private notice) how to open their DMs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.focus import weekly_focus
-from bot.core.models import Enrolment
+from bot.core.models import Enrolment, Learner
 from bot.core.registry import Pathways
 from bot.core.standing import standing
 from bot.delivery.ports import DmClosed, Notifier, SendFailed, WelcomeContent
@@ -56,11 +56,26 @@ class Welcomer:
         try:
             sent = await self.notifier.send_welcome(learner, content)
         except DmClosed:
+            # The caller tells the learner privately now, so their next command does not.
             await self.store.learners.set_dm_blocked(learner.user_id, now)
-            return WelcomeResult(False, True, fallback_channel_id)
+            await self.store.learners.mark_dm_closed_told(learner.user_id, now)
+            notice = await self._notice_channel(enrolment, learner, fallback_channel_id)
+            return WelcomeResult(False, True, notice)
         except SendFailed as exc:
             log.warning("welcome DM for enrolment %s failed: %s", enrolment.id, exc)
             return WelcomeResult(sent=False)
+        if learner.dm_blocked:  # a DM got through: their DMs are open again
+            await self.store.learners.clear_dm_blocked(learner.user_id, now)
         if sent.channel_id != learner.dm_channel_id:
             await self.store.learners.set_dm_channel(learner.user_id, sent.channel_id, now)
         return WelcomeResult(sent=True)
+
+    async def _notice_channel(
+        self, enrolment: Enrolment, learner: Learner, channel_id: int | None
+    ) -> int | None:
+        """The channel the one closed-DM notice would go to, if this server turned notices on
+        and the learner never had one; else None."""
+        if channel_id is None or enrolment.guild_id is None or learner.dm_notice_posted_at:
+            return None
+        settings = await self.store.guilds.get(enrolment.guild_id)
+        return channel_id if settings.dm_closed_notice else None

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core import matching
 from bot.core.layout import default_pace, pace_description, paces
 from bot.core.timeparse import search_zones
 from bot.discord_app import formatting, limits
@@ -51,3 +52,15 @@ async def pace_choices(interaction: discord.Interaction[Any], current: str) -> l
             label = pace_description(p, pace) + (" (default)" if pace == default else "")
             out.append(Choice(name=formatting.shorten(label, 100), value=pace))
     return out[: limits.AUTOCOMPLETE_CHOICES]
+
+
+async def group_choices(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+    """This server's study groups, best match first by the rule a typed name resolves by:
+    `/group join`, `/group leave`, `/group info` and `/enroll group:` all offer these."""
+    if interaction.guild_id is None:
+        return []
+    groups = await interaction.client.store.groups.list_for_guild(interaction.guild_id)
+    return [
+        Choice(name=formatting.shorten(g.name, 100), value=g.name[:100])
+        for g in matching.ranked(current, groups, lambda g: (g.name,))
+    ][: limits.AUTOCOMPLETE_CHOICES]

@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +22,19 @@ from discord.ext import commands
 from bot import health
 from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
-from bot.core.coach_message import weekly_message
 from bot.core.errors import ConfigError
 from bot.core.registry import ReloadReport
-from bot.core.snooze import snooze_offer
 from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sender_role import Role
 from bot.delivery.throttle import Throttle
 from bot.delivery.welcome import Welcomer
-from bot.discord_app.components.offers import weekly_controls
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import GatewayInfo, discover_gateway
 from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
-from bot.discord_app.render_delivery import reminder_embed
+from bot.discord_app.render_account import dms_closed_notice
 from bot.discord_app.render_reload import describe_reload
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
@@ -258,39 +254,20 @@ class PathwayBot(commands.AutoShardedBot):
     def health_summary(self) -> str:
         return self._health().summary()
 
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """A button or menu press lifts a DM block: their DMs may be open again. Commands are
-        handled after they complete (below), so the notice never races the command, and
-        autocomplete (every keystroke) reads nothing here."""
-        if self._store is None or interaction.type is not discord.InteractionType.component:
-            return
-        learner = await self.store.learners.get(interaction.user.id)
-        if learner is not None and learner.dm_blocked:
-            await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
-
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: object
     ) -> None:
-        """Count the success; lift a DM block, showing privately the reminder that could not
-        be DMed. This runs after the reply, off the 3-second path."""
+        """Count the success. A learner whose DMs are closed is told so once, privately, at
+        their next command, with how to open them; the record of the closure stays until a
+        DM gets through. This runs after the reply, off the 3-second path."""
         name = getattr(command, "qualified_name", "other")
         self.metrics.interaction(name, "ok")
         learner = await self.store.learners.get(interaction.user.id)
-        if learner is None or not learner.dm_blocked:
+        if learner is None or not learner.dm_blocked or learner.dm_closed_told_at is not None:
             return
-        await self.store.learners.clear_dm_blocked(learner.user_id, self.clock.now())
-        for enrolment in await self.learning.following(interaction.user.id, interaction.guild_id):
-            now = self.clock.now()
-            content = await self.reminders.content_for(enrolment, now, None)
-            words = weekly_message(replace(content, snooze=snooze_offer(enrolment, now)))
-            await reply(
-                interaction,
-                "📬 Your weekly reminder could not reach your DMs, so here it is. Open your DMs "
-                "to this bot (Privacy Settings → Direct Messages) to get them there again.",
-                embed=reminder_embed(content, words),
-                view=weekly_controls(enrolment.id, words),
-                ephemeral=True,
-            )
+        if not await self.store.learners.mark_dm_closed_told(learner.user_id, self.clock.now()):
+            return
+        await reply(interaction, dms_closed_notice(), ephemeral=True)
 
     async def _tick_health(self) -> None:
         """The scheduler's first job each tick: proof that the scheduler is alive."""

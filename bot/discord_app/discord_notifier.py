@@ -19,12 +19,12 @@ from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
 from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.throttle import Throttle
+from bot.discord_app.render_account import dms_closed_channel_notice
 from bot.discord_app.render_delivery import (
-    digest_embed,
-    fallback_text,
     reminder_embed,
-    welcome_text,
 )
+from bot.discord_app.render_digest import digest_embed
+from bot.discord_app.render_welcome import welcome_text
 from bot.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class DiscordNotifier:
             message = await self._send(
                 channel_id,
                 nonce,
-                content=fallback_text(user_id, pathway_title),
+                content=dms_closed_channel_notice(user_id, pathway_title),
                 allowed_mentions=only_user(user_id),
             )
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:

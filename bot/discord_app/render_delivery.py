@@ -12,11 +12,8 @@ import discord
 from bot.core import coach_message
 from bot.core.cadence import ItemState, ItemStatus
 from bot.core.coach_message import WeeklyMessage, weekly_message
-from bot.core.deadlines import end_of_day
-from bot.core.layout import pace_label
 from bot.core.progress import Progress
 from bot.core.reminder import ReminderContent
-from bot.delivery.ports import DigestContent, WelcomeContent
 from bot.discord_app import limits
 from bot.discord_app.formatting import bar, fit_lines, shorten, ts
 from bot.discord_app.render_items import (
@@ -87,11 +84,6 @@ def status_line(prog: Progress, streak: int) -> str:
     if running:
         parts.append(running)
     return " · ".join(parts)
-
-
-def reminder_summary(c: ReminderContent) -> str:
-    """One plain line before the embed: what a phone's notification preview shows."""
-    return weekly_message(c).content
 
 
 def reminder_embed(c: ReminderContent, message: WeeklyMessage | None = None) -> discord.Embed:
@@ -221,90 +213,10 @@ def reminder_with_states(
     return embed
 
 
-def urgent_items(c: ReminderContent) -> list[ItemStatus]:
-    """The items the reminder offers a ✅ button for: this week's focus."""
-    return [s for s in c.focus][:MAX_REMINDER_BUTTONS]
-
-
-def welcome_text(w: WelcomeContent) -> str:
-    """The welcome DM: short, plain text (it is also the notification preview)."""
-    pace = pace_label(w.pace)
-    ends = f", ending {end_of_day(w.timeline_end, w.zone)}" if w.timeline_end else ""
-    lines = [f"👋 Welcome to **{w.pathway_name}**! You're on the {pace} pace{ends}."]
-    if w.first_reminder_at is not None:
-        lines.append(
-            f"Your first weekly reminder comes {ts(w.first_reminder_at, 'F')} "
-            f"({ts(w.first_reminder_at)}). Each one names that week's focus, with a ✅ button "
-            "per item."
-        )
-    if w.focus:
-        lines.append("This week's focus:")
-        lines += [f"• {shorten(text, 120)}" for text in w.focus]
-    lines.append(
-        "`/tasks`, `/done` and `/progress` work right here in this DM too; "
-        "`/reminders set` changes when reminders come."
-    )
-    return fit_lines(lines, limits.CONTENT)
-
-
-def dms_closed_text(fallback_channel_id: int | None) -> str:
-    """The private follow-up to /enroll when the welcome DM bounced (403/50007)."""
-    where = (
-        f"a short mention in <#{fallback_channel_id}> (without your tasks)"
-        if fallback_channel_id is not None
-        else "nowhere until you open them: run `/tasks` to see your week"
-    )
-    return (
-        "📭 I couldn't DM you: your DMs are closed to this bot. Weekly reminders will appear as "
-        f"{where}. To get them by DM, open your DMs: right-click this server's icon → "
-        "Privacy Settings → turn on Direct Messages, then run any command here."
-    )
-
-
-def fallback_text(user_id: int, pathway_title: str) -> str:
-    return (
-        f"<@{user_id}>, your weekly reminder for **{shorten(pathway_title, 150)}** is ready, "
-        "but your DMs are closed to this bot. Run `/tasks` here to see it privately, or open "
-        "your DMs (Privacy Settings → Direct Messages) to get reminders there."
-    )
-
-
-def digest_embed(d: DigestContent) -> discord.Embed:
-    embed = discord.Embed(title=shorten(d.title, limits.EMBED_TITLE), colour=limits_colour())
-    embed.description = shorten(d.pathway_title, 300)
-    if d.week_focus:
-        embed.add_field(
-            name="This week's focus",
-            value=fit_lines([f"• {x}" for x in d.week_focus], FIELD_BUDGET),
-            inline=False,
-        )
-    if d.milestones:
-        embed.add_field(
-            name="🏁 Milestones",
-            value=fit_lines([f"• {m}" for m in d.milestones], FIELD_BUDGET),
-            inline=False,
-        )
-    if d.leaderboard:
-        rows = [f"**#{rank}** <@{uid}> · {score:g}" for rank, uid, score in d.leaderboard]
-        embed.add_field(name="Leaderboard", value=fit_lines(rows, FIELD_BUDGET), inline=False)
-    hidden = f" ({d.hidden_members} prefer not to be listed)" if d.hidden_members else ""
-    embed.set_footer(text=f"{d.members} learner{'s' if d.members != 1 else ''}{hidden}")
-    return embed
-
-
-def limits_colour() -> discord.Colour:
-    return discord.Colour.from_rgb(88, 101, 242)
-
-
 __all__ = [
     "FOCUS_FIELD",
-    "digest_embed",
-    "fallback_text",
     "focus_item_ids",
     "reminder_embed",
-    "reminder_summary",
     "reminder_with_states",
     "ts",
-    "urgent_items",
-    "welcome_text",
 ]

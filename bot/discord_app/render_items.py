@@ -8,6 +8,7 @@ them so every viewer also sees the instant in their own time. Long lists are sum
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import discord
@@ -61,7 +62,7 @@ def prefs_line(enrolment: Enrolment) -> str:
     return f"{weekday_name(p.weekday)}s at {p.at.strftime('%H:%M')} ({p.tz})"
 
 
-def deadline_text(s: ItemStatus, zone: ZoneInfo | None) -> str:
+def deadline_text(s: ItemStatus, zone: ZoneInfo | None, now: datetime | None = None) -> str:
     """'by end of Sun 6 Dec (in 3 days)': the day in the learner's zone, plus a Discord
     timestamp so a viewer in another zone still sees the instant in their own time."""
     if s.due_at is None:
@@ -69,10 +70,10 @@ def deadline_text(s: ItemStatus, zone: ZoneInfo | None) -> str:
     if zone is None:
         return f"due {ts(s.due_at)}"
     verb = "was due" if s.state is ItemState.OVERDUE else "by"
-    return f"{verb} end of {end_of_day(s.due_at, zone)} ({ts(s.due_at)})"
+    return f"{verb} end of {end_of_day(s.due_at, zone, now)} ({ts(s.due_at)})"
 
 
-def item_line(s: ItemStatus, *, zone: ZoneInfo | None = None) -> str:
+def item_line(s: ItemStatus, *, zone: ZoneInfo | None = None, now: datetime | None = None) -> str:
     """One item as a reader knows it: by its name, never its id (autocomplete and the menus
     take names too, so an id is never something a learner needs to read)."""
     icon = STATE_ICON[s.state]
@@ -80,7 +81,7 @@ def item_line(s: ItemStatus, *, zone: ZoneInfo | None = None) -> str:
     if s.state is ItemState.NOT_OPEN:
         due = f" · opens {ts(s.opens_at)}"
     elif s.due_at is not None and s.state is not ItemState.DONE:
-        due = f" · {deadline_text(s, zone)}"
+        due = f" · {deadline_text(s, zone, now)}"
     return f"{icon} {shorten(s.item.text, ITEM_TEXT)}{due}"
 
 

@@ -1,4 +1,5 @@
-"""The learner's plan and the /enroll reply."""
+"""The learner's plan (after Apply, and wherever the full plan is shown); the /enroll reply
+is render_enroll.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from bot.core.deadlines import end_of_day
 from bot.core.focus import weekly_focus
 from bot.core.layout import pace_label
 from bot.core.models import EnrolmentStatus
-from bot.core.timeparse import weekday_name
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.formatting import shorten, ts
@@ -19,7 +19,7 @@ from bot.discord_app.render_items import (
     item_line,
     prefs_line,
 )
-from bot.service.outcomes import EnrollOutcome, LearnerPlan, PrefsSource
+from bot.service.outcomes import LearnerPlan
 
 
 def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
@@ -35,7 +35,9 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
     if e.status is EnrolmentStatus.PAUSED:
         embed.description += "\n⏸️ Paused: reminders are off and deadlines wait for you."
     focus = weekly_focus(plan)
-    _lines_field(embed, "🎯 This week's focus", [item_line(s, zone=plan.zone) for s in focus])
+    _lines_field(
+        embed, "🎯 This week's focus", [item_line(s, zone=plan.zone, now=plan.at) for s in focus]
+    )
     index = plan.phase_index if plan.phase_index is not None else (0 if plan.week == 0 else None)
     if index is not None:
         phase = view.pathway.roadmap.phases[index]
@@ -44,7 +46,7 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
         week = f"week {k_of_n[0]} of {k_of_n[1]}, " if k_of_n and plan.week else ""
         head = (
             f"**Phase {index + 1} of {len(plan.phase_windows)}: {phase.title}** "
-            f"({week}ends {end_of_day(ends, plan.zone)}, {ts(ends)})"
+            f"({week}ends {end_of_day(ends, plan.zone, plan.at)}, {ts(ends)})"
         )
         _lines_field(embed, "Roadmap", [head, f"Pace: {pace_label(plan.pace)}"])
     elif plan.roadmap_finished:
@@ -62,62 +64,3 @@ def plan_embed(view: LearnerPlan, title: str | None = None) -> discord.Embed:
         embed.add_field(name="Study group", value=escape_text(view.group.name, 100), inline=True)
     embed.set_footer(text="/tasks to see everything · /done to check items off")
     return embed
-
-
-def enroll_message(outcome: EnrollOutcome, where: str | None = None) -> tuple[str, discord.Embed]:
-    """`where`: the name of the server the enrolment lives in, when it is not this one."""
-    view = outcome.view
-    p = view.enrolment.prefs
-    if outcome.lives_in is not None:
-        place = f"in **{where}**" if where else "in another server"
-        content = (
-            f"You already follow this pathway {place}, so nothing new was created: one "
-            "enrolment, one weekly reminder. Your reminders, `/tasks`, `/done` and `/progress` "
-            "also work here in your DMs with the bot."
-        )
-        return content, plan_embed(view)
-    if outcome.already:
-        if outcome.proposed_prefs is not None:
-            new = outcome.proposed_prefs
-            content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                f"Switch your reminders to **{weekday_name(new.weekday)}s at "
-                f"{new.at.strftime('%H:%M')} ({new.tz})**"
-                + (
-                    f" and your start date to **{outcome.proposed_start}**"
-                    if outcome.proposed_start
-                    else ""
-                )
-                + "? Press **Apply these settings** below."
-            )
-        elif outcome.pace_changed:
-            content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                f"Your pace is now **{pace_label(view.enrolment.pace)}**: your deadlines moved "
-                "with it, and everything you checked off stays done."
-            )
-        else:
-            content = (
-                "You're already enrolled in this pathway here, so nothing new was created. "
-                "Here is your plan. Change reminders with `/reminders set`."
-            )
-        return content, plan_embed(view)
-    source = {
-        PrefsSource.GIVEN: "the time zone you chose",
-        PrefsSource.LEARNER: "your saved time zone",
-        PrefsSource.GUILD: "this server's default time zone",
-        PrefsSource.DEFAULT: "the default, UTC, because neither you nor this server set one",
-    }[outcome.prefs_source]
-    head = (
-        "Welcome back! Your earlier progress is restored."
-        if outcome.restored
-        else "You're enrolled!"
-    )
-    content = (
-        f"{head} Your pace: **{pace_label(view.enrolment.pace)}** (ends "
-        f"{end_of_day(view.plan.timeline_end or view.plan.at, view.plan.zone)}). "
-        f"Reminders come by DM on {weekday_name(p.weekday)}s at "
-        f"{p.at.strftime('%H:%M')} in **{p.tz}** ({source}). Change them any time with "
-        "`/reminders set day time timezone`."
-    )
-    return content, plan_embed(view, title=f"Your plan: {view.pathway.name}")

@@ -6,12 +6,16 @@ import discord
 
 from bot.core.cadence import ItemState
 from bot.core.coach import also_settled
+from bot.core.models import EnrolmentStatus
 from bot.core.untrusted import escape_text, tidy
 from bot.discord_app import limits
 from bot.discord_app.card import CardData
 from bot.discord_app.formatting import bar, shorten, ts
 from bot.discord_app.render_items import TRACK_COLOUR
 from bot.service.outcomes import DoneOutcome, LearnerPlan, UndoOutcome
+
+#: Said by /tasks and /progress while the learner's reminders are paused.
+PAUSED_LINE = "⏸️ Paused: no reminders, and your deadlines wait. `/reminders resume` when ready."
 
 
 def done_message(outcome: DoneOutcome) -> str:
@@ -91,6 +95,8 @@ def progress_summary(view: LearnerPlan) -> str:
     where = phase_line(view)
     if where:
         lines.append(where)
+    if view.enrolment.status is EnrolmentStatus.PAUSED:
+        lines.append(PAUSED_LINE)
     return "\n".join(lines)
 
 

@@ -19,7 +19,8 @@ def describe_reload(report: ReloadReport, limit: int = 10) -> str:
     if report.problems:
         shown = [str(p) for p in report.problems[:limit]]
         more = len(report.problems) - len(shown)
-        text += f"\n{len(report.problems)} problem(s):\n" + "\n".join(shown)
+        n = len(report.problems)
+        text += f"\n{n} problem{'s' if n != 1 else ''}:\n" + "\n".join(shown)
         if more:
             text += f"\n…and {more} more (run `python -m bot validate`)."
     return text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.core.models import Enrolment, EnrolmentStatus, Learner
@@ -12,32 +12,38 @@ from bot.discord_app.formatting import ts
 
 
 def reminders_text(
-    learner: Learner, enrolments: Sequence[Enrolment], snoozes: Sequence[PendingSnooze] = ()
+    learner: Learner,
+    enrolments: Sequence[Enrolment],
+    snoozes: Sequence[PendingSnooze] = (),
+    names: Mapping[str, str] | None = None,
 ) -> str:
+    """`names`: each pathway's short title by id (a learner never reads a raw id)."""
     p = learner.prefs
+
+    def name(e: Enrolment) -> str:
+        return f"**{(names or {}).get(e.pathway_id, 'Your pathway')}**"
+
     lines = [
         f"Weekly reminders: **{weekday_name(p.weekday)}s at {p.at.strftime('%H:%M')}** "
         f"in **{p.tz}**."
     ]
     if learner.dm_blocked:
         lines.append(
-            "⚠️ Your DMs are closed to this bot, so reminders fall back to a mention in the "
-            "server. Open your DMs (Privacy Settings → Direct Messages) to get them privately."
+            "⚠️ Your DMs are closed to this bot, so reminders can't reach you. Open your DMs "
+            "(Privacy Settings → Direct Messages) to get them."
         )
     for e in enrolments:
         if e.status is EnrolmentStatus.PAUSED:
             resume = f", resumes {ts(e.next_reminder_at, 'D')}" if e.next_reminder_at else ""
-            lines.append(f"⏸️ `{e.pathway_id}`: paused{resume}.")
+            lines.append(f"⏸️ {name(e)}: paused{resume}.")
         elif e.next_reminder_at is not None:
             at = e.next_reminder_at
-            lines.append(f"▶️ `{e.pathway_id}`: next {ts(at, 'F')} ({ts(at)}).")
+            lines.append(f"▶️ {name(e)}: next {ts(at, 'F')} ({ts(at)}).")
         paused = e.status is EnrolmentStatus.PAUSED
         for s in snoozes:
             if s.enrolment_id == e.id:
                 held = " (only if you resume before then)" if paused else ""
-                lines.append(
-                    f"💤 `{e.pathway_id}`: snoozed reminder {ts(s.at, 'F')} ({ts(s.at)}){held}."
-                )
+                lines.append(f"💤 {name(e)}: snoozed reminder {ts(s.at, 'F')} ({ts(s.at)}){held}.")
     if not enrolments:
         lines.append("You are not following any pathway right now.")
     if snoozes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.leaderboard import Metric, Period, Ranked
+from bot.core.deadlines import day_text
+from bot.core.leaderboard import Metric, Period, Ranked, schedule_phrase
 from bot.core.untrusted import escape_text
 from bot.discord_app import limits
 from bot.discord_app.formatting import fit_lines, shorten, ts
@@ -18,7 +19,7 @@ TOP = 10
 
 def _score(r: Ranked, metric: Metric) -> str:
     if metric is Metric.ON_SCHEDULE:
-        return f"{round(r.entry.score * 100)}% of schedule"
+        return schedule_phrase(r.entry.score)
     return f"{int(r.entry.score)} points"
 
 
@@ -41,9 +42,12 @@ def board_embed(board: Board) -> discord.Embed:
     hidden = board.hidden
     footer = "Ties share a rank; whoever got there first is listed first."
     if hidden:
-        footer += f" {hidden} learner{'s' if hidden != 1 else ''} prefer not to be listed."
+        footer += (
+            f" {hidden} learner{' is' if hidden == 1 else 's are'} not listed "
+            "(`/me visibility shown` to appear)."
+        )
     if board.metric is Metric.ON_SCHEDULE:
-        footer += " On-schedule counts from each learner's own start date."
+        footer += " On-schedule: items ahead or behind, from each learner's own start date."
     embed.set_footer(text=footer)
     return embed
 
@@ -54,7 +58,7 @@ def my_rank_text(board: Board) -> str | None:
     r = board.mine
     text = f"Your position: **#{r.rank}** of {board.total} ({_score(r, board.metric)})."
     if board.caller_hidden:
-        text += " You are hidden, so others don't see you (`/me visibility shown` to appear)."
+        text += " Server-wide boards don't list you: `/me visibility shown` to appear."
     return text
 
 
@@ -63,7 +67,7 @@ def group_list_embed(groups: list[GroupSummary]) -> discord.Embed:
     lines = [
         f"**{escape_text(s.group.name, 80)}** · {shorten(s.pathway_title, 80)} · "
         f"{s.members} member{'s' if s.members != 1 else ''} · cohort from "
-        f"{s.group.cohort_start.isoformat()}"
+        f"{day_text(s.group.cohort_start)}"
         + (f" · <#{s.group.channel_id}>" if s.group.channel_id else "")
         for s in groups
     ]
@@ -79,7 +83,7 @@ def group_info_embed(info: GroupInfo) -> discord.Embed:
         colour=COLOUR,
     )
     embed.add_field(name="Pathway", value=shorten(info.summary.pathway_title, 200), inline=False)
-    embed.add_field(name="Cohort start", value=g.cohort_start.isoformat(), inline=True)
+    embed.add_field(name="Cohort start", value=day_text(g.cohort_start), inline=True)
     if g.channel_id:
         embed.add_field(name="Channel", value=f"<#{g.channel_id}>", inline=True)
     names = [f"<@{uid}>" for uid in info.shown_member_ids]

@@ -9,6 +9,7 @@ import discord
 
 from bot.core.cadence import ItemState, ItemStatus
 from bot.core.focus import weekly_focus
+from bot.core.models import EnrolmentStatus
 from bot.core.pathway import ItemKind
 from bot.discord_app import limits
 from bot.discord_app.formatting import fit_lines, shorten, ts
@@ -19,6 +20,7 @@ from bot.discord_app.render_items import (
     _status_line,
     item_line,
 )
+from bot.discord_app.render_progress import PAUSED_LINE
 from bot.service.outcomes import LearnerPlan
 
 HORIZON_DAYS = {"week": 7, "month": 30, "90d": 90}
@@ -184,6 +186,8 @@ def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[disco
             colour=TRACK_COLOUR[view.progress.on_track.track],
             description=f"Week {plan.week} · {_status_line(view)}",
         )
+        if view.enrolment.status is EnrolmentStatus.PAUSED:
+            embed.description = f"{embed.description}\n{PAUSED_LINE}"
         chosen = chosen_items(view, horizon)
         if horizon == "all" and budget < COUNTS_ONLY_BELOW:
             # Too many pathways for their lists to be readable in one message: counts, and
@@ -196,12 +200,15 @@ def tasks_embed(views: Sequence[LearnerPlan], horizon: str | None) -> list[disco
             for title, state in ALL_GROUPS:
                 items = [s for s in chosen if s.state is state]
                 groups.append(
-                    (f"{title} ({len(items)})", [item_line(s, zone=plan.zone) for s in items])
+                    (
+                        f"{title} ({len(items)})",
+                        [item_line(s, zone=plan.zone, now=plan.at) for s in items],
+                    )
                 )
             _grouped_fields(embed, groups, budget)
         else:
             name = HORIZON_NAMES.get(horizon, "Tasks")
-            lines = [item_line(s, zone=plan.zone) for s in chosen]
+            lines = [item_line(s, zone=plan.zone, now=plan.at) for s in chosen]
             _lines_field(embed, name, lines, min(FIELD_BUDGET, budget))
         summary = _tasks_summary(view, chosen, horizon)
         if summary:

@@ -23,6 +23,7 @@ class RemindersView:
     learner: Learner
     enrolments: list[Enrolment]
     snoozes: list[PendingSnooze] = field(default_factory=list)  # still to come, soonest first
+    names: dict[str, str] = field(default_factory=dict)  # pathway id -> its short title
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,12 @@ class Account(Reading):
             if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED)
         ]
         snoozes = await self.ctx.store.deliveries.pending_snoozes([e.id for e in enrolments])
-        return RemindersView(learner, enrolments, snoozes)
+        names = {
+            e.pathway_id: found.pathway.name
+            for e in enrolments
+            if (found := self.ctx.registry.find(e.pathway_id)) is not None
+        }
+        return RemindersView(learner, enrolments, snoozes, names)
 
     async def cancel_snooze(
         self, user_id: int, enrolment_id: int, delivery_id: int
@@ -171,11 +177,11 @@ class Account(Reading):
         at = datetime.fromisoformat(str(completion["completed_at"]))
         found = self.ctx.registry.find(pathway_id) if pathway_id else None
         if found is None:
-            return Evidence(pathway_id or "(unknown pathway)", item_id, None, at)
+            return Evidence("a pathway no longer offered", "an item no longer offered", None, at)
         item = found.pathway.item(item_id)
         if item is None:
-            return Evidence(found.pathway.title, f"{item_id} (no longer in the pathway)", None, at)
-        return Evidence(found.pathway.title, item.text, item.kind, at)
+            return Evidence(found.pathway.name, "an item no longer in the pathway", None, at)
+        return Evidence(found.pathway.name, item.text, item.kind, at)
 
     async def delete(self, user_id: int) -> UserDeletion:
         return await self.ctx.store.privacy.delete_user(user_id)

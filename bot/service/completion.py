@@ -6,7 +6,7 @@ effects, one read gives the rank change, and the reply is built from what those 
 
 from __future__ import annotations
 
-from bot.core import cadence
+from bot.core import cadence, matching
 from bot.core.cadence import ItemState, ItemStatus
 from bot.core.errors import InvalidInput, NotEnrolled, NotFound
 from bot.core.models import (
@@ -16,7 +16,7 @@ from bot.core.models import (
 )
 from bot.core.points import points_for
 from bot.core.progress import all_done
-from bot.core.untrusted import quote_input
+from bot.core.untrusted import quote_input, shorten
 from bot.service.outcomes import (
     DoneOutcome,
     RankChange,
@@ -27,14 +27,20 @@ from bot.service.reading import Reading
 
 class Completing(Reading):
     async def resolve_item(
-        self, user_id: int, guild_id: int | None, ref: str
+        self, user_id: int, guild_id: int | None, ref: str, *, done: bool = False
     ) -> tuple[Enrolment, ItemStatus]:
-        """Find the item a user typed or picked: `item-id`, `pathway/item-id`, or its text."""
+        """Find the item a user typed or picked: `item-id`, `pathway/item-id`, or its text.
+
+        A text that names no item exactly resolves to what autocomplete offers first for it
+        (open items for /done, done ones for /undo; see bot/core/matching.py); two equally
+        good matches are not guessed between: the reply names them and asks which."""
         enrolments = await self.require_following(user_id, guild_id)
         text = ref.strip()
         pathway_hint: str | None = None
         if "/" in text:
-            pathway_hint, text = (part.strip() for part in text.split("/", 1))
+            hint, rest = (part.strip() for part in text.split("/", 1))
+            if any(e.pathway_id == hint for e in enrolments):
+                pathway_hint, text = hint, rest
         matches: list[tuple[Enrolment, ItemStatus]] = []
         for e in enrolments:
             if pathway_hint and e.pathway_id != pathway_hint:
@@ -44,8 +50,21 @@ class Completing(Reading):
                 if s.item.id == text or s.item.text.casefold() == text.casefold():
                     matches.append((e, s))
         if not matches:
+            offered = [
+                (e, s)
+                for e, s in await self.open_items(user_id, guild_id, done=done)
+                if not pathway_hint or e.pathway_id == pathway_hint
+            ]
+            matches = matching.best(text, offered, lambda es: (es[1].item.text,))
+            if len(matches) > 1:
+                names = "; ".join(shorten(s.item.text, 50) for _, s in matches[:3])
+                raise InvalidInput(
+                    f"{quote_input(ref, 40)} matches {len(matches)} items equally ({names}"
+                    f"{'; …' if len(matches) > 3 else ''}): which one? Pick it from the list."
+                )
+        if not matches:
             raise NotFound(
-                f"There is no item {quote_input(ref, 80)} in your pathway. Pick one from the "
+                f"No item in your pathway matches {quote_input(ref, 60)}. Pick one from the "
                 "list that appears as you type, or see `/tasks`."
             )
         if len(matches) > 1:
@@ -128,7 +147,7 @@ class Completing(Reading):
         )
 
     async def undo(self, user_id: int, guild_id: int | None, ref: str) -> UndoOutcome:
-        enrolment, status = await self.resolve_item(user_id, guild_id, ref)
+        enrolment, status = await self.resolve_item(user_id, guild_id, ref, done=True)
         if status.state is not ItemState.DONE:
             raise InvalidInput(
                 f"“{status.item.text}” is not marked done, so there is nothing to undo."

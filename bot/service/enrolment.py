@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
-from bot.core.errors import InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import InvalidInput, NotEnrolled
 from bot.core.layout import check_pace, default_pace
 from bot.core.models import (
     Enrolment,
@@ -20,13 +20,14 @@ from bot.core.models import (
     StudyGroup,
 )
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
-from bot.core.untrusted import quote_input, tidy
+from bot.core.untrusted import quote_input
 from bot.service.outcomes import (
     EnrollOutcome,
     LearnerPlan,
     PrefsSource,
 )
 from bot.service.reading import FOLLOWING, Reading
+from bot.service.social import resolve_group
 
 
 class Enrolling(Reading):
@@ -45,7 +46,7 @@ class Enrolling(Reading):
     ) -> EnrollOutcome:
         now = self.ctx.clock.now()
         store = self.ctx.store
-        loaded = self.ctx.registry.loaded(pathway_id.strip())
+        loaded = self.pathway_named(pathway_id)
         # Invalid input must write nothing: every value is checked before the first write.
         chosen_pace = check_pace(loaded.pathway, pace) if pace else None
         start_date = parse_date(start) if start else None
@@ -53,12 +54,7 @@ class Enrolling(Reading):
         if group:
             if guild_id is None:
                 raise InvalidInput("Study groups exist only in servers.")
-            target_group = await store.groups.get_by_name(guild_id, tidy(group))
-            if target_group is None:
-                raise NotFound(
-                    f"This server has no study group called {quote_input(group, 80)}. "
-                    "See `/group list`."
-                )
+            target_group = await resolve_group(self.ctx, guild_id, group)
             if target_group.pathway_id != loaded.pathway.id:
                 theirs = self.ctx.registry.find(target_group.pathway_id)
                 raise InvalidInput(
@@ -100,22 +96,24 @@ class Enrolling(Reading):
                     lives_in=elsewhere.guild_id,
                 )
         if existing is not None and existing.status is not EnrolmentStatus.LEFT:
-            pace_changed = chosen_pace is not None and chosen_pace != existing.pace
-            if pace_changed and chosen_pace is not None:
-                # A pace only moves deadlines, and changing it back restores them: no confirm.
-                existing = await store.enrolments.set_pace(existing.id, chosen_pace, now)
-            asked = bool(timezone or day or time or start_date)
-            changed = prefs != existing.prefs or (
-                start_date is not None and start_date != existing.start_date
+            # Already enrolled: nothing is written here. Every change asked for (reminder
+            # settings, start date, pace) is offered, and only Apply makes it.
+            new_pace = chosen_pace if chosen_pace not in (None, existing.pace) else None
+            asked = bool(timezone or day or time)
+            new_prefs = prefs if asked and prefs != existing.prefs else None
+            new_start = (
+                start_date if start_date is not None and start_date != existing.start_date else None
             )
+            offered = new_prefs is not None or new_start is not None or new_pace is not None
             return EnrollOutcome(
                 view=await self.view(existing, now),
                 restored=False,
                 already=True,
                 prefs_source=PrefsSource.LEARNER,
-                proposed_prefs=prefs if asked and changed else None,
-                proposed_start=start_date.isoformat() if asked and changed and start_date else None,
-                pace_changed=pace_changed,
+                proposed_prefs=(new_prefs or existing.prefs) if offered else None,
+                proposed_start=new_start.isoformat() if new_start else None,
+                proposed_pace=new_pace,
+                prefs_changed=new_prefs is not None,
             )
 
         # A new learner is created with these prefs by enrol(); a known one whose reminder
@@ -180,30 +178,42 @@ class Enrolling(Reading):
         return ReminderPrefs(), PrefsSource.DEFAULT
 
     async def apply_settings(
-        self, enrolment_id: int, user_id: int, prefs: ReminderPrefs, start: str | None
+        self,
+        enrolment_id: int,
+        user_id: int,
+        prefs: ReminderPrefs,
+        start: str | None,
+        pace: str | None = None,
     ) -> LearnerPlan:
-        """Confirm the settings a repeated `/enroll` proposed."""
+        """Confirm the changes a repeated `/enroll` offered: reminder settings, start date
+        and pace. Until this runs, nothing of them is saved."""
         now = self.ctx.clock.now()
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
         parse_zone(prefs.tz)
         start_date = parse_date(start) if start else None
         if start_date is not None:
             check_start_date(start_date, now.astimezone(parse_zone(prefs.tz)).date())
-        await self.ctx.store.learners.set_prefs(user_id, prefs, now)
+        if pace is not None:
+            pace = check_pace(self.ctx.registry.get(enrolment.pathway_id), pace)
+        if prefs != enrolment.prefs:
+            await self.ctx.store.learners.set_prefs(user_id, prefs, now)
         if start_date is not None and start_date != enrolment.start_date:
             await self.ctx.store.enrolments.set_start_date(enrolment.id, start_date, now)
+        if pace is not None and pace != enrolment.pace:
+            await self.ctx.store.enrolments.set_pace(enrolment.id, pace, now)
         await self.replan(user_id, now)
         return await self.view(await self._reload(enrolment.id), now)
 
     async def leaving(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment:
         """The enrolment `/leave` would end; the confirmation button then calls `leave`.
         In a DM that is the learner's enrolment of the pathway wherever it lives."""
+        found = self.pathway_named(pathway_id)
         if guild_id is None:
-            enrolment = await self.followed_anywhere(user_id, pathway_id.strip())
+            enrolment = await self.followed_anywhere(user_id, found.pathway.id)
         else:
-            enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, pathway_id.strip())
+            enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, found.pathway.id)
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled(f"You are not enrolled in {quote_input(pathway_id, 60)} here.")
+            raise NotEnrolled(f"You are not enrolled in **{found.pathway.name}** here.")
         return enrolment
 
     async def leave(self, enrolment_id: int, user_id: int) -> Enrolment:

@@ -45,7 +45,8 @@ class EnrollOutcome:
     prefs_source: PrefsSource
     proposed_prefs: ReminderPrefs | None = None  # settings a re-run asked for, to confirm
     proposed_start: str | None = None
-    pace_changed: bool = False  # a repeated /enroll changed the pace (applied at once)
+    proposed_pace: str | None = None  # a new pace a re-run asked for, to confirm
+    prefs_changed: bool = False  # proposed_prefs differ from the saved ones
     # The learner already follows this pathway in another server (its id): nothing was
     # created, and the reply says where the enrolment lives.
     lives_in: int | None = None

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import cadence
+from bot.core import cadence, matching
 from bot.core.cadence import ItemState, ItemStatus
-from bot.core.errors import Forbidden, InvalidInput, NotEnrolled
+from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.loader import LoadedPathway
 from bot.core.models import (
     Completion,
     Enrolment,
@@ -24,6 +25,7 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.standing import Standing, standing
+from bot.core.untrusted import quote_input
 from bot.service.context import Context
 from bot.service.outcomes import (
     LearnerPlan,
@@ -36,6 +38,26 @@ FOLLOWING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED, EnrolmentStatus.COM
 class Reading:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def pathway_named(self, text: str) -> LoadedPathway:
+        """The pathway a typed text means: its id, else what the pathway autocomplete offers
+        first (bot/core/matching.py, over id, title and short title); equal matches ask."""
+        typed = text.strip()
+        found = self.ctx.registry.find(typed)
+        if found is not None:
+            return found
+        every = self.ctx.registry.all()
+        matches = matching.best(typed, every, lambda lp: (lp.pathway.name, lp.pathway.title))
+        if len(matches) > 1:
+            names = ", ".join(f"**{lp.pathway.name}**" for lp in matches[:3])
+            raise InvalidInput(f"{quote_input(typed, 40)} could be {names}: which one?")
+        if not matches:
+            names = ", ".join(f"**{lp.pathway.name}**" for lp in every[:5]) or "none"
+            raise NotFound(
+                f"There is no pathway called {quote_input(typed, 40)}. On offer: {names}. "
+                "See `/pathways`."
+            )
+        return matches[0]
 
     async def standing_of(self, enrolment: Enrolment, now: datetime | None = None) -> Standing:
         """Plan, progress, streak and points: one query. Autocomplete runs this per keystroke,
@@ -159,14 +181,35 @@ class Reading:
         store = self.ctx.store
         learner = await store.learners.get(target_id)
         if target_id != viewer_id:
-            if learner is None or learner.visibility is Visibility.HIDDEN:
-                raise Forbidden("That member's progress is private, or they have not enrolled.")
+            # Someone else's progress: only what they opted into (`/me visibility shown`),
+            # or, in a server, the pathways where the viewer shares their study group.
+            private = "That member's progress is private, or they have not enrolled."
+            if learner is None or guild_id is None:
+                raise Forbidden(private)
             enrolments = await self.following(target_id, guild_id)
+            if learner.visibility is not Visibility.SHOWN:
+                enrolments = [e for e in enrolments if await self._same_group(e, viewer_id)]
+                if not enrolments:
+                    raise Forbidden(private)
             if not enrolments:
                 raise NotEnrolled("That member is not enrolled in any pathway in this server.")
         else:
             enrolments = await self.require_following(target_id, guild_id)
         return ProgressOutcome(learner, [await self.view(e) for e in enrolments])
+
+    async def _same_group(self, enrolment: Enrolment, viewer_id: int) -> bool:
+        """Whether the viewer is in the study group this enrolment's learner is in."""
+        if enrolment.guild_id is None:
+            return False
+        theirs = await self.ctx.store.groups.group_of(
+            enrolment.user_id, enrolment.guild_id, enrolment.pathway_id
+        )
+        if theirs is None:
+            return False
+        mine = await self.ctx.store.groups.group_of(
+            viewer_id, enrolment.guild_id, enrolment.pathway_id
+        )
+        return mine is not None and mine.id == theirs.id
 
     async def replan(self, user_id: int, now: datetime) -> None:
         """Reminder settings are the learner's: re-time every active enrolment after a change."""

@@ -1,24 +1,26 @@
 """Study groups and leaderboards: the social side, always scoped to one server.
 
-Public outputs (group info, leaderboards, digests) never name a hidden learner; the caller
+Visibility is opt-in: server-wide boards and digests name only learners who chose
+`/me visibility shown`. A study group shows its own members to the group (its info, board
+and digest list everyone in it): joining a group is choosing to be seen there. The caller
 always learns their own position, privately.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from bot.core import cadence
+from bot.core import cadence, matching
 from bot.core.cadence import Schedule
-from bot.core.errors import Forbidden, NotEnrolled, NotFound
+from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
 from bot.core.leaderboard import (
-    MIN_EXPECTED,
     Entry,
     Metric,
     Period,
     Ranked,
+    ahead_of,
     expected_by_now,
     rank,
 )
@@ -75,6 +77,25 @@ class Board:
     hidden: int
 
 
+async def resolve_group(ctx: Context, guild_id: int, name: str) -> StudyGroup:
+    """The study group a typed name means: its exact name, else what `/group join`'s
+    autocomplete offers first for the text (bot/core/matching.py); two equally good matches
+    are not guessed between."""
+    found = await ctx.store.groups.get_by_name(guild_id, tidy(name))
+    if found is not None:
+        return found
+    groups = await ctx.store.groups.list_for_guild(guild_id)
+    matches = matching.best(tidy(name), groups, lambda g: (g.name,))
+    if len(matches) > 1:
+        names = ", ".join(quote_input(g.name, 40) for g in matches[:3])
+        raise InvalidInput(f"{quote_input(name, 40)} could be {names}: which one?")
+    if not matches:
+        raise NotFound(
+            f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
+        )
+    return matches[0]
+
+
 def period_window(
     period: Period, now: datetime, tz: str
 ) -> tuple[datetime | None, datetime | None]:
@@ -129,12 +150,7 @@ class Social:
         )
 
     async def group(self, guild_id: int, name: str) -> StudyGroup:
-        found = await self.ctx.store.groups.get_by_name(guild_id, tidy(name))
-        if found is None:
-            raise NotFound(
-                f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
-            )
-        return found
+        return await resolve_group(self.ctx, guild_id, name)
 
     async def join(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
@@ -158,12 +174,9 @@ class Social:
     async def info(self, guild_id: int, name: str) -> GroupInfo:
         group = await self.group(guild_id, name)
         members = await self.ctx.store.groups.members(group.id)
-        shown = [m.user_id for m in members if m.visibility is Visibility.SHOWN]
         found = self.ctx.registry.find(group.pathway_id)
-        summary = GroupSummary(
-            group, len(members), found.pathway.title if found else group.pathway_id
-        )
-        return GroupInfo(summary, shown, len(members) - len(shown))
+        summary = GroupSummary(group, len(members), found.pathway.name if found else "")
+        return GroupInfo(summary, [m.user_id for m in members], 0)  # a group sees its members
 
     # --- leaderboards -------------------------------------------------------------------------
 
@@ -214,14 +227,11 @@ class Social:
             if group is not None
             else "everyone on this pathway here"
         )
-        if metric is Metric.POINTS:
+        if metric is Metric.POINTS and group is None:
             # The fast path: SQLite ranks the board; only the top and the caller come back.
-            if group is not None:
-                top = await store.leaderboards.top_for_group(group.id, caller_id, TOP, since, until)
-            else:
-                top = await store.leaderboards.top_for_pathway(
-                    guild_id, pathway_id, caller_id, TOP, since, until
-                )
+            top = await store.leaderboards.top_for_pathway(
+                guild_id, pathway_id, caller_id, TOP, since, until
+            )
             public = [Ranked(r, _entry(row)) for r, row in top.shown]
             mine = Ranked(top.mine[0], _entry(top.mine[1])) if top.mine else None
             hidden_caller = mine is not None and not mine.entry.visible
@@ -242,6 +252,8 @@ class Social:
         else:
             rows = await store.leaderboards.for_pathway(guild_id, pathway_id, since, until)
         entries = await self._entries(rows, metric, now)
+        if group is not None:  # a study group shows its members to the group
+            entries = [replace(e, visible=True) for e in entries]
         everyone = rank(entries)
         shown = rank([e for e in entries if e.visible])[:TOP]
         me = next((r for r in everyone if r.entry.user_id == caller_id), None)
@@ -272,9 +284,10 @@ class Social:
     ) -> list[Entry]:
         if metric is Metric.POINTS:
             return [_entry(r) for r in rows]
-        # On-schedule: dated items done / dated items expected by now from each learner's own
-        # start. The expectation depends only on the calendar, so learners who share one
-        # (pathway, start date, zone, no pauses) share the computation; two reads in all.
+        # On-schedule: dated items done minus dated items expected by now from each learner's
+        # own start, in whole items ("2 ahead", "1 behind"). The expectation depends only on
+        # the calendar, so learners who share one (pathway, start date, zone, no pauses)
+        # share the computation; two reads in all.
         ids = [r.enrolment_id for r in rows]
         enrolments = await self.ctx.store.enrolments.get_many(ids)
         completions = await self.ctx.store.completions.for_enrolments(ids)
@@ -297,12 +310,10 @@ class Social:
                 )
                 value = expected_by_now(cadence.build_plan(pathway, schedule, set(), now))
                 if enrolment.pauses:
-                    ratio = done / max(MIN_EXPECTED, value)
-                    out.append(Entry(r.user_id, round(ratio, 4), r.reached_at, _shown(r)))
+                    out.append(Entry(r.user_id, ahead_of(done, value), r.reached_at, _shown(r)))
                     continue
                 expected[key] = value
-            ratio = done / max(MIN_EXPECTED, expected[key])
-            out.append(Entry(r.user_id, round(ratio, 4), r.reached_at, _shown(r)))
+            out.append(Entry(r.user_id, ahead_of(done, expected[key]), r.reached_at, _shown(r)))
         return out
 
 

@@ -260,6 +260,15 @@ class Enrolments:
             rows = await tx.fetchall(_FOR_USER, (user_id, guild_id, guild_id))
         return [enrolment_from_row(row) for row in rows]
 
+    async def following_in_guild(self, guild_id: int) -> list[Enrolment]:
+        """Every active or paused enrolment in a server (for `/setup show`'s counts)."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                SELECT + " WHERE e.guild_id = ? AND e.status IN ('active', 'paused')",
+                (guild_id,),
+            )
+        return [enrolment_from_row(row) for row in rows]
+
     async def set_start_date(self, enrolment_id: int, start_date: date, now: datetime) -> Enrolment:
         async with self._db.write() as tx:
             await _status(tx, enrolment_id)

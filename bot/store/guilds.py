@@ -9,11 +9,13 @@ from bot.store.backend import Backend, Row, Tx
 _SELECT = "SELECT * FROM guild_settings WHERE guild_id = ?"
 _UPSERT = (
     "INSERT INTO guild_settings (guild_id, digest_channel_id, default_tz, default_weekday,"
-    " default_remind_at, members_can_create_groups) VALUES (?, ?, ?, ?, ?, ?)"
+    " default_remind_at, members_can_create_groups, dm_closed_notice)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (guild_id) DO UPDATE SET digest_channel_id = excluded.digest_channel_id,"
     " default_tz = excluded.default_tz, default_weekday = excluded.default_weekday,"
     " default_remind_at = excluded.default_remind_at,"
-    " members_can_create_groups = excluded.members_can_create_groups"
+    " members_can_create_groups = excluded.members_can_create_groups,"
+    " dm_closed_notice = excluded.dm_closed_notice"
 )
 
 
@@ -28,6 +30,7 @@ def _from_row(row: Row) -> GuildSettings:
         digest_channel_id=row["digest_channel_id"],
         default_prefs=prefs,
         members_can_create_groups=bool(row["members_can_create_groups"]),
+        dm_closed_notice=bool(row["dm_closed_notice"]),
     )
 
 
@@ -66,6 +69,7 @@ class Guilds:
                     None if prefs is None else prefs.weekday,
                     None if prefs is None else codec.wall_time(prefs.at),
                     int(settings.members_can_create_groups),
+                    int(settings.dm_closed_notice),
                 ),
             )
             return await read_settings(tx, settings.guild_id)

@@ -13,8 +13,11 @@ from bot.core.models import Learner, ReminderPrefs, Visibility
 from bot.store import codec
 from bot.store.backend import Backend, Dialect, Params, Row, Sql, Tx
 
+# Every insert names visibility: a new learner starts hidden (opt-in, migration 009), and
+# SQLite cannot change the old column default in place.
 _INSERT = (
-    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, visibility)"
+    " VALUES (?, ?, ?, ?, ?, 'hidden')"
 )
 _GET = "SELECT * FROM learners WHERE user_id = ?"
 _SET_PREFS = (
@@ -22,14 +25,15 @@ _SET_PREFS = (
     " remind_at = excluded.remind_at RETURNING *"
 )
 _SET_DM_CHANNEL = (
-    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_channel_id)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_channel_id,"
+    " visibility) VALUES (?, ?, ?, ?, ?, ?, 'hidden') ON CONFLICT (user_id) DO UPDATE"
     " SET dm_channel_id = excluded.dm_channel_id RETURNING *"
 )
 _SET_DM_BLOCKED = (
-    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_blocked_since)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
-    " SET dm_blocked_since = excluded.dm_blocked_since RETURNING *"
+    "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, dm_blocked_since,"
+    " visibility) VALUES (?, ?, ?, ?, ?, ?, 'hidden') ON CONFLICT (user_id) DO UPDATE"
+    " SET dm_blocked_since = COALESCE(learners.dm_blocked_since, excluded.dm_blocked_since)"
+    " RETURNING *"
 )
 _SET_VISIBILITY = (
     "INSERT INTO learners (user_id, tz, weekday, remind_at, created_at, visibility)"
@@ -62,6 +66,8 @@ def learner_from_row(row: Row) -> Learner:
         dm_blocked_since=codec.opt_from_instant(row["dm_blocked_since"]),
         visibility=Visibility(row["visibility"]),
         created_at=codec.from_instant(row["created_at"]),
+        dm_closed_told_at=codec.opt_from_instant(row["dm_closed_told_at"]),
+        dm_notice_posted_at=codec.opt_from_instant(row["dm_notice_posted_at"]),
     )
 
 
@@ -152,7 +158,37 @@ class Learners:
         )
 
     async def clear_dm_blocked(self, user_id: int, now: datetime) -> Learner:
-        return await self._upsert(_SET_DM_BLOCKED, (*self._defaults(user_id, now), None))
+        """A DM got through: their DMs are open again, and a later closure is told anew."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE learners SET dm_blocked_since = NULL, dm_closed_told_at = NULL"
+                " WHERE user_id = ?",
+                (user_id,),
+            )
+            await ensure_learner(tx, user_id, now, ReminderPrefs())
+            row = await tx.fetchrow(_GET, (user_id,))
+        return learner_from_row(row)
+
+    async def mark_dm_closed_told(self, user_id: int, now: datetime) -> bool:
+        """Record that the learner was told their DMs are closed; False if they already were
+        (or their DMs are not closed), so two commands at once tell them once."""
+        async with self._db.write() as tx:
+            changed = await tx.execute(
+                "UPDATE learners SET dm_closed_told_at = ? WHERE user_id = ?"
+                " AND dm_blocked_since IS NOT NULL AND dm_closed_told_at IS NULL",
+                (codec.instant(now), user_id),
+            )
+        return bool(changed)
+
+    async def claim_dm_notice(self, user_id: int, now: datetime) -> bool:
+        """Claim the one channel notice a learner with closed DMs may ever get: True once."""
+        async with self._db.write() as tx:
+            changed = await tx.execute(
+                "UPDATE learners SET dm_notice_posted_at = ? WHERE user_id = ?"
+                " AND dm_notice_posted_at IS NULL",
+                (codec.instant(now), user_id),
+            )
+        return bool(changed)
 
     async def set_visibility(self, user_id: int, visibility: Visibility, now: datetime) -> Learner:
         return await self._upsert(

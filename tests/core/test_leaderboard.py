@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.cadence import ItemState, Plan, Schedule, build_plan
-from bot.core.leaderboard import MIN_EXPECTED, Entry, expected_by_now, rank, window
+from bot.core.leaderboard import (
+    Entry,
+    ahead_of,
+    expected_by_now,
+    rank,
+    schedule_phrase,
+    window,
+)
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
 
@@ -30,9 +37,9 @@ def test_viewer_sees_themselves_outside_the_top() -> None:
 
 
 def _ratio(plan: Plan) -> float:
-    """What the on-schedule board computes: items done over items expected by now."""
+    """What the on-schedule board computes: items done minus items expected by now."""
     done = sum(1 for s in plan.statuses if s.state is ItemState.DONE)
-    return done / max(MIN_EXPECTED, expected_by_now(plan))
+    return ahead_of(done, expected_by_now(plan))
 
 
 def test_late_joiner_can_lead_on_schedule(seed: Pathway) -> None:
@@ -46,3 +53,14 @@ def test_late_joiner_can_lead_on_schedule(seed: Pathway) -> None:
     assert late_ratio > spring_ratio
     ranked = rank([Entry(1, spring_ratio, T0), Entry(2, late_ratio, T0)])
     assert ranked[0].entry.user_id == 2
+
+
+def test_on_schedule_reads_as_a_phrase_never_a_percentage() -> None:
+    assert [schedule_phrase(x) for x in (2.0, 0.0, -1.0, 0.4, -0.4)] == [
+        "2 ahead",
+        "on schedule",
+        "1 behind",
+        "on schedule",
+        "on schedule",
+    ]
+    assert ahead_of(5, 3.4) == 2.0 and ahead_of(1, 1.6) == -1.0

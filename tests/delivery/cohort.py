@@ -54,6 +54,8 @@ async def enrol_all(
             now,
         )
         if digest_channel is not None:
-            await store.guilds.set(GuildSettings(guild.id, digest_channel_id=digest_channel))
+            await store.guilds.set(
+                GuildSettings(guild.id, digest_channel_id=digest_channel, dm_closed_notice=True)
+            )
     finally:
         await store.close()

@@ -78,4 +78,6 @@ async def test_warmer_opens_missing_dm_channels_before_the_due_minute(
     report = await inproc.reminders.sweep()
     assert report.sent >= 29
     routes = [r.route for r in emu.requests[start:]]
-    assert "POST /users/@me/channels" not in routes  # one request per reminder
+    # one request per reminder; only the learner whose DMs are closed needs the channel
+    # opened, as their weekly reminder still tries the DM once (a success lifts the record)
+    assert routes.count("POST /users/@me/channels") == 1

@@ -89,7 +89,7 @@ async def test_one_reminder_per_period_and_the_dm_channel_learned(
     assert all(learners[u].dm_channel_id == 9000 + u for u in (1, 2, 3))
 
 
-async def test_closed_dms_are_marked_and_never_retried(
+async def test_closed_dms_are_kept_on_record_until_a_dm_gets_through(
     world: tuple[Store, Learning, ReminderSender, FakeNotifier], clock: FixedClock
 ) -> None:
     store, learning, sender, notifier = world
@@ -99,9 +99,18 @@ async def test_closed_dms_are_marked_and_never_retried(
     await sender.sweep()
     learner = await store.learners.get(4)
     assert learner is not None and learner.dm_blocked
+    since = learner.dm_blocked_since
+    clock.advance(timedelta(days=7))
+    await sender.sweep()  # still closed: the record stays, from when it began
+    learner = await store.learners.get(4)
+    assert learner is not None and learner.dm_blocked_since == since
+    assert notifier.sent == []
+    notifier.closed.discard(4)  # they opened their DMs: the next week's reminder arrives
     clock.advance(timedelta(days=7))
     await sender.sweep()
-    assert notifier.sent == []  # the next week is not attempted by DM either
+    assert [u for u, _ in notifier.sent] == [4]
+    learner = await store.learners.get(4)
+    assert learner is not None and not learner.dm_blocked
 
 
 async def test_a_failure_is_retried_with_the_same_nonce(

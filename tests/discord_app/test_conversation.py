@@ -92,6 +92,10 @@ async def test_closed_dms_at_enrolment_get_a_private_follow_up(world: World) -> 
     await emu.run_command(
         world.admin, "setup", guild=g, subcommand="digest-channel", options={"channel": channel}
     )
+    on = await emu.run_command(
+        world.admin, "setup", guild=g, subcommand="dm-notice", options={"enabled": True}
+    )
+    assert "once" in on.content and on.ephemeral
     emu.close_dms(alice)
     start = len(emu.requests)
     reply = await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
@@ -105,12 +109,22 @@ async def test_closed_dms_at_enrolment_get_a_private_follow_up(world: World) -> 
     blocked = world.bot.sql("SELECT dm_blocked_since FROM learners")[0][0]
     assert blocked is not None
 
-    # the first reminder makes no second attempt at the DM; the public mention follows
+    def mentions() -> int:
+        return sum(f"<@{alice.id}>" in m.content for m in emu.channel_messages(channel))
+
+    # the first reminder tries the DM once, then the one channel mention the admin allowed
+    next_at = "SELECT next_reminder_at FROM enrolments"
+    first = world.bot.sql(next_at)
+    world.bot.make_due()
+    await emu.wait_for(lambda: mentions() == 1, timeout=15)
+    await poll(lambda: world.bot.sql(next_at) != first, what="the reminder to advance")
+    # a week later: the DM is tried again, but the channel never hears of it twice
     before = len(emu.requests)
     world.bot.make_due()
-    await emu.wait_for(
-        lambda: any(f"<@{alice.id}>" in m.content for m in emu.channel_messages(channel)),
-        timeout=15,
-    )
-    assert not [r for r in emu.requests[before:] if r.status == 403]
-    assert all(r.route != DM_ROUTE for r in emu.requests[before:])
+    await emu.wait_for(lambda: any(r.status == 403 for r in emu.requests[before:]), timeout=15)
+    await world.bot.wait_ticks(2)
+    assert mentions() == 1
+    # her next command does not tell her again: the enrolment follow-up already did
+    later = await emu.run_command(alice, "tasks", guild=g)
+    await emu.run_command(alice, "progress", guild=g)
+    assert later.followups == []

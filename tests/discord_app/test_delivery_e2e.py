@@ -12,12 +12,16 @@ from tests.discord_app.conftest import World
 from tests.harness import SEED, BotProcess, is_reminder, poll, reminder_dms
 
 
-async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path) -> None:
+async def test_weekly_digests_say_who_finished_what(emu: Emulator, tmp_path: Path) -> None:
+    """A group digest names its members (a group shows you to the group); the server-wide
+    cohort digest names only learners who opted in. Both say who finished what this week,
+    how many are on schedule or behind, and scores carry their unit."""
     owner = emu.add_user("owner")
     guild = emu.add_guild("G", owner)
     admin, shown, hidden = emu.add_user("admin"), emu.add_user("shown"), emu.add_user("hidden")
+    solo, quiet = emu.add_user("solo"), emu.add_user("quiet")
     emu.add_member(guild, admin, permissions=Permission.MANAGE_GUILD)
-    for u in (shown, hidden):
+    for u in (shown, hidden, solo, quiet):
         emu.add_member(guild, u)
     channel = emu.channels(guild)[0]
     bot = BotProcess(emu, tmp_path, DIGEST_CHECK_SECONDS="0.5")
@@ -44,10 +48,15 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
     )
     for u in (shown, hidden):
         await emu.run_command(u, "enroll", guild=guild, options={"pathway": SEED, "group": "Owls"})
+    for u in (shown, hidden, solo, quiet):
+        if u in (solo, quiet):
+            await emu.run_command(u, "enroll", guild=guild, options={"pathway": SEED})
         await emu.run_command(u, "done", guild=guild, options={"task": "week-jupyter-setup"})
     await emu.run_command(
-        hidden, "me", guild=guild, subcommand="visibility", options={"mode": "hidden"}
+        solo, "me", guild=guild, subcommand="visibility", options={"mode": "shown"}
     )
+    # quiet never opts in; one solo learner is behind (started long ago)
+    bot.sql("UPDATE enrolments SET start_date = '2026-01-05' WHERE user_id = ?", (quiet.id,))
     await emu.run_command(
         admin, "setup", guild=guild, subcommand="digest-channel", options={"channel": channel}
     )
@@ -55,19 +64,28 @@ async def test_weekly_digest_in_the_group_channel(emu: Emulator, tmp_path: Path)
     def digests() -> list[object]:
         return [m for m in emu.channel_messages(channel) if m.embeds]
 
-    await emu.wait_for(lambda: digests(), timeout=20)
-    await bot.wait_ticks(2)  # two more whole ticks: still one digest this week
+    await emu.wait_for(lambda: len(digests()) >= 2, timeout=20)
+    await bot.wait_ticks(2)  # two more whole ticks: still one digest per target this week
     await bot.stop()
-    (digest,) = digests()
-    text = json.dumps(digest.embeds)  # type: ignore[attr-defined]
-    assert "Owls" in text and "Foundations of Machine Learning" in text
-    assert str(shown.id) in text
-    assert str(hidden.id) not in text  # hidden learners are never named in public
-    assert "prefer not to be listed" in text
+    assert len(digests()) == 2
+    group_post = next(d for d in digests() if "Owls" in json.dumps(d.embeds))  # type: ignore[attr-defined]
+    cohort_post = next(d for d in digests() if d is not group_post)
+    group = json.dumps(group_post.embeds, ensure_ascii=False)  # type: ignore[attr-defined]
+    cohort = json.dumps(cohort_post.embeds, ensure_ascii=False)  # type: ignore[attr-defined]
+    assert str(shown.id) in group and str(hidden.id) in group  # the group sees its members
+    assert "Finished this week" in group and "finished" in group
+    assert "Next together" in group, group
+    assert "2 on schedule · 0 behind" in group, group
+    assert " points" in group and "Phase 1" in group
+    assert str(solo.id) in cohort and str(quiet.id) not in cohort  # opt-in, server-wide
+    assert "1 on schedule · 1 behind" in cohort, cohort
+    assert "not listed" in cohort and "/me visibility shown" in cohort
+    for text in (group, cohort):
+        assert "(s)" not in text and SEED not in text
     assert not emu.schema_violations
 
 
-async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) -> None:
+async def test_closed_dms_are_told_once_privately_and_kept_on_record(world: World) -> None:
     emu, g, alice = world.emu, world.guild, world.alice
     await emu.run_command(alice, "enroll", guild=g, options={"pathway": SEED})
     await emu.wait_for_dm(alice, lambda m: "Welcome" in m.content)  # DMs open at enrolment
@@ -75,13 +93,17 @@ async def test_closed_dms_show_the_reminder_on_the_next_command(world: World) ->
     world.bot.make_due()
     blocked = "SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL"
     await poll(lambda: world.bot.sql(blocked) == [(1,)])
-    emu.open_dms(alice)
     reply = await emu.run_command(alice, "tasks", guild=g)
     notice = await reply.wait_followup()
-    assert notice.ephemeral and "could not reach your DMs" in notice.content
-    assert notice.embeds and "Week" in json.dumps(notice.embeds)
-    assert (
-        world.bot.sql("SELECT COUNT(*) FROM learners WHERE dm_blocked_since IS NOT NULL")[0][0] == 0
+    assert notice.ephemeral and "DMs are closed" in notice.content and "Privacy" in notice.content
+    assert "could not reach" not in notice.content and not notice.embeds  # no phantom reminder
+    assert world.bot.sql(blocked) == [(1,)]  # still closed: the record stays
+    again = await emu.run_command(alice, "tasks", guild=g)
+    await emu.run_command(alice, "progress", guild=g)  # after again's completion handler
+    assert again.followups == [], "told once, not at every command"
+    # no channel notice: the admin has not turned them on
+    assert not any(
+        f"<@{alice.id}>" in m.content for c in emu.channels(g) for m in emu.channel_messages(c)
     )
 
 

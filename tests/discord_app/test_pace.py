@@ -26,6 +26,10 @@ async def test_pace_is_chosen_at_enroll_and_can_change(world: World) -> None:
         alice, "enroll", guild=g, options={"pathway": SEED, "pace": "12-months"}
     )
     assert "already enrolled" in again.content and "12 months" in again.content
+    # Offered, not applied: the pace changes only when the learner presses Apply.
+    assert world.bot.sql("SELECT pace, COUNT(*) FROM enrolments") == [("9-months", 1)]
+    apply = next(i for i in again.message.custom_ids if i.startswith("pb:apply:"))
+    await (await emu.click(alice, again.message, apply)).wait_final()
     assert world.bot.sql("SELECT pace, COUNT(*) FROM enrolments") == [("12-months", 1)]
 
     choices = await emu.autocomplete(

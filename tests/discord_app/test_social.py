@@ -48,24 +48,31 @@ async def test_groups_and_a_fair_public_leaderboard(world: World) -> None:
     assert weekly.deferred
     final = await weekly.wait_final()
     assert "on-schedule, this week" in json.dumps(final.embeds, ensure_ascii=False)
-    assert "% of schedule" in json.dumps(final.embeds)
+    text = json.dumps(final.embeds, ensure_ascii=False)
+    assert "%" not in text and ("ahead" in text or "on schedule" in text or "behind" in text)
 
-    # Bob hides: he disappears from everything public, but still sees himself privately
-    await emu.run_command(
-        world.bob, "me", guild=g, subcommand="visibility", options={"mode": "hidden"}
-    )
-    board = await emu.run_command(world.alice, "leaderboard", guild=g)
-    assert str(world.bob.id) not in json.dumps(board.embeds)
+    # The group's board and info list both: joining a group shows you to that group.
     info = await emu.run_command(
         world.alice, "group", guild=g, subcommand="info", options={"name": "Spring Cohort"}
     )
-    assert str(world.bob.id) not in json.dumps(info.embeds) and "prefer not" in json.dumps(
-        info.embeds
+    assert str(world.bob.id) in json.dumps(info.embeds)
+    # Server-wide (the admin is in no group): nobody has opted in yet, so nobody is named.
+    board = await emu.run_command(world.admin, "leaderboard", guild=g)
+    server_wide = json.dumps(board.embeds)
+    assert str(world.bob.id) not in server_wide and str(world.alice.id) not in server_wide
+    await emu.run_command(
+        world.alice, "me", guild=g, subcommand="visibility", options={"mode": "shown"}
     )
-    peek = await emu.run_command(world.alice, "progress", guild=g, options={"member": world.bob})
-    assert peek.content.startswith("⚠️")
-    own = await emu.run_command(world.bob, "leaderboard", guild=g)
-    assert "hidden" in (await own.wait_followup()).content
+    board = await emu.run_command(world.admin, "leaderboard", guild=g)
+    server_wide = json.dumps(board.embeds)
+    assert str(world.alice.id) in server_wide and str(world.bob.id) not in server_wide
+    # Other people's /progress: only opted-in members, or members of your own group.
+    peek = await emu.run_command(world.admin, "progress", guild=g, options={"member": world.bob})
+    assert peek.content.startswith("⚠️") and peek.ephemeral
+    shown = await emu.run_command(world.admin, "progress", guild=g, options={"member": world.alice})
+    assert shown.embeds and not shown.content.startswith("⚠️")
+    mate = await emu.run_command(world.alice, "progress", guild=g, options={"member": world.bob})
+    assert mate.embeds and not mate.content.startswith("⚠️")
 
 
 async def test_guild_isolation(world: World) -> None:

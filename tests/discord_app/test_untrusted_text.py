@@ -213,6 +213,9 @@ async def test_the_closed_dm_fallback_pings_exactly_its_learner(world: World) ->
         subcommand="create",
         options={"name": "Owls", "pathway": SEED, "channel": channel},
     )
+    await emu.run_command(  # the channel notice is opt-in per server
+        world.admin, "setup", guild=g, subcommand="dm-notice", options={"enabled": True}
+    )
     for user in (alice, world.bob):
         await emu.run_command(user, "enroll", guild=g, options={"pathway": SEED, "group": "Owls"})
     for user in (alice, world.bob):  # both welcome DMs land while DMs are still open

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.clock import FixedClock
 from bot.core.leaderboard import Metric, Period
-from bot.core.models import CompletionSource
+from bot.core.models import CompletionSource, Visibility
 from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context
 from bot.service.social import Social
@@ -35,9 +35,14 @@ async def test_a_late_joiner_leads_on_schedule_but_not_on_points(tmp_path: Path)
             )
         for item in dated[:2]:
             await store.completions.record(late.id, item, clock.now(), CompletionSource.COMMAND, 20)
+        for user in (1, 2):  # server-wide boards list only learners who opted in
+            await store.learners.set_visibility(user, Visibility.SHOWN, clock.now())
         social = Social(ctx)
         points = await social.board(GUILD, 2, None, Period.ALL, Metric.POINTS)
         assert [r.entry.user_id for r in points.public] == [1, 2]
         schedule = await social.board(GUILD, 2, None, Period.ALL, Metric.ON_SCHEDULE)
         assert [r.entry.user_id for r in schedule.public] == [2, 1]
         assert schedule.mine is not None and schedule.mine.rank == 1
+        # the on-schedule score reads as whole items ahead (+) or behind (-)
+        assert all(r.entry.score == int(r.entry.score) for r in schedule.public)
+        assert schedule.public[0].entry.score > schedule.public[1].entry.score

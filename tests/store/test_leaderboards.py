@@ -32,6 +32,8 @@ async def _setup(store: Store, enrol: Enrol) -> tuple[int, dict[int, int]]:
     await record(ids[2], "a", NOW + DAY, points=10)
     await record(ids[4], "a", NOW, points=50)
     await record(ids[5], "a", NOW, points=70)
+    for user in (1, 3, 4, 5):  # visibility is opt-in (migration 009): they opted in
+        await store.learners.set_visibility(user, Visibility.SHOWN, NOW)
     await store.learners.set_visibility(2, Visibility.HIDDEN, NOW)
     return group.id, ids
 
@@ -107,7 +109,10 @@ async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol)
             # user 3 reaches 30 before user 2 does: 3 is listed first within the tie
             at = NOW + (DAY if u == 2 else timedelta(0))
             await store.completions.record(ids[u], "a", at, points=p)
-    await store.learners.set_visibility(5, Visibility.HIDDEN, NOW)
+    for u in ids:  # visibility is opt-in (migration 009): all but user 5 opted in
+        await store.learners.set_visibility(
+            u, Visibility.HIDDEN if u == 5 else Visibility.SHOWN, NOW
+        )
 
     board = await store.leaderboards.top_for_group(group.id, viewer=6, top=3)
     assert [(r, row.user_id) for r, row in board.shown] == [(1, 1), (2, 3), (2, 2)]

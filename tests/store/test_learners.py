@@ -18,7 +18,7 @@ async def test_unknown_learner_is_none(store: Store) -> None:
 async def test_ensure_creates_once_with_defaults(store: Store, now: datetime) -> None:
     created = await store.learners.ensure(1, now)
     assert created.prefs == ReminderPrefs()
-    assert created.created_at == now and created.visibility is Visibility.SHOWN
+    assert created.created_at == now and created.visibility is Visibility.HIDDEN  # opt-in
     prefs = ReminderPrefs("Asia/Tokyo", 4, time(7, 15))
     again = await store.learners.ensure(1, now + LATER, prefs)
     assert again == created  # an existing learner is left alone

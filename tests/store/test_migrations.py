@@ -76,6 +76,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [],
     7: [],
     8: [],
+    9: [],
 }
 
 

@@ -11,7 +11,13 @@ from discord.ext import commands
 from bot.core.errors import Forbidden
 from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import zone_choices
-from bot.discord_app.render_admin import defaults_text, digest_channel_text
+from bot.discord_app.render_admin import (
+    defaults_text,
+    digest_channel_text,
+    dm_notice_text,
+    member_groups_text,
+    settings_summary,
+)
 from bot.discord_app.render_reload import describe_reload
 
 if TYPE_CHECKING:
@@ -69,8 +75,10 @@ class AdminCog(commands.Cog):
     ) -> None:
         guild_id = require_manage_guild(interaction)
         settings = await self.bot.admin.set_defaults(guild_id, day, time, timezone)
+        changed = not (day is None and time is None and timezone is None)
         await interaction.response.send_message(
-            defaults_text(settings, self.bot.admin.digest_timing(settings)), ephemeral=True
+            defaults_text(settings, self.bot.admin.digest_timing(settings), changed),
+            ephemeral=True,
         )
 
     defaults.autocomplete("timezone")(zone_choices)
@@ -82,12 +90,30 @@ class AdminCog(commands.Cog):
     async def member_groups(self, interaction: discord.Interaction[Any], allowed: bool) -> None:
         guild_id = require_manage_guild(interaction)
         await self.bot.admin.set_member_groups(guild_id, allowed)
-        text = (
-            "Members may now create study groups."
-            if allowed
-            else "Only admins may create study groups."
+        await interaction.response.send_message(member_groups_text(allowed), ephemeral=True)
+
+    @setup_group.command(
+        name="dm-notice",
+        description="Mention a learner whose DMs are closed once in a channel (default: off)",
+    )
+    @app_commands.describe(
+        enabled=(
+            "True: one channel mention per learner, ever (their group's channel, else the "
+            "digest channel); False: they are only told privately"
         )
-        await interaction.response.send_message(text, ephemeral=True)
+    )
+    async def dm_notice(self, interaction: discord.Interaction[Any], enabled: bool) -> None:
+        guild_id = require_manage_guild(interaction)
+        await self.bot.admin.set_dm_notice(guild_id, enabled)
+        await interaction.response.send_message(dm_notice_text(enabled), ephemeral=True)
+
+    @setup_group.command(
+        name="show", description="This server's settings and learner counts (only you see it)"
+    )
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        guild_id = require_manage_guild(interaction)
+        summary = await self.bot.admin.summary(guild_id)
+        await interaction.response.send_message(settings_summary(summary), ephemeral=True)
 
     @setup_group.command(
         name="reload-pathways", description="Re-read pathway files (bot owner only)"

@@ -11,8 +11,7 @@ from discord.ext import commands
 from bot.core.errors import Forbidden
 from bot.core.leaderboard import Metric, Period
 from bot.core.untrusted import escape_text
-from bot.discord_app import formatting, limits
-from bot.discord_app.autocomplete import pathway_choices
+from bot.discord_app.autocomplete import group_choices, pathway_choices
 from bot.discord_app.render_social import (
     board_embed,
     group_info_embed,
@@ -47,15 +46,7 @@ class GroupsCog(commands.Cog):
     async def group_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        q = current.strip().lower()
-        groups = await self.bot.store.groups.list_for_guild(interaction.guild_id)
-        return [
-            Choice(name=formatting.shorten(g.name, 100), value=g.name[:100])
-            for g in groups
-            if q in g.name.lower()
-        ][: limits.AUTOCOMPLETE_CHOICES]
+        return await group_choices(interaction, current)
 
     @group.command(
         name="create", description="Create a study group (admins, or members where allowed)"
@@ -85,8 +76,9 @@ class GroupsCog(commands.Cog):
             cohort_start,
         )
         name = escape_text(created.name, 80)
+        pathway_name = self.bot.registry.get(created.pathway_id).name
         await interaction.response.send_message(
-            f"Study group **{name}** created for `{created.pathway_id}`. Join with `/group join` "
+            f"Study group **{name}** created for **{pathway_name}**. Join with `/group join` "
             "or `/enroll … group:`, picking it by name.",
             allowed_mentions=NO_MENTIONS,
         )

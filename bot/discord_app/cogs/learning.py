@@ -11,9 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import matching
 from bot.core.models import Enrolment
 from bot.discord_app import formatting, limits
-from bot.discord_app.autocomplete import pace_choices, pathway_choices
+from bot.discord_app.autocomplete import group_choices, pace_choices, pathway_choices
 from bot.discord_app.autocomplete_prefs import (
     day_choices,
     time_choices,
@@ -24,9 +25,9 @@ from bot.discord_app.components.account import ApplySettingsButton, LeaveButton,
 from bot.discord_app.components.items import plan_controls
 from bot.discord_app.components.pages import page_controls
 from bot.discord_app.components.tasks import tasks_controls
-from bot.discord_app.render_delivery import dms_closed_text
+from bot.discord_app.render_account import dms_closed_at_enroll
+from bot.discord_app.render_enroll import enroll_reply
 from bot.discord_app.render_pathway import pathway_list, pathway_pages
-from bot.discord_app.render_plan import enroll_message
 from bot.discord_app.render_progress import (
     card_alt_text,
     card_data,
@@ -61,11 +62,10 @@ class LearningCog(commands.Cog):
             interaction.user.id, _guild(interaction), done=done
         )
         several = len({e.id for e, _ in items}) > 1
-        q = current.strip().lower()
         out = []
-        for enrolment, s in items:
-            if q and q not in s.item.id and q not in s.item.text.lower():
-                continue
+        # The same rule a submitted text resolves by (bot/core/matching.py): what is offered
+        # first here is what typing the text and sending it would pick.
+        for enrolment, s in matching.ranked(current, items, lambda es: (es[1].item.text,)):
             value = f"{enrolment.pathway_id}/{s.item.id}" if several else s.item.id
             tag = {"overdue": "⚠️ ", "due-soon": "⏳ ", "not-open": "🔒 "}.get(s.state.value, "")
             where = f" · {self._home(enrolment)}" if several else ""
@@ -137,12 +137,15 @@ class LearningCog(commands.Cog):
         if outcome.lives_in is not None:
             home = self.bot.get_guild(outcome.lives_in)
             where = home.name if home is not None else None
-        content, embed = enroll_message(outcome, where)
+        content, embed = enroll_reply(outcome, where)
         view = plan_controls(outcome.view.enrolment.id, outcome.view.plan, select=False)
         if outcome.proposed_prefs is not None:
             view = confirm_view(
                 ApplySettingsButton(
-                    outcome.view.enrolment.id, outcome.proposed_prefs, outcome.proposed_start
+                    outcome.view.enrolment.id,
+                    outcome.proposed_prefs,
+                    outcome.proposed_start,
+                    outcome.proposed_pace,
                 )
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
@@ -159,12 +162,13 @@ class LearningCog(commands.Cog):
             result = await self.bot.welcomer.welcome(enrolment, self.bot.clock.now(), fallback)
             if result.dms_closed:
                 await interaction.followup.send(
-                    dms_closed_text(result.fallback_channel_id), ephemeral=True
+                    dms_closed_at_enroll(result.fallback_channel_id), ephemeral=True
                 )
         except Exception:  # the enrolment stands; a lost welcome is only logged
             log.exception("welcome for enrolment %s failed", enrolment.id)
 
     enroll.autocomplete("pathway")(pathway_choices)
+    enroll.autocomplete("group")(group_choices)
     enroll.autocomplete("timezone")(zone_choices_with_default)
     enroll.autocomplete("day")(day_choices)
     enroll.autocomplete("time")(time_choices)
@@ -211,7 +215,9 @@ class LearningCog(commands.Cog):
     undo.autocomplete("task")(done_item_choices)
 
     @app_commands.command(name="progress", description="Your progress card and a short summary")
-    @app_commands.describe(member="Someone else in this server (only if they share their progress)")
+    @app_commands.describe(
+        member="Someone else here (if they chose /me visibility shown, or share your study group)"
+    )
     async def progress(
         self, interaction: discord.Interaction[Any], member: discord.User | None = None
     ) -> None:

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.deadlines import day_text
 from bot.discord_app.autocomplete import zone_choices
 from bot.discord_app.components.account import ForgetButton, confirm_view
 from bot.discord_app.components.snooze import snooze_controls
@@ -18,6 +19,7 @@ from bot.discord_app.render_account import (
     EXPORT_JSON,
     evidence_text,
     export_message,
+    visibility_text,
 )
 from bot.discord_app.render_reminders import reminders_text
 
@@ -37,7 +39,7 @@ class MeCog(commands.Cog):
     @reminders.command(name="show", description="When your next reminders come")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         view = await self.bot.account.reminders(interaction.user.id)
-        text = reminders_text(view.learner, view.enrolments, view.snoozes)
+        text = reminders_text(view.learner, view.enrolments, view.snoozes, view.names)
         controls = snooze_controls(view)
         if controls is None:
             await interaction.response.send_message(text, ephemeral=True)
@@ -59,7 +61,8 @@ class MeCog(commands.Cog):
     ) -> None:
         view = await self.bot.account.set_reminders(interaction.user.id, day, time, timezone)
         await interaction.response.send_message(
-            "Updated. " + reminders_text(view.learner, view.enrolments), ephemeral=True
+            "Updated. " + reminders_text(view.learner, view.enrolments, names=view.names),
+            ephemeral=True,
         )
 
     set_.autocomplete("timezone")(zone_choices)
@@ -70,10 +73,11 @@ class MeCog(commands.Cog):
     @app_commands.describe(until="Resume automatically on this date, YYYY-MM-DD (optional)")
     async def pause(self, interaction: discord.Interaction[Any], until: str | None = None) -> None:
         view, resume_on = await self.bot.account.pause(interaction.user.id, until)
-        when = f" until {resume_on.isoformat()}" if resume_on else " until you `/reminders resume`"
+        when = f" until {day_text(resume_on)}" if resume_on else " until you `/reminders resume`"
         await interaction.response.send_message(
-            f"⏸️ Paused{when}. Deadlines not yet reached move later by the time you are away, "
-            "so you won't come back behind.\n" + reminders_text(view.learner, view.enrolments),
+            f"⏸️ Paused{when}. Deadlines not yet reached move later by the days you are away, "
+            "so you won't come back behind.\n"
+            + reminders_text(view.learner, view.enrolments, names=view.names),
             ephemeral=True,
         )
 
@@ -81,7 +85,7 @@ class MeCog(commands.Cog):
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         view = await self.bot.account.resume(interaction.user.id)
         await interaction.response.send_message(
-            "▶️ Welcome back! " + reminders_text(view.learner, view.enrolments),
+            "▶️ Welcome back! " + reminders_text(view.learner, view.enrolments, names=view.names),
             ephemeral=True,
         )
 
@@ -108,20 +112,19 @@ class MeCog(commands.Cog):
             ephemeral=True,
         )
 
-    @me.command(name="visibility", description="Show or hide yourself on leaderboards and digests")
-    @app_commands.describe(mode="shown: appear by name; hidden: never appear in anything public")
+    @me.command(
+        name="visibility",
+        description="Opt in to server-wide leaderboards, digests and others' /progress",
+    )
+    @app_commands.describe(
+        mode="shown: listed server-wide; hidden (the default): only your study group sees you"
+    )
     @app_commands.choices(
         mode=[Choice(name="shown", value="shown"), Choice(name="hidden", value="hidden")]
     )
     async def visibility(self, interaction: discord.Interaction[Any], mode: Choice[str]) -> None:
         learner = await self.bot.account.set_visibility(interaction.user.id, mode.value)
-        text = (
-            "You are **hidden**: you never appear by name on leaderboards, in digests or in "
-            "other members' `/progress`."
-            if learner.visibility.value == "hidden"
-            else "You are **shown** on leaderboards and in digests."
-        )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.response.send_message(visibility_text(learner.visibility), ephemeral=True)
 
 
 async def setup(bot: PathwayBot) -> None:

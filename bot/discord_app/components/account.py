@@ -12,6 +12,7 @@ from bot.core.errors import Forbidden
 from bot.core.models import ReminderPrefs
 from bot.discord_app.components.base import Answered, bot_of
 from bot.discord_app.components.items import plan_controls
+from bot.discord_app.render_account import count
 from bot.discord_app.render_plan import plan_embed
 
 
@@ -79,8 +80,10 @@ class ForgetButton(
         await interaction.response.edit_message(
             content=(
                 "Deleted everything stored about you: "
-                f"{gone.enrolments} enrolment(s), {gone.completions} completion(s), "
-                f"{gone.memberships} group membership(s), {gone.deliveries} delivery record(s)."
+                f"{count(gone.enrolments, 'enrolment')}, "
+                f"{count(gone.completions, 'completion')}, "
+                f"{count(gone.memberships, 'group membership')}, "
+                f"{count(gone.deliveries, 'delivery record')}."
             ),
             view=None,
         )
@@ -92,20 +95,30 @@ class ApplySettingsButton(
     template=(
         r"pb:apply:(?P<eid>[0-9]{1,20}):(?P<wd>[0-6]):(?P<hm>[0-9]{4}):"
         r"(?P<start>[0-9]{4}-[0-9]{2}-[0-9]{2}|-):(?P<tz>[A-Za-z0-9_+\-/]{1,40})"
+        r"(?:;(?P<pace>[a-z0-9\-]{1,20}))?"
     ),
 ):
-    def __init__(self, enrolment_id: int, prefs: ReminderPrefs, start: str | None) -> None:
+    """Applies every change a repeated `/enroll` offered (reminders, start, pace); the
+    offer itself saved nothing. Buttons made before pace was offered have no `;pace`."""
+
+    def __init__(
+        self, enrolment_id: int, prefs: ReminderPrefs, start: str | None, pace: str | None = None
+    ) -> None:
         hm = prefs.at.strftime("%H%M")
+        tail = f";{pace}" if pace else ""
         super().__init__(
             discord.ui.Button(
                 label="Apply these settings",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"pb:apply:{enrolment_id}:{prefs.weekday}:{hm}:{start or '-'}:{prefs.tz}",
+                custom_id=(
+                    f"pb:apply:{enrolment_id}:{prefs.weekday}:{hm}:{start or '-'}:{prefs.tz}{tail}"
+                ),
             )
         )
         self.enrolment_id = enrolment_id
         self.prefs = prefs
         self.start = start
+        self.pace = pace
 
     @classmethod
     async def from_custom_id(
@@ -114,14 +127,14 @@ class ApplySettingsButton(
         hm = match["hm"]
         prefs = ReminderPrefs(match["tz"], int(match["wd"]), time(int(hm[:2]), int(hm[2:])))
         start = None if match["start"] == "-" else match["start"]
-        return cls(int(match["eid"]), prefs, start)
+        return cls(int(match["eid"]), prefs, start, match["pace"])
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
         view = await bot_of(interaction).learning.apply_settings(
-            self.enrolment_id, interaction.user.id, self.prefs, self.start
+            self.enrolment_id, interaction.user.id, self.prefs, self.start, self.pace
         )
         await interaction.response.edit_message(
-            content="Settings applied: your reminders and plan are updated.",
+            content="Changes applied: your reminders and plan are updated.",
             embed=plan_embed(view),
             view=plan_controls(view.enrolment.id, view.plan),
         )

@@ -109,7 +109,7 @@ class CancelSnoozeButton(
         )
         await interaction.response.edit_message(
             content="🔕 Snooze cancelled.\n"
-            + reminders_text(view.learner, view.enrolments, view.snoozes),
+            + reminders_text(view.learner, view.enrolments, view.snoozes, view.names),
             view=snooze_controls(view),
         )
 
