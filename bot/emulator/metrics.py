@@ -24,6 +24,8 @@ class RequestRecord:
     query: dict[str, str] = field(default_factory=dict)
     #: Decoded JSON the emulator answered with (None for empty or non-JSON responses).
     response: Any = None
+    #: The X-Audit-Log-Reason header, URL-decoded as Discord does (None when absent).
+    audit_log_reason: str | None = None
 
     @property
     def route(self) -> str:
