@@ -173,17 +173,17 @@ def _served(pathway: Pathway) -> dict[str, Resource]:
 
 
 def how_of(piece: Piece, shown: CheckableItem, resource: Resource | None = None) -> str:
-    """The line's "how", in the source's words: a skill's how-to-learn, else the resource
-    the file says serves it, else the item's own instruction."""
+    """The line's "how", in the source's own words: a skill's how-to-learn, else the title
+    of the resource the file says serves it, else the item's own instruction."""
     resource = resource or piece.resource
     own = resource is not None and resource is not piece.resource
     if (piece.shared_skill or own) and resource is not None:
         # A part of a skill, or a step with a resource of its own: that tells it apart.
-        return f"Use: {resource.title}"
+        return resource.title
     if piece.skill is not None and piece.skill.how:
         return piece.skill.how
     if resource is not None:
-        return f"Use: {resource.title}"
+        return resource.title
     return shown.text
 
 

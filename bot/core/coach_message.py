@@ -119,7 +119,8 @@ def cue_line(line: Line, how_chars: int, with_url: bool = True) -> str | None:
     """The row under a focus line: how (from the source) and, for long work, how far."""
     parts: list[str] = []
     if line.how != line.status.item.text and how_chars > 0:
-        parts.append(shorten(line.how, how_chars))
+        is_resource = line.resource is not None and line.how == line.resource.title
+        parts.append(shorten(f"Use: {line.how}" if is_resource else line.how, how_chars))
     res = line.resource
     if with_url and res is not None and res.url:
         parts.append(res.url)

@@ -37,6 +37,7 @@ class DeliveryKind(enum.StrEnum):
     REMINDER = "reminder"
     DIGEST = "digest"
     FALLBACK = "fallback"
+    ROLE_GRANT = "role-grant"  # a milestone role (bot/delivery/role_grants.py)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -37,6 +37,7 @@ from bot.discord_app.http_tuning import amortise_bucket_cleanup
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_account import dms_closed_notice
 from bot.discord_app.render_reload import describe_reload
+from bot.discord_app.role_granter import install_role_grants
 from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.metrics import Metrics, start_metrics_server
@@ -51,6 +52,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.me",
     "bot.discord_app.cogs.admin",
     "bot.discord_app.cogs.groups",
+    "bot.discord_app.cogs.cohort",
 )
 
 
@@ -161,6 +163,7 @@ class PathwayBot(commands.AutoShardedBot):
             on_role=self._take_role,
             retention_days=self.settings.outbox_retention_days,
         )
+        self.role_grants = install_role_grants(self)
         self.scheduler = self.jobs.scheduler
         self.reminders = self.jobs.reminders
         self.digests = self.jobs.digests

@@ -6,6 +6,7 @@ It only wires components together; behaviour lives in the component modules.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,10 @@ class EmulatorContext:
     schema_violations: list[SchemaViolation] = field(default_factory=list)
     unknown_routes: list[str] = field(default_factory=list)
     base_url: str = ""
+    #: Routes ("METHOD /template") whose answers are held back after Discord acted, until
+    #: the event is set: how a test crashes a client between Discord's change and its reply.
+    holds: dict[str, asyncio.Event] = field(default_factory=dict)
+    held: list[RequestRecord] = field(default_factory=list)
 
 
 CTX: web.AppKey[EmulatorContext] = web.AppKey("discord_emulator.ctx", EmulatorContext)

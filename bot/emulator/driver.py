@@ -12,6 +12,7 @@ Every wait is event driven (see :mod:`notifier`), so tests are as fast as the bo
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self, TypeVar
@@ -40,7 +41,18 @@ from .interactions import (
     InteractionRegistry,
 )
 from .metrics import Counters, RequestRecord
-from .models import GUILD_TEXT, JSON, AppCommand, Channel, Guild, Member, Message, Role, User
+from .models import (
+    GUILD_TEXT,
+    JSON,
+    AppCommand,
+    AuditLogEntry,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+)
 from .notifier import Notifier
 from .permissions import (
     ALL_PERMISSIONS,
@@ -270,6 +282,29 @@ class Emulator:
         """Change the acknowledgement deadline (3 s on Discord) for interactions started later."""
         self.config.interaction_deadline = seconds
         self.interactions.deadline = seconds
+
+    def set_role_position(self, role: Role, position: int) -> None:
+        """Move ``role`` in its guild's hierarchy (higher positions rank above)."""
+        self.state.set_role_position(role, position)
+
+    def hold(self, route: str) -> None:
+        """Hold back answers to ``"METHOD /template"`` after the emulator acted on them (the
+        change is made; the client does not hear of it) until :meth:`release`."""
+        self.ctx.holds[route] = asyncio.Event()
+
+    def release(self, route: str) -> None:
+        event = self.ctx.holds.pop(route, None)
+        if event is not None:
+            event.set()
+
+    @property
+    def held(self) -> list[RequestRecord]:
+        """Requests answered late because of :meth:`hold`, in arrival order."""
+        return list(self.ctx.held)
+
+    @property
+    def audit_log(self) -> list[AuditLogEntry]:
+        return list(self.state.audit_log)
 
     def set_bot_permissions(self, guild: GuildRef, permissions: int) -> None:
         """Change the permissions of the bot's managed role in ``guild``."""

@@ -25,6 +25,8 @@ class RequestRecord:
     query: dict[str, str] = field(default_factory=dict)
     #: Decoded JSON the emulator answered with (None for empty or non-JSON responses).
     response: Any = None
+    #: The X-Audit-Log-Reason header, URL-decoded as Discord does (None when absent).
+    audit_log_reason: str | None = None
     #: When it arrived (time.monotonic()): tests check no request came before a retry_after.
     at: float = field(default_factory=time.monotonic)
 

@@ -9,6 +9,7 @@ can assert on 429s and invalid requests no matter which endpoint produced them.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -75,6 +76,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         template=template,
         query=dict(request.query),
     )
+    reason = request.headers.get("X-Audit-Log-Reason")
+    record.audit_log_reason = urllib.parse.unquote(reason) if reason is not None else None
     ctx.requests.append(record)
     ctx.counters.requests += 1
     ctx.counters.by_route[record.route] += 1
@@ -107,6 +110,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         request[BODY_KEY] = body
         _validate(ctx, record, template, body.json)
         response = await handler(request)
+        hold = ctx.holds.get(record.route)
+        if hold is not None:
+            ctx.held.append(record)
+            ctx.notifier.notify()
+            await hold.wait()
     except ApiError as exc:
         response = json_response(exc.body(), status=exc.status, headers=exc.headers)
     if fault is not None and fault.endswith("-after") and response.status < 400:

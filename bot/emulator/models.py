@@ -64,6 +64,22 @@ class Role:
     bot_id: int | None = None
 
 
+@dataclass(frozen=True)
+class AuditLogEntry:
+    """One entry of a guild's audit log (only what the emulator records: role changes)."""
+
+    guild_id: int
+    action_type: int  # 25 = MEMBER_ROLE_UPDATE
+    user_id: int  # who acted (the bot)
+    target_id: int  # the member
+    changes: tuple[tuple[str, int], ...]  # ("$add" | "$remove", role id)
+    reason: str | None
+
+
+#: Audit log event MEMBER_ROLE_UPDATE (Discord's documented value).
+MEMBER_ROLE_UPDATE = 25
+
+
 @dataclass(eq=False)
 class Member:
     """A user's membership of a guild."""

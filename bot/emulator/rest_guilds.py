@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .context import RECORD_KEY
 from .errors import ApiError, missing_permissions
-from .models import Guild
+from .models import MEMBER_ROLE_UPDATE, AuditLogEntry, Guild
 from .permissions import Permission
 from .rest_common import (
     Route,
@@ -101,6 +102,23 @@ def _check_role_management(request: web.Request, guild: Guild, role_id: int) -> 
         raise missing_permissions()
 
 
+def _audit(request: web.Request, guild: Guild, target_id: int, change: str, role_id: int) -> None:
+    """Discord logs a member's role change in the guild's audit log, with the request's
+    X-Audit-Log-Reason; a change that changed nothing is not logged."""
+    state = ctx_of(request).state
+    record = request.get(RECORD_KEY)
+    state.audit_log.append(
+        AuditLogEntry(
+            guild_id=guild.id,
+            action_type=MEMBER_ROLE_UPDATE,
+            user_id=state.bot_user.id,
+            target_id=target_id,
+            changes=((change, role_id),),
+            reason=record.audit_log_reason if record is not None else None,
+        )
+    )
+
+
 async def add_member_role(request: web.Request) -> web.Response:
     state = ctx_of(request).state
     guild = _guild(request)
@@ -109,6 +127,7 @@ async def add_member_role(request: web.Request) -> web.Response:
     _check_role_management(request, guild, role_id)
     if role_id not in member.role_ids:
         state.set_member_roles(guild, state.users[member.user_id], [*member.role_ids, role_id])
+        _audit(request, guild, member.user_id, "$add", role_id)
     return no_content()
 
 
@@ -121,6 +140,7 @@ async def remove_member_role(request: web.Request) -> web.Response:
     if role_id in member.role_ids:
         remaining = [r for r in member.role_ids if r != role_id]
         state.set_member_roles(guild, state.users[member.user_id], remaining)
+        _audit(request, guild, member.user_id, "$remove", role_id)
     return no_content()
 
 

@@ -21,6 +21,7 @@ from .models import (
     JSON,
     AppCommand,
     Attachment,
+    AuditLogEntry,
     Channel,
     Guild,
     Member,
@@ -84,6 +85,8 @@ class EmulatorState:
         self.attachments: dict[int, Attachment] = {}
         self._channel_message_ids: dict[int, list[int]] = {}
         self.dm_channels: dict[int, int] = {}
+        #: Audit log entries, oldest first (role grants and removals by the bot).
+        self.audit_log: list[AuditLogEntry] = []
         self.commands: dict[int | None, dict[tuple[str, int], AppCommand]] = {}
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         #: Off: an enforced nonce no longer returns the earlier message (a test proving the
@@ -218,6 +221,15 @@ class EmulatorState:
             INTENT_GUILDS,
         )
         return role
+
+    def set_role_position(self, role: Role, position: int) -> None:
+        """Move a role in the hierarchy (as dragging it in Server Settings does)."""
+        role.position = position
+        self.emit(
+            "GUILD_ROLE_UPDATE",
+            {"guild_id": str(role.guild_id), "role": role_json(role)},
+            INTENT_GUILDS,
+        )
 
     def set_role_permissions(self, role: Role, permissions: int) -> None:
         role.permissions = permissions

@@ -70,10 +70,13 @@ _CLAIM_RETRIES = Sql(
     sqlite=_DUE_OF_KINDS,
     postgres=_DUE_OF_KINDS + " FOR UPDATE SKIP LOCKED",
 )
-# The subquery walks the deliveries_finished index (migration 010) from the oldest row.
+# The subquery walks the deliveries_finished index (migration 011) from the oldest row.
+# Role grants are kept: their sent rows are the record of which roles a learner was given
+# (bot/store/milestone_roles.py reads them), not messages whose sending is over.
 _PRUNE = (
     "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
-    " WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at, id LIMIT ?)"
+    " WHERE status <> 'pending' AND updated_at < ? AND kind <> 'role-grant'"
+    " ORDER BY updated_at, id LIMIT ?)"
 )
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
 
@@ -246,8 +249,9 @@ class Deliveries:
             )
 
     async def prune(self, before: datetime, limit: int = 500) -> int:
-        """Delete up to `limit` finished rows (sent, skipped, failed) last changed before
-        `before`, oldest first; return how many went. Pending rows are never touched.
+        """Delete up to `limit` finished messages (sent, skipped, failed reminders, digests
+        and fallbacks) last changed before `before`, oldest first; return how many went.
+        Pending rows are never touched, nor role grants (the record of roles given).
 
         A finished row is no longer needed once its period can never be claimed again (the
         sweeps only claim this week's and later periods), so the outbox stays the size of a

@@ -24,6 +24,7 @@ from bot.store.identify_slots import IdentifySlots
 from bot.store.leaderboards import Leaderboards
 from bot.store.learners import Learners
 from bot.store.meta import Meta
+from bot.store.milestone_roles import MilestoneRoles
 from bot.store.privacy import Privacy
 from bot.store.sender_lock import FileSenderLock, PgSenderLock, SenderLock
 
@@ -44,6 +45,7 @@ class Repositories:
         self.privacy = Privacy(db)
         self.meta = Meta(db)
         self.identify_slots = IdentifySlots(db)
+        self.milestone_roles = MilestoneRoles(db)
 
 
 class _Joined:

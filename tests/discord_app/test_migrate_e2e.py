@@ -22,7 +22,7 @@ import asyncpg
 
 from bot.emulator.driver import Emulator
 from bot.emulator.models import Guild, User
-from bot.emulator.permissions import Permission
+from bot.emulator.permissions import DEFAULT_BOT_PERMISSIONS, Permission
 from bot.store.postgres.copy import NOT_COPIED, TABLES
 from tests.harness import ROOT, SEED, BotProcess, custom_ids, is_reminder, poll
 from tests.store.backends import create_database, drop_database, needs_postgres, url_for
@@ -143,6 +143,10 @@ async def fill_every_table(
     await ok(admin, "setup", "defaults", day=day, time=at, timezone="UTC")
     await ok(admin, "setup", "member-groups", allowed=True)
     await ok(admin, "setup", "dm-notice", enabled=True)
+    # milestone_roles: the bot may manage roles, and "phase 5" earns a role below its own
+    emu.set_bot_permissions(guild, DEFAULT_BOT_PERMISSIONS | Permission.MANAGE_ROLES)
+    emu.set_role_position(emu.state.bot_role(guild), 20)
+    await ok(admin, "setup", "milestone-role", milestone="phase 5", role=emu.add_role(guild, "P5"))
     # study_groups, created by an admin who is no learner (their export holds the group)
     await ok(admin, "group", "create", name="Owls", pathway=SEED)
 
@@ -152,7 +156,13 @@ async def fill_every_table(
     await ok(alice, "done", task="week-jupyter-setup")
     tasks = await ok(alice, "tasks")
     select = next(i for i in custom_ids(tasks.components) if i.startswith("pb:sel:"))
-    picked = await emu.click(alice, tasks.message, select, values=["month-join-ml-community"])
+    first_option = next(
+        c["options"][0]["value"]
+        for row in tasks.components
+        for c in row["components"]
+        if c.get("custom_id") == select
+    )
+    picked = await emu.click(alice, tasks.message, select, values=[first_option])
     assert "✅" in picked.content, picked.content
     await ok(alice, "done", task="skill-mlops")
     undone = await ok(alice, "undo", task="skill-mlops")
@@ -282,7 +292,7 @@ async def test_migrate_db_then_the_bot_runs_on_postgres_and_exports_match(
         # and it writes there: a /done lands in PostgreSQL, an /enroll gets an unused id
         alice, erin = people["alice"], people["erin"]
         done = await emu.run_command(
-            alice, "done", guild=guild, options={"task": "week-read-hands-on-ml-ch1"}
+            alice, "done", guild=guild, options={"task": "q-kaggle-competition"}
         )
         assert "Done" in done.content, done.content
         enrolled = await emu.run_command(erin, "enroll", guild=guild, options={"pathway": SEED})

@@ -18,6 +18,7 @@ COMMANDS = {
     "setup",
     "group",
     "leaderboard",
+    "cohort",
 }
 
 

@@ -53,6 +53,9 @@ FREE_TEXT: list[tuple[str, str | None, str, dict[str, str]]] = [
     ("group", "info", "name", {}),
     ("leaderboard", None, "group", {}),
     ("leaderboard", None, "group", {"metric": "on-schedule"}),
+    ("setup", "milestone-role", "milestone", {}),
+    ("cohort", None, "group", {}),
+    ("cohort", None, "pathway", {}),
 ]
 
 HOSTILE = {
@@ -150,7 +153,7 @@ async def test_hostile_values_get_private_inert_replies_and_store_nothing(
     for command, sub, option, others in FREE_TEXT:
         if kind == "sql" and (command, option) == ("group", "name"):
             continue  # plain text: a fine group name (stored with parameters, shown escaped)
-        user = world.admin if command == "setup" else world.alice
+        user = world.admin if command in ("setup", "cohort") else world.alice
         before = snapshot(world)
         start = len(emu.requests)
         public_before = len(emu.channel_messages(emu.channels(g)[0]))

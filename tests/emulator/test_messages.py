@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import aiohttp
@@ -189,8 +190,36 @@ async def test_role_assignment_needs_manage_roles(
     emu.set_bot_permissions(world.guild, Permission.MANAGE_ROLES | Permission.VIEW_CHANNEL)
     bot_role = emu.state.bot_role(world.guild)
     bot_role.position = 10  # above "enrolled"
-    await member.add_roles(role)
+    await member.add_roles(role, reason="reached first week ✓")
     assert enrolled.id in world.guild.members[world.alice.id].role_ids
+    # Discord logs the change with the request's X-Audit-Log-Reason; a no-op is not logged.
+    await member.add_roles(role, reason="again")
+    (entry,) = emu.audit_log
+    assert entry.target_id == world.alice.id and entry.changes == (("$add", enrolled.id),)
+    assert entry.reason == "reached first week ✓" and entry.action_type == 25
+    assert [r.audit_log_reason for r in emu.requests if r.method == "PUT"][-2:] == [
+        "reached first week ✓",
+        "again",
+    ]
+
+
+async def test_a_held_answer_arrives_after_the_change_is_made(
+    emu: Emulator, world: World, bot: ProbeBot
+) -> None:
+    emu.set_bot_permissions(world.guild, Permission.MANAGE_ROLES | Permission.VIEW_CHANNEL)
+    emu.set_role_position(emu.state.bot_role(world.guild), 10)
+    enrolled = emu.add_role(world.guild, "enrolled", position=2)
+    route = "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}"
+    emu.hold(route)
+    task = asyncio.create_task(
+        bot.http.add_role(world.guild.id, world.alice.id, enrolled.id, reason=None)
+    )
+    await emu.wait_for(lambda: emu.held, what="the held request")
+    assert enrolled.id in world.guild.members[world.alice.id].role_ids  # done, not yet told
+    assert not task.done()
+    emu.release(route)
+    await task
+    assert [r.status for r in emu.held] == [204]
 
 
 async def test_user_messages_reach_the_bot_with_content_rules(

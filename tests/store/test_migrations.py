@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from bot.core.errors import ConfigError
-from bot.core.models import DeliveryStatus, EnrolmentStatus, Pause
+from bot.core.models import DeliveryKind, DeliveryStatus, EnrolmentStatus, Pause
 from bot.store import Database, Store, codec, migrations
 from bot.store.backend import Backend
 from bot.store.postgres import migrations as pg_migrations
@@ -78,6 +78,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     8: [],
     9: [],
     10: [],
+    11: [],
 }
 
 
@@ -158,7 +159,12 @@ async def _check_upgraded(store: Store, version: int) -> None:
     # 008: a bucket's first IDENTIFY claim takes it for a window
     assert await store.identify_slots.claim(0, 100.0, 5.0) is None
     assert await store.identify_slots.claim(0, 100.0, 5.0) == 105.0
-    # 010: the finished outbox rows are found by their own index for pruning
+    # 010: the outbox takes role grants, and servers map milestones to roles
+    grant = await store.deliveries.claim(DeliveryKind.ROLE_GRANT, "enrolment:1", "phase-1:5", NOW)
+    assert grant.claimed and grant.delivery.kind is DeliveryKind.ROLE_GRANT
+    mapped = await store.milestone_roles.set(100, "phase-1", 5, 7, NOW)
+    assert mapped.enabled and await store.milestone_roles.for_guild(100) == [mapped]
+    # 011: the finished outbox rows are found by their own index for pruning
     assert await store.deliveries.prune(NOW - timedelta(days=30)) == 0
     if version >= 1:
         await _check_v1_data(store)

@@ -57,6 +57,15 @@ async def test_prune_deletes_only_old_finished_rows_in_small_batches(store: Stor
         assert await store.deliveries.get(delivery_id) is not None
 
 
+async def test_role_grants_are_kept_as_the_record_of_roles_given(store: Store) -> None:
+    grant = await store.deliveries.claim(
+        DeliveryKind.ROLE_GRANT, "enrolment:1", "phase-1:5", NOW - 90 * DAY
+    )
+    await store.deliveries.mark_sent(grant.delivery.id, 0, NOW - 90 * DAY)
+    assert await store.deliveries.prune(NOW - 30 * DAY) == 0
+    assert await store.deliveries.get(grant.delivery.id) is not None
+
+
 async def test_prune_goes_oldest_first(store: Store) -> None:
     newer = await _row(store, "enrolment:1", DeliveryStatus.SENT, NOW - 40 * DAY)
     older = await _row(store, "enrolment:2", DeliveryStatus.SENT, NOW - 50 * DAY)

@@ -19,6 +19,10 @@ from bot.discord_app.render_admin import (
     settings_summary,
 )
 from bot.discord_app.render_reload import describe_reload
+from bot.discord_app.render_roles import mapped_text, mappings_text, removed_text
+from bot.discord_app.role_checks import check_assignable
+from bot.service.context import Context
+from bot.service.milestones import MilestoneRolesService
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -114,6 +118,48 @@ class AdminCog(commands.Cog):
         guild_id = require_manage_guild(interaction)
         summary = await self.bot.admin.summary(guild_id)
         await interaction.response.send_message(settings_summary(summary), ephemeral=True)
+
+    @setup_group.command(
+        name="milestone-role", description="Give a role when a learner reaches a milestone"
+    )
+    @app_commands.describe(
+        milestone="first week, first month, day 90, phase N or pathway complete",
+        role="The role to give (leave empty to stop giving one for this milestone)",
+    )
+    async def milestone_role(
+        self,
+        interaction: discord.Interaction[Any],
+        milestone: str,
+        role: discord.Role | None = None,
+    ) -> None:
+        guild_id = require_manage_guild(interaction)
+        service = MilestoneRolesService(Context(self.bot.store, self.bot.registry, self.bot.clock))
+        chosen = service.parse(milestone)
+        if role is None:
+            removed = await service.remove(guild_id, chosen)
+            text = removed_text(chosen.label, removed.role_id if removed else None)
+        else:
+            await check_assignable(interaction, role)
+            await service.set_role(guild_id, chosen, role.id, interaction.user.id)
+            text = mapped_text(chosen.label, chosen.meaning, role.id)
+        now = [
+            (m.milestone.label, m.mapping.role_id, m.mapping.enabled)
+            for m in await service.mappings(guild_id)
+        ]
+        text += "\n" + mappings_text(now)
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @milestone_role.autocomplete("milestone")
+    async def milestone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        service = MilestoneRolesService(Context(self.bot.store, self.bot.registry, self.bot.clock))
+        q = current.strip().lower()
+        return [Choice(name=m.label, value=m.label) for m in service.choices() if q in m.label][
+            : limits.AUTOCOMPLETE_CHOICES
+        ]
 
     @setup_group.command(
         name="reload-pathways", description="Re-read pathway files (bot owner only)"

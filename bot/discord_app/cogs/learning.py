@@ -36,6 +36,7 @@ from bot.discord_app.render_progress import (
     undo_message,
 )
 from bot.discord_app.render_tasks import tasks_embed
+from bot.discord_app.role_granter import kept_roles_note
 from bot.discord_app.tree import in_time, reply
 
 if TYPE_CHECKING:
@@ -212,7 +213,13 @@ class LearningCog(commands.Cog):
         outcome = await in_time(
             interaction, self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
         )
-        await reply(interaction, undo_message(outcome), ephemeral=True)
+        kept = await kept_roles_note(self.bot, outcome.view.enrolment, "undoing an item")
+        await reply(
+            interaction,
+            undo_message(outcome) + kept,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     undo.autocomplete("task")(done_item_choices)
 
@@ -270,7 +277,7 @@ class LearningCog(commands.Cog):
         name = found.pathway.name if found else enrolment.pathway_id
         await interaction.response.send_message(
             f"Leave **{name}**? Reminders stop. Your progress is kept, and enrolling again "
-            "here restores it.",
+            "here restores it." + await kept_roles_note(self.bot, enrolment, "leaving"),
             view=confirm_view(LeaveButton(enrolment.id)),
             ephemeral=True,
         )

@@ -21,7 +21,10 @@ from bot.discord_app.render_account import (
     export_message,
     visibility_text,
 )
+from bot.discord_app.render_calendar import calendar_text
 from bot.discord_app.render_reminders import reminders_text
+from bot.service.calendar import CalendarService
+from bot.service.context import Context
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -125,6 +128,16 @@ class MeCog(commands.Cog):
     async def visibility(self, interaction: discord.Interaction[Any], mode: Choice[str]) -> None:
         learner = await self.bot.account.set_visibility(interaction.user.id, mode.value)
         await interaction.response.send_message(visibility_text(learner.visibility), ephemeral=True)
+
+    @me.command(name="calendar", description="Your deadlines as a calendar file (.ics) to import")
+    async def calendar(self, interaction: discord.Interaction[Any]) -> None:
+        service = CalendarService(Context(self.bot.store, self.bot.registry, self.bot.clock))
+        export = await service.export(interaction.user.id, interaction.guild_id)
+        await interaction.response.send_message(
+            calendar_text(export),
+            file=discord.File(io.BytesIO(export.ics), filename=export.filename),
+            ephemeral=True,
+        )
 
 
 async def setup(bot: PathwayBot) -> None:

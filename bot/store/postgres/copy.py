@@ -39,10 +39,11 @@ TABLES = (
     "group_members",
     "deliveries",
     "meta",
+    "milestone_roles",
 )
 # Pacing state, not data (when each IDENTIFY bucket may next IDENTIFY): never copied, and a
 # target that has some (a bot already started on it) still counts as empty.
-NOT_COPIED = ("identify_slots",)
+NOT_COPIED = ("identify_slots", "milestone_checks")  # checks: redone, grants are idempotent
 _WITH_IDS = ("enrolments", "enrolment_pauses", "study_groups", "deliveries")
 # Kept by the completions trigger: rebuilt on the target, then compared with the source.
 _TOTALS = ("points_total", "completions_total", "last_completed_at")

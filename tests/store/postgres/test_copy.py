@@ -57,6 +57,8 @@ async def _every_kind_of_row(store: Store) -> list[int]:
     skipped = await store.deliveries.claim(DeliveryKind.DIGEST, group_target(group.id), "w", NOW)
     await store.deliveries.skip(skipped.delivery.id, NOW, "no channel")
     await store.meta.set("command_tree_hash", "feed")
+    await store.milestone_roles.set(200, "phase-2", 4242, CAROL, NOW)
+    await store.milestone_roles.claim_grants([(enrolment_target(done.id), "phase-2:4242")], NOW)
     return [ALICE, BOB, CAROL]
 
 
@@ -91,6 +93,9 @@ async def test_copy_reads_back_the_same_and_leaves_the_source_alone(db_path: Pat
                 100, 555, ReminderPrefs("Europe/Berlin", 4, time(18, 30)), True
             )
             assert await copied.meta.get("command_tree_hash") == "feed"
+            assert [
+                (m.milestone, m.role_id) for m in await copied.milestone_roles.for_guild(200)
+            ] == [("phase-2", 4242)]
             assert await copied.db.integrity_check() == ["ok"]
             # the id sequences moved past the copied ids
             fresh = (await copied.enrolments.enrol(9, 100, "p", "h", START, NOW)).enrolment

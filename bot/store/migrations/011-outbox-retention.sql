@@ -1,4 +1,4 @@
--- 010: finished outbox rows are pruned after OUTBOX_RETENTION_DAYS (bot/store/deliveries.py).
+-- 011: finished outbox rows are pruned after OUTBOX_RETENTION_DAYS (bot/store/deliveries.py).
 --
 -- The sender deletes a small batch of the oldest sent, skipped or failed rows each tick;
 -- this index hands it exactly those, oldest first, without scanning the pending ones or
