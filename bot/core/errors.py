@@ -1,14 +1,19 @@
 """Domain errors that a user may see.
 
-An error either carries a `code` and its `data` (the store raises only these, so no reply
-wording lives next to SQL), or a ready `user_message`. The Discord adapter words coded
-errors (bot/discord_app/wording.py) and turns any `PathwayError` into an ephemeral reply;
-anything else is unexpected and gets logged with a short error id instead.
+An error either carries a `code` and its `data`, or a ready `user_message`. The service and
+the store raise only coded errors (tests/test_wording_layer.py keeps it so), so no reply
+wording lives next to use cases or SQL; the pure core's parsers still word their own. The
+Discord adapter words coded errors (bot/discord_app/wording.py) and turns any `PathwayError`
+into an ephemeral reply; anything else is unexpected and gets logged with a short error id instead.
 """
 
 from __future__ import annotations
 
 import enum
+
+#: What a coded error may carry: names and text as typed or as loaded, counts, and short
+#: lists (the first few candidates of an ambiguous match). Never a sentence.
+Datum = str | int | tuple[str, ...]
 
 
 class ErrorCode(enum.StrEnum):
@@ -35,6 +40,39 @@ class ErrorCode(enum.StrEnum):
     LEFT_PATHWAY = "left-pathway"
     NOT_DONE_YET = "not-done-yet"  # data: item
     SNOOZE_WHILE_PAUSED = "snooze-while-paused"  # data: pathway
+    LINKED_WORK_UNDO = "linked-work-undo"  # data: item
+    ITEM_TIE = "item-tie"  # data: ref, count, items (the first three texts)
+    NO_REMINDERS_YET = "no-reminders-yet"
+    SNOOZE_GONE = "snooze-gone"
+    REMINDERS_NOTHING_TO_CHANGE = "reminders-nothing-to-change"
+    PAUSE_UNTIL_NOT_FUTURE = "pause-until-not-future"
+    PAUSE_TOO_LONG = "pause-too-long"
+    ALL_PAUSED = "all-paused"
+    NONE_PAUSED = "none-paused"
+    VISIBILITY_UNKNOWN = "visibility-unknown"
+    NO_PATHWAYS_LOADED = "no-pathways-loaded"
+    COHORT_GROUP_OTHER_PATHWAY = "cohort-group-other-pathway"  # data: group, follows, asked
+    GROUPS_ONLY_IN_SERVERS = "groups-only-in-servers"
+    GROUP_OTHER_PATHWAY = "group-other-pathway"  # data: group, follows, asked (names)
+    NOT_ENROLLED_IN_PATHWAY = "not-enrolled-in-pathway"  # data: pathway (its name)
+    PATHWAY_TIE = "pathway-tie"  # data: typed, names (the first three)
+    PATHWAY_UNKNOWN = "pathway-unknown"  # data: typed, offered (the first five names)
+    NOTHING_FOLLOWED_IN_SERVER = "nothing-followed-in-server"
+    NOTHING_FOLLOWED_HERE = "nothing-followed-here"
+    PLAN_GONE = "plan-gone"
+    NOT_YOUR_PLAN = "not-your-plan"
+    HORIZON_UNKNOWN = "horizon-unknown"
+    PROGRESS_PRIVATE = "progress-private"
+    MEMBER_NOT_ENROLLED = "member-not-enrolled"
+    PACE_NOT_FASTER = "pace-not-faster"  # data: current, chosen, slower ("" for none)
+    OFFER_ALREADY_PAUSED = "offer-already-paused"
+    NOTHING_OVERDUE = "nothing-overdue"
+    OVERDUE_OPENED_TODAY = "overdue-opened-today"
+    GROUP_TIE = "group-tie"  # data: typed, names (the first three)
+    GROUP_UNKNOWN = "group-unknown"  # data: name
+    GROUP_CREATE_ADMINS_ONLY = "group-create-admins-only"
+    NOT_IN_GROUP = "not-in-group"  # data: name
+    DELIVERY_GONE = "delivery-gone"  # data: delivery_id
     STORAGE_CONFLICT = "storage-conflict"
     STORAGE_BUSY = "storage-busy"
     STORAGE_FAILED = "storage-failed"
@@ -45,7 +83,7 @@ class PathwayError(Exception):
     `user_message` is shown verbatim to the person who caused it."""
 
     def __init__(
-        self, user_message: str | None = None, *, code: ErrorCode | None = None, **data: str
+        self, user_message: str | None = None, *, code: ErrorCode | None = None, **data: Datum
     ) -> None:
         self.code = code
         self.data = data

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.core import cadence
-from bot.core.errors import InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import ErrorCode, InvalidInput, NotEnrolled, NotFound
 from bot.core.models import Enrolment, EnrolmentStatus, Learner, Visibility
 from bot.core.pathway import ItemKind
 from bot.core.snooze import PendingSnooze
@@ -68,7 +68,7 @@ class Account(Reading):
     async def reminders(self, user_id: int) -> RemindersView:
         learner = await self.ctx.store.learners.get(user_id)
         if learner is None:
-            raise NotEnrolled("You have no reminders yet. Start with `/enroll`.")
+            raise NotEnrolled(code=ErrorCode.NO_REMINDERS_YET)
         enrolments = [
             e
             for e in await self.ctx.store.enrolments.list_for_user(user_id)
@@ -92,7 +92,7 @@ class Account(Reading):
             enrolment.id, delivery_id, self.ctx.clock.now()
         )
         if not cancelled:
-            raise NotFound("That snooze has already been sent or cancelled.")
+            raise NotFound(code=ErrorCode.SNOOZE_GONE)
         return await self.reminders(user_id)
 
     @in_unit
@@ -100,7 +100,7 @@ class Account(Reading):
         self, user_id: int, day: str | None, at: str | None, timezone: str | None
     ) -> RemindersView:
         if day is None and at is None and timezone is None:
-            raise InvalidInput("Give at least one of `day`, `time` or `timezone` to change.")
+            raise InvalidInput(code=ErrorCode.REMINDERS_NOTHING_TO_CHANGE)
         current = await self.reminders(user_id)
         new = override_prefs(current.learner.prefs, day, at, timezone)
         now = self.ctx.clock.now()
@@ -118,12 +118,12 @@ class Account(Reading):
             resume_on = parse_date(until)
             today = now.astimezone(parse_zone(current.learner.prefs.tz)).date()
             if resume_on <= today:
-                raise InvalidInput("`until` must be a date after today.")
+                raise InvalidInput(code=ErrorCode.PAUSE_UNTIL_NOT_FUTURE)
             if resume_on - today > MAX_PAUSE:
-                raise InvalidInput("You can pause for at most a year at a time.")
+                raise InvalidInput(code=ErrorCode.PAUSE_TOO_LONG)
         active = [e for e in current.enrolments if e.status is EnrolmentStatus.ACTIVE]
         if not active:
-            raise InvalidInput("Your pathways are already paused. Use `/reminders resume`.")
+            raise InvalidInput(code=ErrorCode.ALL_PAUSED)
         resume_at = (
             cadence.resolve_local(resume_on, time(0), parse_zone(current.learner.prefs.tz))
             if resume_on
@@ -139,7 +139,7 @@ class Account(Reading):
         current = await self.reminders(user_id)
         paused = [e for e in current.enrolments if e.status is EnrolmentStatus.PAUSED]
         if not paused:
-            raise InvalidInput("None of your pathways is paused.")
+            raise InvalidInput(code=ErrorCode.NONE_PAUSED)
         now = self.ctx.clock.now()
         for e in paused:
             await self.ctx.store.enrolments.resume(e.id, now)
@@ -151,7 +151,7 @@ class Account(Reading):
         try:
             value = Visibility(visibility.strip().lower())
         except ValueError:
-            raise InvalidInput("Visibility must be `shown` or `hidden`.") from None
+            raise InvalidInput(code=ErrorCode.VISIBILITY_UNKNOWN) from None
         return await self.ctx.store.learners.set_visibility(user_id, value, self.ctx.clock.now())
 
     async def export(self, user_id: int) -> Export:

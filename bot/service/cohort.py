@@ -24,7 +24,7 @@ from bot.core.cohort import (
     status_of,
     summarise,
 )
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import ErrorCode, InvalidInput, NotFound
 from bot.core.layout import settled
 from bot.core.leaderboard import expected_by_now
 from bot.core.models import (
@@ -39,7 +39,6 @@ from bot.core.pathway import Pathway
 from bot.core.standing import standing
 from bot.core.streaks import current_streak
 from bot.core.timeparse import parse_zone
-from bot.core.untrusted import quote_input
 from bot.service.context import Context
 from bot.service.social import Social
 
@@ -69,8 +68,10 @@ class CohortService:
             pathway = self.ctx.registry.get(pathway_id.strip())
             if group is not None and group.pathway_id != pathway.id:
                 raise InvalidInput(
-                    f"Study group {quote_input(group.name, 80)} follows "
-                    f"`{group.pathway_id}`, not `{pathway.id}`: leave `pathway` empty."
+                    code=ErrorCode.COHORT_GROUP_OTHER_PATHWAY,
+                    group=group.name,
+                    follows=group.pathway_id,
+                    asked=pathway.id,
                 )
             return CohortScope(guild_id, pathway.id, group)
         if group is not None:
@@ -80,7 +81,7 @@ class CohortService:
     async def _default_pathway(self, guild_id: int) -> str:
         ids = self.ctx.registry.ids()
         if not ids:
-            raise NotFound("No pathways are loaded.")
+            raise NotFound(code=ErrorCode.NO_PATHWAYS_LOADED)
         if len(ids) > 1:
             groups = await self.ctx.store.groups.list_for_guild(guild_id)
             if groups:

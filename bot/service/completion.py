@@ -20,7 +20,7 @@ from bot.core.models import (
 )
 from bot.core.points import points_for
 from bot.core.progress import all_done
-from bot.core.untrusted import quote_input, shorten
+from bot.core.untrusted import quote_input
 from bot.service.outcomes import (
     DoneOutcome,
     RankChange,
@@ -60,10 +60,11 @@ class Completing(Reading):
             ]
             best = matching.best(text, offered, lambda es: (es[1].item.text,))
             if len(best) > 1:
-                names = "; ".join(shorten(s.item.text, 50) for _, s in best[:3])
                 raise InvalidInput(
-                    f"{quote_input(ref, 40)} matches {len(best)} items equally ({names}"
-                    f"{'; …' if len(best) > 3 else ''}): which one? Pick it from the list."
+                    code=ErrorCode.ITEM_TIE,
+                    ref=ref,
+                    count=len(best),
+                    items=tuple(s.item.text for _, s in best[:3]),
                 )
             matches = [(e, s.item.id) for e, s in best]
         if not matches:
@@ -170,10 +171,7 @@ class Completing(Reading):
                 text = status.item.text if status is not None else item_id
                 raise InvalidInput(code=ErrorCode.NOT_DONE_YET, item=text)
             if status.settled:  # done through linked work the pathway file names (issue 21)
-                raise InvalidInput(
-                    f"“{status.item.text}” counts as done because linked work that includes it "
-                    "is done. Undo that item instead."
-                )
+                raise InvalidInput(code=ErrorCode.LINKED_WORK_UNDO, item=status.item.text)
             removed = await store.completions.remove(enrolment.id, item_id)
             after = enrolment
             if removed and enrolment.status is EnrolmentStatus.COMPLETED:

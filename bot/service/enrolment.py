@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.core import cadence
 from bot.core.cadence import Schedule
-from bot.core.errors import InvalidInput, NotEnrolled
+from bot.core.errors import ErrorCode, InvalidInput, NotEnrolled
 from bot.core.layout import check_pace, default_pace
 from bot.core.models import (
     Enrolment,
@@ -20,7 +20,6 @@ from bot.core.models import (
     StudyGroup,
 )
 from bot.core.timeparse import check_start_date, override_prefs, parse_date, parse_zone
-from bot.core.untrusted import quote_input
 from bot.service.outcomes import (
     EnrollOutcome,
     LearnerPlan,
@@ -55,14 +54,15 @@ class Enrolling(Reading):
         target_group: StudyGroup | None = None
         if group:
             if guild_id is None:
-                raise InvalidInput("Study groups exist only in servers.")
+                raise InvalidInput(code=ErrorCode.GROUPS_ONLY_IN_SERVERS)
             target_group = await resolve_group(self.ctx, guild_id, group)
             if target_group.pathway_id != loaded.pathway.id:
                 theirs = self.ctx.registry.find(target_group.pathway_id)
                 raise InvalidInput(
-                    f"{quote_input(target_group.name, 80)} follows "
-                    f"**{theirs.pathway.name if theirs else target_group.pathway_id}**, "
-                    f"not **{loaded.pathway.name}**."
+                    code=ErrorCode.GROUP_OTHER_PATHWAY,
+                    group=target_group.name,
+                    follows=theirs.pathway.name if theirs else target_group.pathway_id,
+                    asked=loaded.pathway.name,
                 )
 
         learner = await store.learners.get(user_id)
@@ -219,7 +219,7 @@ class Enrolling(Reading):
         else:
             enrolment = await self.ctx.store.enrolments.find(user_id, guild_id, found.pathway.id)
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled(f"You are not enrolled in **{found.pathway.name}** here.")
+            raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_IN_PATHWAY, pathway=found.pathway.name)
         return enrolment
 
     @in_unit

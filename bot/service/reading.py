@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.core import cadence, matching
 from bot.core.cadence import ItemState, ItemStatus
-from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import ErrorCode, Forbidden, InvalidInput, NotEnrolled, NotFound
 from bot.core.loader import LoadedPathway
 from bot.core.models import (
     Completion,
@@ -25,7 +25,6 @@ from bot.core.models import (
 )
 from bot.core.pathway import Horizon, ItemKind
 from bot.core.standing import Standing, standing
-from bot.core.untrusted import quote_input
 from bot.service.context import Context
 from bot.service.outcomes import (
     LearnerPlan,
@@ -49,14 +48,11 @@ class Reading:
         every = self.ctx.registry.all()
         matches = matching.best(typed, every, lambda lp: (lp.pathway.name, lp.pathway.title))
         if len(matches) > 1:
-            names = ", ".join(f"**{lp.pathway.name}**" for lp in matches[:3])
-            raise InvalidInput(f"{quote_input(typed, 40)} could be {names}: which one?")
+            names = tuple(lp.pathway.name for lp in matches[:3])
+            raise InvalidInput(code=ErrorCode.PATHWAY_TIE, typed=typed, names=names)
         if not matches:
-            names = ", ".join(f"**{lp.pathway.name}**" for lp in every[:5]) or "none"
-            raise NotFound(
-                f"There is no pathway called {quote_input(typed, 40)}. On offer: {names}. "
-                "See `/pathways`."
-            )
+            offered = tuple(lp.pathway.name for lp in every[:5])
+            raise NotFound(code=ErrorCode.PATHWAY_UNKNOWN, typed=typed, offered=offered)
         return matches[0]
 
     async def standing_of(self, enrolment: Enrolment, now: datetime | None = None) -> Standing:
@@ -121,32 +117,31 @@ class Reading:
     async def require_following(self, user_id: int, guild_id: int | None) -> list[Enrolment]:
         found = await self.following(user_id, guild_id)
         if not found:
-            where = "in this server" if guild_id is not None else "here"
-            raise NotEnrolled(f"You are not enrolled in any pathway {where}. Start with `/enroll`.")
+            if guild_id is not None:
+                raise NotEnrolled(code=ErrorCode.NOTHING_FOLLOWED_IN_SERVER)
+            raise NotEnrolled(code=ErrorCode.NOTHING_FOLLOWED_HERE)
         return found
 
     async def owned_enrolment(self, enrolment_id: int, user_id: int) -> Enrolment:
         """An enrolment reached through a button: it must belong to the clicking user."""
         enrolment = await self.ctx.store.enrolments.get(enrolment_id)
         if enrolment is None or enrolment.status is EnrolmentStatus.LEFT:
-            raise NotEnrolled("That plan no longer exists: you may have left the pathway.")
+            raise NotEnrolled(code=ErrorCode.PLAN_GONE)
         if enrolment.user_id != user_id:
-            raise Forbidden(
-                "These controls belong to someone else's plan. Use `/tasks` to see your own."
-            )
+            raise Forbidden(code=ErrorCode.NOT_YOUR_PLAN)
         return enrolment
 
     async def _reload(self, enrolment_id: int) -> Enrolment:
         enrolment = await self.ctx.store.enrolments.get(enrolment_id)
         if enrolment is None:
-            raise NotEnrolled("That enrolment no longer exists.")
+            raise NotEnrolled(code=ErrorCode.ENROLMENT_GONE)
         return enrolment
 
     async def tasks(
         self, user_id: int, guild_id: int | None, horizon: str | None
     ) -> list[LearnerPlan]:
         if horizon is not None and horizon not in {h.value for h in Horizon} | {"phase", "all"}:
-            raise InvalidInput("Horizon must be week, month, 90d, phase or all.")
+            raise InvalidInput(code=ErrorCode.HORIZON_UNKNOWN)
         enrolments = await self.require_following(user_id, guild_id)
         return [await self.view(e) for e in enrolments]
 
@@ -183,16 +178,15 @@ class Reading:
         if target_id != viewer_id:
             # Someone else's progress: only what they opted into (`/me visibility shown`),
             # or, in a server, the pathways where the viewer shares their study group.
-            private = "That member's progress is private, or they have not enrolled."
             if learner is None or guild_id is None:
-                raise Forbidden(private)
+                raise Forbidden(code=ErrorCode.PROGRESS_PRIVATE)
             enrolments = await self.following(target_id, guild_id)
             if learner.visibility is not Visibility.SHOWN:
                 enrolments = [e for e in enrolments if await self._same_group(e, viewer_id)]
                 if not enrolments:
-                    raise Forbidden(private)
+                    raise Forbidden(code=ErrorCode.PROGRESS_PRIVATE)
             if not enrolments:
-                raise NotEnrolled("That member is not enrolled in any pathway in this server.")
+                raise NotEnrolled(code=ErrorCode.MEMBER_NOT_ENROLLED)
         else:
             enrolments = await self.require_following(target_id, guild_id)
         return ProgressOutcome(learner, [await self.view(e) for e in enrolments])

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.cadence import ItemState
-from bot.core.errors import InvalidInput
-from bot.core.layout import check_pace, pace_label, timeline_days
+from bot.core.errors import ErrorCode, InvalidInput
+from bot.core.layout import check_pace, timeline_days
 from bot.core.models import EnrolmentStatus
 from bot.core.offers import slower_pace
 from bot.service.reading import Reading
@@ -37,10 +37,11 @@ class CatchingUp(Reading):
         mine = timeline_days(pathway, enrolment.pace, enrolment.start_date)
         if timeline_days(pathway, chosen, enrolment.start_date) <= mine:
             slower = slower_pace(pathway, enrolment.pace, enrolment.start_date)
-            hint = f" The slower one left is {pace_label(slower)}." if slower else ""
             raise InvalidInput(
-                f"You are already on the {pace_label(enrolment.pace)} pace, which is not "
-                f"faster than {pace_label(chosen)}.{hint}"
+                code=ErrorCode.PACE_NOT_FASTER,
+                current=enrolment.pace,
+                chosen=chosen,
+                slower=slower or "",
             )
         now = self.ctx.clock.now()
         updated = await self.ctx.store.enrolments.set_pace(enrolment.id, chosen, now)
@@ -50,7 +51,7 @@ class CatchingUp(Reading):
         """Pause this pathway: reminders stop and deadlines wait until `/reminders resume`."""
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
         if enrolment.status is not EnrolmentStatus.ACTIVE:
-            raise InvalidInput("This pathway is already paused. `/reminders resume` restarts it.")
+            raise InvalidInput(code=ErrorCode.OFFER_ALREADY_PAUSED)
         now = self.ctx.clock.now()
         await self.ctx.store.enrolments.pause(enrolment.id, now)
         await self.ctx.store.enrolments.set_next_reminder_at(enrolment.id, None, now)
@@ -64,12 +65,12 @@ class CatchingUp(Reading):
         plan = state.plan
         late = [s for s in plan.statuses if s.state is ItemState.OVERDUE]
         if not late:
-            raise InvalidInput("Nothing is overdue, so your plan already runs from today.")
+            raise InvalidInput(code=ErrorCode.NOTHING_OVERDUE)
         oldest = min(s.opens_at for s in late)
         today = plan.at.astimezone(plan.zone).date()
         shift = (today - oldest.astimezone(plan.zone).date()).days
         if shift <= 0:
-            raise InvalidInput("Your overdue work only opened today: there is nothing to move.")
+            raise InvalidInput(code=ErrorCode.OVERDUE_OPENED_TODAY)
         now = self.ctx.clock.now()
         new_start = enrolment.start_date + timedelta(days=shift)
         updated = await self.ctx.store.enrolments.set_start_date(enrolment.id, new_start, now)

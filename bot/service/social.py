@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.core import cadence, matching
 from bot.core.cadence import Schedule
-from bot.core.errors import Forbidden, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import ErrorCode, Forbidden, InvalidInput, NotEnrolled, NotFound
 from bot.core.leaderboard import (
     Entry,
     Metric,
@@ -88,12 +88,10 @@ async def resolve_group(ctx: Context, guild_id: int, name: str) -> StudyGroup:
     groups = await ctx.store.groups.list_for_guild(guild_id)
     matches = matching.best(tidy(name), groups, lambda g: (g.name,))
     if len(matches) > 1:
-        names = ", ".join(quote_input(g.name, 40) for g in matches[:3])
-        raise InvalidInput(f"{quote_input(name, 40)} could be {names}: which one?")
+        names = tuple(g.name for g in matches[:3])
+        raise InvalidInput(code=ErrorCode.GROUP_TIE, typed=name, names=names)
     if not matches:
-        raise NotFound(
-            f"This server has no study group called {quote_input(name, 80)}. See `/group list`."
-        )
+        raise NotFound(code=ErrorCode.GROUP_UNKNOWN, name=name)
     return matches[0]
 
 
@@ -139,10 +137,7 @@ class Social:
         now = self.ctx.clock.now()
         settings = await self.ctx.store.guilds.get(guild_id)
         if not is_admin and not settings.members_can_create_groups:
-            raise Forbidden(
-                "Only admins (Manage Server) can create study groups here. An admin can allow "
-                "members with `/setup member-groups allowed:True`."
-            )
+            raise Forbidden(code=ErrorCode.GROUP_CREATE_ADMINS_ONLY)
         tz = settings.default_prefs.tz if settings.default_prefs else "UTC"
         today = now.astimezone(parse_zone(tz)).date()
         start = parse_date(cohort_start) if cohort_start else today
@@ -163,7 +158,7 @@ class Social:
     async def leave(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
         if not await self.ctx.store.groups.leave(group.id, user_id):
-            raise NotEnrolled(f"You are not in {quote_input(group.name, 80)}.")
+            raise NotEnrolled(code=ErrorCode.NOT_IN_GROUP, name=group.name)
         return group
 
     async def list_groups(self, guild_id: int) -> list[GroupSummary]:
@@ -280,7 +275,7 @@ class Social:
             return groups[0].pathway_id
         ids = self.ctx.registry.ids()
         if not ids:
-            raise NotFound("No pathways are loaded.")
+            raise NotFound(code=ErrorCode.NO_PATHWAYS_LOADED)
         return ids[0]
 
     async def _entries(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.errors import NotFound
+from bot.core.errors import ErrorCode, NotFound
 from bot.core.models import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.snooze import SNOOZE_MARKER, PendingSnooze
 from bot.store import codec
@@ -126,7 +126,7 @@ def delivery_from_row(row: Row) -> Delivery:
 async def _read(tx: Tx, delivery_id: int) -> Delivery:
     row = await tx.fetchone(_BY_ID, (delivery_id,))
     if row is None:
-        raise NotFound(f"Delivery {delivery_id} does not exist.")
+        raise NotFound(code=ErrorCode.DELIVERY_GONE, delivery_id=delivery_id)
     return delivery_from_row(row)
 
 

@@ -165,8 +165,11 @@ async def test_enroll_with_its_group_join(world: World) -> None:
 async def test_a_bad_group_writes_nothing(world: World) -> None:
     """Validation comes before any write: the unit rolls back whole."""
     world.counting.reset()
-    with pytest.raises(Exception, match="no study group"):
+    from bot.core.errors import ErrorCode, NotFound
+
+    with pytest.raises(NotFound) as unknown:
         await world.learning.enroll(1, GUILD, SEED, group="Nobody")
+    assert unknown.value.code is ErrorCode.GROUP_UNKNOWN
     assert await world.store.learners.get(1) is None
     assert await world.store.enrolments.list_for_user(1) == []
 
