@@ -43,6 +43,7 @@ from bot.discord_app.tree import PathwayTree, reply
 from bot.metrics import Metrics, start_metrics_server
 from bot.pathway_files import PathwayRegistry
 from bot.runtime import Store, open_services
+from bot.service.context import Context
 from bot.shards import ShardStatus, describe_shards
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,13 @@ class PathwayBot(commands.AutoShardedBot):
             on_role=self._take_role,
             retention_days=self.settings.outbox_retention_days,
         )
-        self.role_grants = install_role_grants(self)
+        self.role_grants = install_role_grants(
+            self,
+            Context(self.store, self.registry, self.clock),
+            self.jobs,
+            self.throttle,
+            self.settings.retry_base_seconds,
+        )
         self.scheduler = self.jobs.scheduler
         self.reminders = self.jobs.reminders
         self.digests = self.jobs.digests

@@ -26,7 +26,7 @@ import discord
 
 from bot.core.cadence import ItemState, ItemStatus
 from bot.discord_app.components.base import bot_of, item_label
-from bot.discord_app.components.items import DoneButton
+from bot.discord_app.components.done_look import DONE_PREFIX, done_button
 from bot.discord_app.render_delivery import (
     MAX_REMINDER_BUTTONS,
     focus_item_ids,
@@ -37,7 +37,6 @@ from bot.service.outcomes import LearnerPlan
 
 log = logging.getLogger(__name__)
 
-DONE_PREFIX = "pb:done:"
 # One lock per message being edited; an entry lives only while someone holds or awaits it.
 _EDITING: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -74,7 +73,7 @@ def controls_now(
     view = discord.ui.View(timeout=None)
     open_items = [s for s in focus if s.state is not ItemState.DONE]
     for s in open_items[:MAX_REMINDER_BUTTONS]:
-        view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
+        view.add_item(done_button(enrolment_id, s.item.id, item_label(s, 40)))
     for item in discord.ui.View.from_message(message, timeout=None).children:
         custom_id = _custom_id(item)
         if custom_id is not None and custom_id.startswith(DONE_PREFIX):

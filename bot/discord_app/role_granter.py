@@ -4,12 +4,12 @@ admins when Discord refused. `install_role_grants` adds the sender's job."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
 from bot.core.models import Enrolment
+from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.ports import SendFailed
 from bot.delivery.role_grants import (
     GrantRefused,
@@ -22,16 +22,13 @@ from bot.discord_app.render_roles import disabled_notice, kept_roles_text
 from bot.service.context import Context
 from bot.service.milestones import MilestoneRolesService
 
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
-
 log = logging.getLogger(__name__)
 
 UNKNOWN_ROLE = 10011
 
 
 class DiscordRoleGranter:
-    def __init__(self, bot: PathwayBot, throttle: Throttle) -> None:
+    def __init__(self, bot: discord.Client, throttle: Throttle) -> None:
         self.bot = bot
         self.throttle = throttle
 
@@ -75,25 +72,29 @@ class DiscordRoleGranter:
         await dm.send(text, allowed_mentions=none)
 
 
-def install_role_grants(bot: PathwayBot) -> RoleGrants:
-    """Add the milestone-role job to the bot's delivery ticks (it runs in the sender only)."""
+def install_role_grants(
+    bot: discord.Client, ctx: Context, jobs: DeliveryJobs, throttle: Throttle, retry_base: float
+) -> RoleGrants:
+    """Add the milestone-role job to the bot's delivery ticks (it runs in the sender only).
+    Given the parts, not the bot's class, so this module and client.py do not import each
+    other."""
     grants = RoleGrants(
-        bot.store,
-        bot.registry,
-        DiscordRoleGranter(bot, bot.throttle),
-        bot.clock,
-        retry_base=bot.settings.retry_base_seconds,
+        ctx.store,
+        ctx.registry,
+        DiscordRoleGranter(bot, throttle),
+        ctx.clock,
+        retry_base=retry_base,
     )
 
     async def tick() -> None:
-        if bot.jobs.role.sending:
+        if jobs.role.sending:
             await grants.sweep()
 
-    bot.jobs.scheduler.add("role-grants", tick)
+    jobs.scheduler.add("role-grants", tick)
     return grants
 
 
-async def kept_roles_note(bot: PathwayBot, enrolment: Enrolment, after: str) -> str:
+async def kept_roles_note(ctx: Context, enrolment: Enrolment, after: str) -> str:
     """For /undo and /leave: which milestone roles the learner keeps ('' if none)."""
-    service = MilestoneRolesService(Context(bot.store, bot.registry, bot.clock))
+    service = MilestoneRolesService(ctx)
     return kept_roles_text(await service.kept_roles(enrolment), after)

@@ -38,6 +38,7 @@ from bot.discord_app.render_progress import (
 from bot.discord_app.render_tasks import tasks_embed
 from bot.discord_app.role_granter import kept_roles_note
 from bot.discord_app.tree import in_time, reply
+from bot.service.context import Context
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -53,6 +54,9 @@ def _guild(interaction: discord.Interaction[Any]) -> int | None:
 class LearningCog(commands.Cog):
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
+
+    def _ctx(self) -> Context:
+        return Context(self.bot.store, self.bot.registry, self.bot.clock)
 
     # --- autocomplete ---------------------------------------------------------------------
 
@@ -213,7 +217,7 @@ class LearningCog(commands.Cog):
         outcome = await in_time(
             interaction, self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
         )
-        kept = await kept_roles_note(self.bot, outcome.view.enrolment, "undoing an item")
+        kept = await kept_roles_note(self._ctx(), outcome.view.enrolment, "undoing an item")
         await reply(
             interaction,
             undo_message(outcome) + kept,
@@ -277,7 +281,7 @@ class LearningCog(commands.Cog):
         name = found.pathway.name if found else enrolment.pathway_id
         await interaction.response.send_message(
             f"Leave **{name}**? Reminders stop. Your progress is kept, and enrolling again "
-            "here restores it." + await kept_roles_note(self.bot, enrolment, "leaving"),
+            "here restores it." + await kept_roles_note(self._ctx(), enrolment, "leaving"),
             view=confirm_view(LeaveButton(enrolment.id)),
             ephemeral=True,
         )

@@ -13,23 +13,18 @@ from bot.core.focus import weekly_focus
 from bot.core.models import CompletionSource
 from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of, item_label
+from bot.discord_app.components.done_look import DONE_TEMPLATE, done_button
+from bot.discord_app.reminder_edit import show_done
 from bot.discord_app.render_progress import done_message
 
 
 class DoneButton(
     Answered,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"pb:done:(?P<eid>[0-9]{1,20}):(?P<item>[a-z0-9-]{1,48})",
+    template=DONE_TEMPLATE,
 ):
     def __init__(self, enrolment_id: int, item_id: str, label: str = "Mark done") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=formatting.shorten(label, limits.BUTTON_LABEL),
-                style=discord.ButtonStyle.success,
-                custom_id=f"pb:done:{enrolment_id}:{item_id}",
-                emoji="✅",
-            )
-        )
+        super().__init__(done_button(enrolment_id, item_id, label))
         self.enrolment_id = enrolment_id
         self.item_id = item_id
 
@@ -45,8 +40,6 @@ class DoneButton(
             self.enrolment_id, interaction.user.id, self.item_id, CompletionSource.BUTTON
         )
         await interaction.response.send_message(done_message(outcome), ephemeral=True)
-        from bot.discord_app.reminder_edit import show_done  # it builds DoneButtons itself
-
         await show_done(interaction, self.enrolment_id, outcome.view)
 
 
