@@ -1,4 +1,9 @@
-"""Checking items off: the ✅ buttons and the task menu."""
+"""Checking items off: the ✅ buttons and the task menu.
+
+Like /done, a click waits on the database at most about a second before it is deferred
+privately ("thinking"), so a slow write (another connection holding SQLite's lock) never
+misses Discord's 3-second deadline; the answer then follows up.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from bot.discord_app.components.base import Answered, bot_of, item_label
 from bot.discord_app.components.done_look import DONE_TEMPLATE, done_button
 from bot.discord_app.reminder_edit import show_done
 from bot.discord_app.render_progress import done_message
+from bot.discord_app.tree import in_time, reply
+from bot.service.outcomes import DoneOutcome
 
 
 class DoneButton(
@@ -36,10 +43,13 @@ class DoneButton(
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        outcome = await bot.learning.done_by_id(
-            self.enrolment_id, interaction.user.id, self.item_id, CompletionSource.BUTTON
+        outcome = await in_time(
+            interaction,
+            bot.learning.done_by_id(
+                self.enrolment_id, interaction.user.id, self.item_id, CompletionSource.BUTTON
+            ),
         )
-        await interaction.response.send_message(done_message(outcome), ephemeral=True)
+        await reply(interaction, done_message(outcome), ephemeral=True)
         await show_done(interaction, self.enrolment_id, outcome.view)
 
 
@@ -75,11 +85,17 @@ class TaskSelect(
         if not values:
             await interaction.response.send_message("Nothing selected.", ephemeral=True)
             return
+
+        async def check_off() -> list[DoneOutcome]:
+            return [
+                await bot.learning.done_by_id(
+                    self.enrolment_id, interaction.user.id, str(item_id), CompletionSource.SELECT
+                )
+                for item_id in values[: limits.SELECT_OPTIONS]
+            ]
+
         lines = []
-        for item_id in values[: limits.SELECT_OPTIONS]:
-            outcome = await bot.learning.done_by_id(
-                self.enrolment_id, interaction.user.id, str(item_id), CompletionSource.SELECT
-            )
+        for outcome in await in_time(interaction, check_off()):
             text = formatting.shorten(outcome.status.item.text, 120)
             if outcome.created:
                 lines.append(f"✅ {text} (+{outcome.points})")
@@ -90,7 +106,7 @@ class TaskSelect(
             f"Progress {formatting.bar(last.progress.overall.done, last.progress.overall.total)}"
             f" · {last.progress.describe()} · {last.points} points"
         )
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await reply(interaction, "\n".join(lines), ephemeral=True)
 
 
 def plan_controls(
