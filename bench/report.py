@@ -53,7 +53,8 @@ class Goal:
 
 
 def _both(bench: str, figures: Iterable[str], target: Target) -> list[Goal]:
-    return [Goal(bench, engine, figure, target) for engine in ENGINES for figure in figures]
+    names = list(figures)  # once per engine
+    return [Goal(bench, engine, figure, target) for engine in ENGINES for figure in names]
 
 
 ACKS = ("done_ack", "enroll_ack", "tasks_ack", "leaderboard_ack", "autocomplete")
