@@ -417,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _write(output, args, chosen, sections, took)
         print(f"wrote {output}", file=sys.stderr)
     if args.check:
+        if args.scale != 1:
+            print(f"(figures at --scale {args.scale:g}; the targets are for --scale 1)")
         sys.exit(check(measured))
 
 
