@@ -172,6 +172,10 @@ class Demo:
                 loop.add_signal_handler(signum, self._stop.set)
         async with bot:
             await bot.login(settings.token())
+            # The bot's setup_hook took SIGTERM for itself (a clean close, as in production);
+            # the demo wants it back, to stop the page and the emulator in order too.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGTERM, self._stop.set)
             connect = asyncio.create_task(bot.connect(reconnect=True))
             stop = asyncio.create_task(self._stop.wait())
             ready = asyncio.create_task(self._ready(emu))

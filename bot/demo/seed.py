@@ -59,8 +59,8 @@ async def seed(store: Store, registry: Pathways, world: DemoWorld, now: datetime
                 enrolment.id, user.id, status.item.id, CompletionSource.COMMAND
             )
         clock.set(now)
-        if persona.hidden:
-            await account.set_visibility(user.id, "hidden")
+        # Boards and digests name only learners who chose to be shown; Linus keeps to himself.
+        await account.set_visibility(user.id, "hidden" if persona.hidden else "shown")
         # Their past reminders are history, not a backlog to send the moment the bot starts.
         await store.enrolments.set_next_reminder_at(
             enrolment.id, next_reminder(now, enrolment.prefs).at, now

@@ -11,6 +11,7 @@ def open_demo(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=TIMEOUT)
     expect(page.locator("#member-select option")).to_have_count(4, timeout=TIMEOUT)
+    synced(page)
 
 
 def start_command(page: Page, full: str) -> None:
@@ -53,19 +54,27 @@ def run(page: Page, full: str, **options: str) -> None:
     send(page)
 
 
+def synced(page: Page) -> None:
+    """Wait until the server has sent the open channel's messages (after a switch)."""
+    expect(page.locator("body")).to_have_attribute("data-synced", "1")
+
+
 def switch_member(page: Page, name: str) -> None:
     page.locator("#member-select").select_option(label=name)
     expect(page.locator("#me-avatar")).to_have_text(name[0])
+    synced(page)
 
 
 def open_channel(page: Page, name: str) -> None:
     page.locator("#channels button", has_text=name).click()
     expect(page.locator("#chat-title")).to_have_text(name)
+    synced(page)
 
 
 def open_dm(page: Page) -> None:
     page.locator("#dms button").click()
     expect(page.locator("#chat-icon")).to_have_text("@")
+    synced(page)
 
 
 def messages(page: Page, text: str) -> Locator:

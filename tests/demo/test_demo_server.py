@@ -171,6 +171,7 @@ def test_another_host_warns_that_the_demo_has_no_login(tmp_path: Path) -> None:
     assert "--host 0.0.0.0" in output
     # SIGTERM (or Ctrl-C) stops the bot, the page and the emulator in order, status 0
     assert "pathway-bot demo: stopping" in output
+    assert "Traceback" not in output
     assert process.proc.returncode == 0
 
 

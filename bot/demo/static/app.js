@@ -20,6 +20,7 @@
     pending: new Map(),
     nextId: 1,
     ws: null,
+    viewing: 0, // switches waiting for the server
   };
 
   // ---------------------------------------------------------------------------- connection
@@ -162,12 +163,17 @@
     state.channel = channel;
     state.messages.clear();
     state.notices = [];
+    document.body.dataset.synced = "0"; // until the server has sent this channel's messages
+    state.viewing += 1;
     renderSidebar();
     renderMessages();
     try {
       await request({ op: "view", member, channel });
+      if (state.member === member && state.channel === channel) document.body.dataset.synced = "1";
     } catch (err) {
       showError(err.message);
+    } finally {
+      state.viewing -= 1;
     }
   }
 
@@ -187,6 +193,7 @@
       return;
     }
     if (msg.full) {
+      if (!state.viewing) document.body.dataset.synced = "1"; // the first load
       state.messages.clear();
       for (const m of msg.upserts || []) state.messages.set(m.id, m);
       renderMessages();
