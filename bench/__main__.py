@@ -54,6 +54,7 @@ BENCHES = ("store", "delivery", "interactions", "scaleout", "demo")
 HEADINGS = {"store": "## Storage", "delivery": "## Delivery", "interactions": "## Interactions"}
 HEADINGS["scaleout"] = "## Two processes on PostgreSQL"
 HEADINGS["demo"] = "## The demo"
+HEADINGS["targets"] = "## Targets"
 MISSING = "—"
 
 
@@ -325,6 +326,37 @@ def merge(old: str, sections: dict[str, list[str]]) -> str:
     return "\n".join(line for chunk in chunks for line in chunk).rstrip("\n") + "\n"
 
 
+def goals_section(measured: dict[str, dict[str, float]]) -> list[str]:
+    """Issue 26's table, one row a figure, one column an engine: value and verdict, or
+    "not measured" with the target, never a figure from another run."""
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for verdict in report.judge(measured, goals=report.GOALS):
+        bench, _, engine = verdict.column.partition("/")
+        row = cells.setdefault((bench, verdict.figure), {"target": ""})
+        row["target"] = f"{verdict.target[0]} {verdict.target[1]:,g}"
+        if verdict.value is None:
+            text = "not measured"
+        else:
+            text = f"{verdict.value:,.3f} {'met' if verdict.met else 'missed'}"
+        row[engine or "SQLite"] = text
+    out = [
+        HEADINGS["targets"] + " (issue 26; `python -m bench --check`)",
+        "",
+        "Every target of issue 26, judged on this run's figures (`bench/report.py` `GOALS`).",
+        "`python -m bench --check` prints the same verdicts and exits 1 when a measured figure"
+        " missed its target. A blank cell: the issue asks that figure of one engine only.",
+        "",
+        "| benchmark | figure | target | SQLite | PostgreSQL |",
+        "|---|---|---|---:|---:|",
+    ]
+    for (bench, figure), row in cells.items():
+        out.append(
+            f"| {bench} | {figure} | {row['target']} | {row.get('SQLite', '')} |"
+            f" {row.get('PostgreSQL', '')} |"
+        )
+    return [*out, ""]
+
+
 def targets() -> dict[str, dict[str, report.Target]]:
     """Every benchmark's own targets, by the columns `measured` is keyed by."""
     return {
@@ -413,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             sections[bench], sqlite, on_pg = _run_interactions(args.scale, args.database_url, parts)
             engines(bench, sqlite, on_pg)
     took = time.perf_counter() - started
+    if not args.only:  # a partial run would judge the rest "not measured"
+        sections = {"targets": goals_section(measured), **sections}
     if output is not None:
         _write(output, args, chosen, sections, took)
         print(f"wrote {output}", file=sys.stderr)

@@ -125,3 +125,17 @@ def test_the_command_exits_by_the_verdict(
     )
     assert "not measured" in out  # the goals of benchmarks it did not run
     assert not list(tmp_path.iterdir())  # --check writes no report unless --output says
+
+
+def test_the_report_tables_every_goal_and_marks_the_unmeasured() -> None:
+    lines = bench_main.goals_section(
+        {
+            "delivery": {"ceiling_reminders_per_s": 814.0},
+            "store/SQLite": {"completions_per_s": 1251.0},
+        }
+    )
+    assert "| delivery | ceiling_reminders_per_s | >= 1,500 | 814.000 missed |  |" in lines
+    assert "| store | completions_per_s | >= 1,000 | 1,251.000 met | not measured |" in lines
+    rows = [line for line in lines if line.startswith("| interactions |")]
+    assert all(line.endswith("| not measured | not measured |") for line in rows)
+    assert len({(g.bench, g.figure) for g in report.GOALS}) == len(lines) - 8
