@@ -380,7 +380,13 @@ def check(measured: dict[str, dict[str, float]]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the full size (1: the issues' figures, 100,000 learners in the big"
+        " fan-out; its run alone: --only interactions --part fanout100k)",
+    )
     parser.add_argument(
         "--output",
         type=Path,
