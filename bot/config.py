@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     standby_send_rate: float = Field(default=1.0, gt=0, le=1_000_000)
     retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Sent, skipped and failed outbox rows are kept this long (for the logs' sake and
+    # `/privacy export`), then the sender deletes them in small batches.
+    outbox_retention_days: float = Field(default=30.0, gt=0, le=3650)
     # Neither set: one process runs every shard Discord recommends (AutoShardedBot asks).
     shard_count: int | None = Field(default=None, ge=1, le=100_000)
     # NoDecode: "0-3" is our own syntax, not the JSON pydantic-settings expects for a tuple.

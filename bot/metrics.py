@@ -86,6 +86,14 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        # The name the runbook alerts on: reminders parked as failed after their last attempt
+        # (a rate above zero means a learner missed a week's reminder).
+        self._failed = Counter(
+            "reminders_failed",
+            "Reminders parked as failed after their last attempt (their error ids are in the"
+            ' log); the same count as pathway_reminders_total{outcome="failed"}.',
+            registry=r,
+        )
         self._lag = Histogram(
             "pathway_delivery_lag_seconds",
             "How long after its scheduled slot a reminder was sent.",
@@ -150,6 +158,8 @@ class Metrics:
             raise ValueError(f"unknown reminder outcome {outcome!r}")
         if n > 0:
             self._reminders.labels(outcome=outcome).inc(n)
+            if outcome == "failed":
+                self._failed.inc(n)
 
     def sweep_report(self, report: SweepCounts) -> None:
         """Count one SweepReport's outcomes (sent includes late)."""

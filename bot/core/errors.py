@@ -29,6 +29,12 @@ class ErrorCode(enum.StrEnum):
     GROUP_NEEDS_ENROLMENT = "group-needs-enrolment"
     ALREADY_IN_GROUP = "already-in-group"  # data: name
     IN_ANOTHER_GROUP = "in-another-group"  # data: name
+    ITEM_UNKNOWN = "item-unknown"  # data: ref
+    ITEM_AMBIGUOUS = "item-ambiguous"  # data: ref, pathways
+    ITEM_REMOVED = "item-removed"
+    LEFT_PATHWAY = "left-pathway"
+    NOT_DONE_YET = "not-done-yet"  # data: item
+    SNOOZE_WHILE_PAUSED = "snooze-while-paused"  # data: pathway
     STORAGE_CONFLICT = "storage-conflict"
     STORAGE_BUSY = "storage-busy"
     STORAGE_FAILED = "storage-failed"

@@ -12,8 +12,9 @@ do.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -26,7 +27,6 @@ from bot.core.layout import default_pace
 from bot.core.leaderboard import Entry, rank
 from bot.core.models import (
     DeliveryKind,
-    DeliveryStatus,
     Enrolment,
     EnrolmentStatus,
     GuildSettings,
@@ -40,7 +40,7 @@ from bot.core.progress import Track, on_track
 from bot.core.registry import Pathways
 from bot.core.untrusted import escape_text
 from bot.delivery.ports import DigestContent, DmClosed, Notifier, SendFailed
-from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
+from bot.delivery.retry import LEASE, MAX_ATTEMPTS, backoff
 from bot.store.deliveries import group_target
 from bot.store.store import Store
 
@@ -57,8 +57,9 @@ class DigestTarget:
     channel_id: int
     title: str
     pathway: Pathway
-    rows: list[LeaderboardRow]
+    rows: list[LeaderboardRow]  # empty until the digest is about to be posted
     group: StudyGroup | None
+    guild_id: int | None = None  # a cohort's guild (a group's is on the group)
 
 
 class DigestSender:
@@ -69,54 +70,66 @@ class DigestSender:
         self.clock = clock
 
     async def sweep(self) -> int:
-        """Post every digest whose weekly slot has come; returns how many were posted."""
+        """Post every digest whose weekly slot has come; returns how many were posted.
+
+        The check runs every minute for the day a slot stays due, so it first asks the
+        outbox, in one read, which digests are still open; a board is read only for a digest
+        about to be posted, once, after its claim.
+        """
         now = self.clock.now()
         posted = 0
         for settings in await self.store.guilds.with_digest_channel():
             slot = current_slot(digest_prefs(settings), now)
             if not is_due(slot, now):
                 continue
-            for target in await self._targets(settings):
-                posted += await self._post(target, slot, now)
+            targets = await self._targets(settings)
+            open_keys = await self.store.deliveries.open_targets(
+                DeliveryKind.DIGEST, slot.period_key, [t.key for t in targets], now
+            )
+            for target in targets:
+                if target.key in open_keys:
+                    posted += await self._post(target, slot, now)
         return posted
 
     async def _targets(self, settings: GuildSettings) -> list[DigestTarget]:
+        """Every digest this guild could get, without their boards (read when posted)."""
         assert settings.digest_channel_id is not None  # noqa: S101 - selected for it
         out: list[DigestTarget] = []
-        grouped: set[int] = set()
         for group in await self.store.groups.list_for_guild(settings.guild_id):
             found = self.registry.find(group.pathway_id)
             if found is None:
                 continue
-            rows = await self.store.leaderboards.for_group(group.id)
-            if not rows:
-                continue
-            grouped |= {r.enrolment_id for r in rows}
             out.append(
                 DigestTarget(
                     group_target(group.id),
                     group.channel_id or settings.digest_channel_id,
                     f"Weekly digest · {escape_text(group.name, 80)}",  # a member chose it
                     found.pathway,
-                    rows,
+                    [],
                     group,
                 )
             )
         for lp in self.registry.all():
-            rows = await self.store.leaderboards.for_pathway(settings.guild_id, lp.pathway.id)
-            rows = [r for r in rows if r.enrolment_id not in grouped]
-            if rows:
-                out.append(
-                    DigestTarget(
-                        f"cohort:{settings.guild_id}:{lp.pathway.id}",
-                        settings.digest_channel_id,
-                        f"Weekly digest · {lp.pathway.name}",
-                        lp.pathway,
-                        rows,
-                        None,
-                    )
+            out.append(
+                DigestTarget(
+                    f"cohort:{settings.guild_id}:{lp.pathway.id}",
+                    settings.digest_channel_id,
+                    f"Weekly digest · {lp.pathway.name}",
+                    lp.pathway,
+                    [],
+                    None,
+                    settings.guild_id,
                 )
+            )
         return out
+
+    async def _board(self, target: DigestTarget) -> list[LeaderboardRow]:
+        if target.group is not None:
+            return await self.store.leaderboards.for_group(target.group.id)
+        assert target.guild_id is not None  # noqa: S101 - a cohort names its guild
+        return await self.store.leaderboards.for_pathway_ungrouped(
+            target.guild_id, target.pathway.id
+        )
 
     async def _post(self, target: DigestTarget, slot: cadence.ReminderSlot, now: datetime) -> int:
         claim = await self.store.deliveries.claim(
@@ -124,19 +137,18 @@ class DigestSender:
             target.key,
             slot.period_key,
             now,
-            abandon_after=now + ABANDON_AFTER,
+            abandon_after=now + LEASE,
         )
         delivery = claim.delivery
-        if delivery.status is not DeliveryStatus.PENDING:
+        if not claim.claimed:  # posted already, or another sender holds its lease
             return 0
-        if (
-            not claim.claimed
-            and delivery.next_attempt_at is not None
-            and delivery.next_attempt_at > now
-        ):
-            return 0
-        content = await self.compose(target, slot.at, now)
         try:
+            rows = await self._board(target)
+            if not rows:
+                await self.store.deliveries.skip(delivery.id, now, "nobody to show")
+                return 0
+            target = replace(target, rows=rows)
+            content = await self.compose(target, slot.at, now)
             sent = await self.notifier.post_digest(target.channel_id, content, delivery.nonce)
         except (SendFailed, DmClosed) as exc:
             permanent = isinstance(exc, SendFailed) and exc.permanent
@@ -148,6 +160,23 @@ class DigestSender:
                 now + backoff(delivery.attempts, DIGEST_RETRY_BASE),
             )
             log.warning("digest %s for %s failed: %s", delivery.id, target.key, exc)
+            return 0
+        except Exception as exc:  # one digest's bad data must not hold up the others
+            eid = secrets.token_hex(4)
+            log.exception(
+                "digest %s for %s failed unexpectedly (error id %s)",
+                delivery.id,
+                target.key,
+                eid,
+                extra={"error_id": eid},
+            )
+            await self.store.deliveries.mark_failed(
+                delivery.id,
+                f"error id {eid}: {type(exc).__name__}: {exc}",
+                now,
+                MAX_ATTEMPTS,
+                now + backoff(delivery.attempts, DIGEST_RETRY_BASE),
+            )
             return 0
         await self.store.deliveries.mark_sent(delivery.id, sent.message_id, now)
         return 1

@@ -20,10 +20,13 @@ enrolments together. The rare paths (closed DMs, failures, skips) write one row 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.core import cadence
@@ -47,7 +50,7 @@ from bot.core.snooze import (
 from bot.core.standing import standing
 from bot.core.timeparse import parse_zone
 from bot.delivery.ports import DmClosed, Notifier, SendFailed
-from bot.delivery.retry import ABANDON_AFTER, MAX_ATTEMPTS, backoff
+from bot.delivery.retry import LEASE, MAX_ATTEMPTS, MIN_UNEXPECTED_BACKOFF, SEND_WINDOW, backoff
 from bot.delivery.sweep_report import Outcome, Result, SweepReport
 from bot.store.deliveries import enrolment_of, enrolment_target
 from bot.store.store import Store
@@ -73,6 +76,14 @@ def latest_slot(enrolment: Enrolment, now: datetime) -> ReminderSlot:
         if following.at > now:
             return slot
         slot = following
+
+
+def _fallback_slot(enrolment: Enrolment) -> ReminderSlot:
+    """The slot of a row whose learner's preferences cannot be read: its UTC week, so the
+    failure still has an outbox row to count its attempts on."""
+    assert enrolment.next_reminder_at is not None  # noqa: S101 - due enrolments have one
+    at = enrolment.next_reminder_at
+    return ReminderSlot(at, at.date(), cadence.period_key(at.date()))
 
 
 def missed_slots(enrolment: Enrolment, until: ReminderSlot) -> list[ReminderSlot]:
@@ -137,42 +148,123 @@ class ReminderSender:
 
     async def handle_batch(self, batch: Sequence[Enrolment], now: datetime) -> SweepReport:
         report = SweepReport()
-        slots = [latest_slot(e, now) for e in batch]
-        for enrolment, slot in zip(batch, slots, strict=True):
-            report.skipped += await self._skip_missed(enrolment, slot, now)
+        slots: list[ReminderSlot] = []
+        broken: dict[int, BaseException] = {}  # enrolment id -> why its slot could not be found
+        for enrolment in batch:
+            try:
+                slot = latest_slot(enrolment, now)
+                report.skipped += await self._skip_missed(enrolment, slot, now)
+            except Exception as exc:  # one learner's bad data must not stop the batch
+                broken[enrolment.id] = exc
+                slot = _fallback_slot(enrolment)
+            slots.append(slot)
         claims = await self.store.deliveries.claim_many(
             DeliveryKind.REMINDER,
             [(enrolment_target(e.id), s.period_key) for e, s in zip(batch, slots, strict=True)],
             now,
-            abandon_after=now + ABANDON_AFTER,
+            abandon_after=now + LEASE,
         )
+        leased_at = asyncio.get_running_loop().time()
         advance: list[tuple[int, datetime | None]] = []
         work: list[tuple[Enrolment, Delivery, datetime]] = []
         for enrolment, slot, claim in zip(batch, slots, claims, strict=True):
-            delivery = claim.delivery
-            if not claim.claimed:
-                if delivery.status is not DeliveryStatus.PENDING:
-                    advance.append((enrolment.id, self._next_at(enrolment, now)))
-                    continue  # someone already finished this period
-                if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
-                    continue  # another sender holds it, or its retry is not due yet
-            work.append((enrolment, delivery, slot.at))
+            if claim.claimed:
+                work.append((enrolment, claim.delivery, slot.at))
+            elif claim.delivery.status is not DeliveryStatus.PENDING:
+                advance.append((enrolment.id, self._next_at(enrolment, now)))
+            # else: another sender holds its lease, or its retry is not due yet
         learners = await self.store.learners.get_many(list({e.user_id for e, _, _ in work}))
         completions = await self.store.completions.for_enrolments([e.id for e, _, _ in work])
-        results = await asyncio.gather(
-            *(
-                self._guarded(e, d, at, learners.get(e.user_id), completions[e.id], now)
+        results = await self._send_all(
+            [(e, d) for e, d, _ in work],
+            [
+                self._guarded(
+                    e,
+                    d,
+                    at,
+                    learners.get(e.user_id),
+                    completions[e.id],
+                    now,
+                    leased_at,
+                    broken.get(e.id),
+                )
                 for e, d, at in work
+            ],
+            advance,
+            now,
+        )
+        report.add(
+            await self._finish(
+                [(e, not is_snooze_key(d.period_key)) for e, d, _ in work], results, advance, now
             )
         )
+        return report
+
+    async def _send_all(
+        self,
+        work: Sequence[tuple[Enrolment, Delivery]],
+        sends: Sequence[Coroutine[Any, Any, Result]],
+        advance: list[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> list[Result]:
+        """The batch's sends, concurrently. Cancelled (the bot is stopping), it records what
+        was sent and hands the other claims back at once, so a restart need not wait out
+        their lease; then it lets the cancellation through."""
+        finished: dict[int, Result] = {}
+
+        async def one(i: int, send: Coroutine[Any, Any, Result]) -> Result:
+            finished[i] = result = await send
+            return result
+
+        try:
+            return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(sends))))
+        except asyncio.CancelledError:
+            done = sorted(finished)
+            settle = self._settle_cancelled(work, finished, done, advance, now)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(settle), 2.0)
+            raise
+
+    async def _settle_cancelled(
+        self,
+        work: Sequence[tuple[Enrolment, Delivery]],
+        finished: dict[int, Result],
+        done: Sequence[int],
+        advance: list[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> None:
+        await self._finish(
+            [(work[i][0], not is_snooze_key(work[i][1].period_key)) for i in done],
+            [finished[i] for i in done],
+            advance,
+            now,
+        )
+        unsent = [d.id for i, (_, d) in enumerate(work) if i not in finished]
+        await self.store.deliveries.release(unsent, now)
+        log.info(
+            "stopping: %d sent reminder(s) recorded, %d claim(s) released", len(done), len(unsent)
+        )
+
+    async def _finish(
+        self,
+        work: Sequence[tuple[Enrolment, bool]],
+        results: Sequence[Result],
+        advance: list[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> SweepReport:
+        """Record a batch's results in one transaction. `work` pairs each enrolment with
+        whether its row was the week's regular reminder (a snooze never moves the week on)."""
+        report = SweepReport()
         sent: list[tuple[int, int]] = []
         channels: list[tuple[int, int]] = []
-        for (enrolment, _, _), result in zip(work, results, strict=True):
+        for (enrolment, regular), result in zip(work, results, strict=True):
             report.add(result.report)
             if result.outcome is Outcome.SENT:
                 sent.append((result.delivery_id, result.message_id))
             if result.dm_channel is not None:
                 channels.append(result.dm_channel)
+            if not regular:
+                continue
             if result.outcome in (Outcome.SENT, Outcome.HANDLED):
                 advance.append((enrolment.id, self._next_at(enrolment, now)))
             elif result.outcome is Outcome.STOP:
@@ -192,58 +284,79 @@ class ReminderSender:
         return skipped
 
     async def retry_due(self) -> SweepReport:
-        """Pending reminder rows whose time has come: retries, abandoned claims, snoozes."""
+        """Pending rows whose time has come: retries, abandoned claims, snoozes, fallbacks.
+
+        Reminder rows (retries and snoozes alike) go as one batch, the way a sweep batch
+        goes: one claim, one read of what they need, concurrent sends, one transaction for
+        the results. Fallback mentions (closed DMs: rare) go one at a time.
+        """
         report = SweepReport()
         now = self.clock.now()
         # Leased, not merely read: should a second process sweep at the same moment (the
         # sender lock changing hands), each row still goes to one of them.
         retries = await self.store.deliveries.claim_retries(
             now,
-            lease_until=now + ABANDON_AFTER,
+            lease_until=now + LEASE,
             limit=BATCH,
             kinds=(DeliveryKind.REMINDER, DeliveryKind.FALLBACK),  # digests: the digest sweep's
         )
+        leased_at = asyncio.get_running_loop().time()
+        if not retries:
+            return report
+        ids = {d.id: e for d in retries if (e := enrolment_of(d.target)) is not None}
+        enrolments = await self.store.enrolments.get_many(list(set(ids.values())))
+        work: list[tuple[Enrolment, Delivery]] = []
         for delivery in retries:
-            enrolment_id = enrolment_of(delivery.target)
-            if enrolment_id is None:
-                continue
-            enrolment = await self.store.enrolments.get(enrolment_id)
+            enrolment = enrolments.get(ids.get(delivery.id, 0))
             if enrolment is None or enrolment.status is not EnrolmentStatus.ACTIVE:
                 await self.store.deliveries.skip(delivery.id, now, "no longer following")
                 report.skipped += 1
-                continue
-            if delivery.kind is DeliveryKind.FALLBACK:
-                channel_id = await self.fallback_channel(enrolment)
-                if channel_id is None:
-                    await self.store.deliveries.skip(delivery.id, now, "no channel to post in")
-                    report.skipped += 1
-                else:
-                    report.add(await self._post_fallback(enrolment, delivery, channel_id, now))
-                continue
-            regular = not is_snooze_key(delivery.period_key)
-            learner = await self.store.learners.get(enrolment.user_id)
-            done = await self.store.completions.list_for_enrolment(enrolment.id)
-            result = await self._guarded(enrolment, delivery, None, learner, done, now)
+            elif delivery.kind is DeliveryKind.FALLBACK:
+                report.add(await self._retry_fallback(enrolment, delivery, now))
+            else:
+                work.append((enrolment, delivery))
+        if not work:
+            return report
+        learners = await self.store.learners.get_many(list({e.user_id for e, _ in work}))
+        completions = await self.store.completions.for_enrolments(list({e.id for e, _ in work}))
+        results = await self._send_all(
+            work,
+            [
+                self._guarded(
+                    e, d, None, learners.get(e.user_id), completions[e.id], now, leased_at
+                )
+                for e, d in work
+            ],
+            [],
+            now,
+        )
+        for result in results:
             result.report.retried += 1
-            report.add(result.report)
-            sent = (
-                [(result.delivery_id, result.message_id)] if result.outcome is Outcome.SENT else []
+        report.add(
+            await self._finish(
+                [(e, not is_snooze_key(d.period_key)) for e, d in work], results, [], now
             )
-            channels = [result.dm_channel] if result.dm_channel else []
-            advance: list[tuple[int, datetime | None]] = []
-            if regular and result.outcome in (Outcome.SENT, Outcome.HANDLED):
-                advance.append((enrolment.id, self._next_at(enrolment, now)))
-            await self.store.deliveries.finish_batch(sent, advance, channels, now)
+        )
         return report
+
+    async def _retry_fallback(
+        self, enrolment: Enrolment, delivery: Delivery, now: datetime
+    ) -> SweepReport:
+        try:
+            channel_id = await self.fallback_channel(enrolment)
+            if channel_id is None:
+                await self.store.deliveries.skip(delivery.id, now, "no channel to post in")
+                return SweepReport(skipped=1)
+            return await self._post_fallback(enrolment, delivery, channel_id, now)
+        except Exception as exc:
+            return (await self._unexpected(enrolment, delivery, exc, now)).report
 
     async def resume_due(self, now: datetime) -> int:
         """Pauses with an end date (`/reminders pause until:`) end by themselves."""
         resumed = 0
         for enrolment in await self.store.enrolments.paused_due(now, limit=BATCH):
-            await self.store.enrolments.resume(enrolment.id, now)
-            await self.store.enrolments.set_next_reminder_at(
-                enrolment.id, self._next_at(enrolment, now), now
-            )
+            # one transaction: resumed and given its next reminder together
+            await self.store.enrolments.resume(enrolment.id, now, self._next_at(enrolment, now))
             resumed += 1
         return resumed
 
@@ -251,7 +364,13 @@ class ReminderSender:
 
     @staticmethod
     def _next_at(enrolment: Enrolment, now: datetime) -> datetime:
-        return cadence.next_reminder(now, enrolment.prefs).at
+        """The next regular slot after `now`; a week on should the learner's preferences be
+        unreadable, so one broken row still moves on instead of coming due every sweep."""
+        try:
+            return cadence.next_reminder(now, enrolment.prefs).at
+        except Exception:
+            log.exception("enrolment %s: no next slot from its preferences", enrolment.id)
+            return now + timedelta(days=7)
 
     def compose_for(
         self,
@@ -281,19 +400,79 @@ class ReminderSender:
         learner: Learner | None,
         completions: Sequence[Completion],
         now: datetime,
+        leased_at: float,
+        broken: BaseException | None = None,
     ) -> Result:
-        async with self._gate:
+        """`deliver`, with whatever goes wrong for this one row kept to this row.
+
+        The send must end within SEND_WINDOW of the claim (`leased_at`, loop time), well
+        inside the row's LEASE: past that, another sweep may take the row, so a send still
+        running then is abandoned and counted as a failed attempt instead.
+        """
+        if broken is not None:
+            return await self._unexpected(enrolment, delivery, broken, now)
+        deadline = leased_at + SEND_WINDOW.total_seconds()
+        try:
+            async with asyncio.timeout_at(deadline):
+                async with self._gate:
+                    return await self.deliver(
+                        enrolment, delivery, scheduled_at, learner, completions, now
+                    )
+        except PathwayError as exc:  # e.g. the pathway was removed from pathways/
+            log.warning("reminder for enrolment %s skipped: %s", enrolment.id, exc.user_message)
             try:
-                return await self.deliver(
-                    enrolment, delivery, scheduled_at, learner, completions, now
-                )
-            except PathwayError as exc:  # e.g. the pathway was removed from pathways/
-                log.warning("reminder for enrolment %s skipped: %s", enrolment.id, exc.user_message)
                 await self.store.deliveries.skip(delivery.id, now, exc.user_message)
-                return Result(Outcome.HANDLED, SweepReport(skipped=1))
-            except Exception:
-                log.exception("reminder for enrolment %s failed unexpectedly", enrolment.id)
-                return Result(Outcome.RETRY, SweepReport(errors=[f"enrolment {enrolment.id}"]))
+            except Exception as again:
+                return await self._unexpected(enrolment, delivery, again, now)
+            return Result(Outcome.HANDLED, SweepReport(skipped=1))
+        except Exception as exc:  # TimeoutError included
+            return await self._unexpected(enrolment, delivery, exc, now)
+
+    async def _unexpected(
+        self, enrolment: Enrolment, delivery: Delivery, exc: BaseException, now: datetime
+    ) -> Result:
+        """Count a failed attempt for an error nobody foresaw, and back off.
+
+        After MAX_ATTEMPTS the row is parked as failed (HANDLED: the learner's next week is
+        scheduled as usual), so a row that always raises never blocks its learner for good,
+        nor takes a place in every sweep.
+        """
+        eid = secrets.token_hex(4)
+        log.error(
+            "reminder %s for enrolment %s failed unexpectedly (error id %s, attempt %d of %d)",
+            delivery.id,
+            enrolment.id,
+            eid,
+            delivery.attempts + 1,
+            MAX_ATTEMPTS,
+            exc_info=exc,
+            extra={"error_id": eid},
+        )
+        error = f"error id {eid}: {type(exc).__name__}: {exc}"
+        report = SweepReport(errors=[f"enrolment {enrolment.id}: error id {eid}"])
+        try:
+            row = await self.store.deliveries.mark_failed(
+                delivery.id,
+                error,
+                now,
+                MAX_ATTEMPTS,
+                now + max(backoff(delivery.attempts, self.retry_base), MIN_UNEXPECTED_BACKOFF),
+            )
+        except Exception:
+            log.exception("could not count the failed attempt of reminder %s", delivery.id)
+            return Result(Outcome.RETRY, report)  # its lease runs out; the next sweep counts it
+        if row.status is DeliveryStatus.FAILED:
+            log.error(
+                "reminder %s for enrolment %s parked as failed after %d attempts (error id %s)",
+                delivery.id,
+                enrolment.id,
+                row.attempts,
+                eid,
+                extra={"error_id": eid},
+            )
+            report.failed += 1
+            return Result(Outcome.HANDLED, report)
+        return Result(Outcome.RETRY, report)
 
     async def deliver(
         self,
@@ -361,9 +540,9 @@ class ReminderSender:
             enrolment_target(enrolment.id),
             period_key,
             now,
-            abandon_after=now + ABANDON_AFTER,
+            abandon_after=now + LEASE,
         )
-        if not claim.claimed and claim.delivery.status is not DeliveryStatus.PENDING:
+        if not claim.claimed:  # posted already, or another sender holds it
             return SweepReport()
         return await self._post_fallback(enrolment, claim.delivery, channel_id, now)
 

@@ -7,6 +7,8 @@ setup_hook, and guarded so a reconnect or a repeated on_ready can never start a 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,6 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+#: How long `stop` waits for a cancelled tick to unwind (SIGTERM must end within 10 s).
+STOP_GRACE = 3.0
 
 
 class DeliveryScheduler:
@@ -26,6 +30,7 @@ class DeliveryScheduler:
         self._jobs: dict[str, Job] = {}
         self.last_tick_wall: datetime | None = None
         self.ticks = 0
+        self._ticking: asyncio.Task[object] | None = None  # the tick under way, if any
 
     def add(self, name: str, job: Job) -> None:
         self._jobs[name] = job
@@ -59,6 +64,13 @@ class DeliveryScheduler:
         await self._tick()
 
     async def _tick(self) -> None:
+        self._ticking = asyncio.current_task()
+        try:
+            await self._run_jobs()
+        finally:
+            self._ticking = None
+
+    async def _run_jobs(self) -> None:
         for name, job in self._jobs.items():
             try:
                 await job()
@@ -70,3 +82,13 @@ class DeliveryScheduler:
     def shutdown(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop ticking and end the tick under way: cancelled (a sweep mid-send leaves its
+        claims to run out their lease) and waited for, at most `grace` seconds."""
+        self.shutdown()
+        ticking, self._ticking = self._ticking, None
+        if ticking is not None and ticking is not asyncio.current_task() and not ticking.done():
+            ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(ticking), grace)

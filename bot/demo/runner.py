@@ -250,7 +250,9 @@ class Demo:
 
     async def _tick_at(self, instant: datetime) -> None:
         self.clock.advance_to(instant)
-        await self.bot.scheduler.run_once()
+        scheduler = self.bot.scheduler
+        assert scheduler is not None, "built in setup_hook"  # noqa: S101
+        await scheduler.run_once()
         await self.bot.drainer.wait()
 
     async def _next_reminder(self, viewer: User, *, anyone: bool = False) -> datetime | None:

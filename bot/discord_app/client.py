@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +42,8 @@ from bot.discord_app.sync import sync_if_changed
 from bot.discord_app.tree import PathwayTree, reply
 from bot.metrics import Metrics, start_metrics_server
 from bot.pathway_files import PathwayRegistry
-from bot.service.account import Account
-from bot.service.admin import Admin
-from bot.service.context import Context
-from bot.service.learning import Learning
-from bot.service.replan import CatchingUp
-from bot.service.snoozing import Snoozing
-from bot.service.social import Social
+from bot.runtime import Store, open_services
 from bot.shards import ShardStatus, describe_shards
-from bot.store.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +100,9 @@ class PathwayBot(commands.AutoShardedBot):
         amortise_bucket_cleanup(self.http)
         self._store: Store | None = None
         self.synced: bool | None = None
-        self.scheduler = DeliveryScheduler(settings.sweep_interval_seconds)
+        # Built once, by DeliveryJobs in setup_hook (None until then, and in sync-only runs).
+        self.scheduler: DeliveryScheduler | None = None
+        self._background: set[asyncio.Task[Any]] = set()  # owned tasks: cancelled on close
         self.identify_gate = identify_gate
         self.max_concurrency = 1  # from GET /gateway/bot in setup_hook
         self.shard_status = ShardStatus()  # which shards this process runs, which are up
@@ -115,7 +111,6 @@ class PathwayBot(commands.AutoShardedBot):
         self._last_tick: float | None = None
         self.metrics_runner: web.AppRunner | None = None
         self._close_task: asyncio.Future[None] | None = None
-        self._reloads: set[asyncio.Future[ReloadReport]] = set()  # SIGHUP reloads running
         self._sigterm: asyncio.Future[None] | None = None
         self.metrics = Metrics()  # replaced in setup_hook once the command names are known
 
@@ -136,18 +131,16 @@ class PathwayBot(commands.AutoShardedBot):
                 self.http, self.settings.discord_api_base_url, self.settings.discord_gateway_url
             )
         )
-        self._store = await open_store(
-            Path(self.settings.database_path), self.settings.database_url_value()
-        )
+        services = await open_services(self.settings, self.registry, self.clock)
+        self._store = services.store
         if self.identify_gate is None:
             self.identify_gate = DatabaseIdentifyGate(self._store)
-        ctx = Context(self.store, self.registry, self.clock)
-        self.learning = Learning(ctx)
-        self.account = Account(ctx)
-        self.snoozing = Snoozing(ctx)
-        self.catching_up = CatchingUp(ctx)
-        self.admin = Admin(ctx)
-        self.social = Social(ctx)
+        self.learning = services.learning
+        self.account = services.account
+        self.snoozing = services.snoozing
+        self.catching_up = services.catching_up
+        self.admin = services.admin
+        self.social = services.social
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
@@ -168,6 +161,7 @@ class PathwayBot(commands.AutoShardedBot):
             metrics=lambda: self.metrics,
             heartbeat=self._tick_health,
             on_role=self._take_role,
+            retention_days=self.settings.outbox_retention_days,
         )
         self.role_grants = install_role_grants(self)
         self.scheduler = self.jobs.scheduler
@@ -229,9 +223,10 @@ class PathwayBot(commands.AutoShardedBot):
             pid=os.getpid(),
             gateway_connected=self.gateway_connected,
             last_tick=self._last_tick,
-            interval=self.scheduler.interval,
+            interval=self.settings.sweep_interval_seconds,
             started=self.started_at,
-            ticks=self.scheduler.ticks + (self._last_tick is not None),
+            ticks=(self.scheduler.ticks if self.scheduler is not None else 0)
+            + (self._last_tick is not None),
             shard_ids=list(status.ids),
             shard_count=status.count,
             shards_down=status.down,
@@ -280,8 +275,9 @@ class PathwayBot(commands.AutoShardedBot):
         await self._write_health()
 
     async def _write_health(self) -> None:
+        """The file is written on a worker thread: a slow disk must not stall the loop."""
         try:
-            health.write(self.health_file, self._health())
+            await asyncio.to_thread(health.write, self.health_file, self._health())
         except OSError as exc:
             log.warning("cannot write health file %s: %s", self.health_file, exc)
 
@@ -305,7 +301,7 @@ class PathwayBot(commands.AutoShardedBot):
         self.shard_status.mark(shard_id, connected)
         up = self.gateway_connected
         self.metrics.gateway(self.latency if up else None, up)
-        if self.scheduler.running:
+        if self.scheduler is not None and self.scheduler.running:
             await self._write_health()
 
     def _install_signals(self) -> None:
@@ -323,9 +319,22 @@ class PathwayBot(commands.AutoShardedBot):
         self._sigterm = asyncio.ensure_future(self.close())
 
     def _reload_on_signal(self) -> None:
-        task = asyncio.ensure_future(self.reload_pathways())
-        self._reloads.add(task)
-        task.add_done_callback(self._reloads.discard)
+        self.spawn(self.reload_pathways())
+
+    def spawn(self, work: Coroutine[Any, Any, object]) -> asyncio.Task[Any]:
+        """Run `work` in the background, owned by the bot: close() cancels it (a welcome DM,
+        a reload), so nothing outlives the store it uses."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _cancel_background(self, grace: float = 2.0) -> None:
+        tasks = [t for t in self._background if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
 
     async def reload_pathways(self) -> ReloadReport:
         """Re-read the pathway files off the event loop (SIGHUP, /setup reload-pathways)."""
@@ -345,10 +354,9 @@ class PathwayBot(commands.AutoShardedBot):
         jobs = getattr(self, "jobs", None)
         if jobs is not None:
             await jobs.stop()
-        else:
-            self.scheduler.shutdown()
+        await self._cancel_background()
         self.shard_status.mark_all(False)
-        if self.scheduler.ticks:
+        if self.scheduler is not None and self.scheduler.ticks:
             await self._write_health()  # a stopped bot must not look healthy
         runner, self.metrics_runner = self.metrics_runner, None
         if runner is not None:

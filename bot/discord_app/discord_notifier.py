@@ -9,7 +9,6 @@ a crash returns the earlier message instead of posting twice.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -26,9 +25,6 @@ from bot.discord_app.render_delivery import (
 from bot.discord_app.render_digest import digest_embed
 from bot.discord_app.render_welcome import welcome_text
 from bot.metrics import Metrics
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +59,8 @@ def only_user(user_id: int) -> discord.AllowedMentions:
 
 
 class DiscordNotifier:
-    def __init__(self, bot: PathwayBot, throttle: Throttle) -> None:
+    def __init__(self, bot: discord.Client, throttle: Throttle) -> None:
+        """`bot`: the client that sends (its `metrics`, if it has them, count failures)."""
         self.bot = bot
         self.throttle = throttle
 

@@ -41,7 +41,6 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.core.errors import StorageError
-from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +60,23 @@ class IdentifyGate(Protocol):
         """Return once shard `shard_id` (in bucket `bucket`) may send IDENTIFY now."""
 
 
+class IdentifySlots(Protocol):
+    async def claim(self, bucket: int, now: float, window: float) -> float | None: ...
+
+
+class HasIdentifySlots(Protocol):
+    """What the gate needs of the store (the runtime opens it): its IDENTIFY slots."""
+
+    @property
+    def identify_slots(self) -> IdentifySlots: ...
+
+
 class DatabaseIdentifyGate:
     """The gate every process of the bot shares through its database (see the module doc)."""
 
     def __init__(
         self,
-        store: Store,
+        store: HasIdentifySlots,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         *,

@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.core.cadence import ItemState, ItemStatus
-from bot.discord_app.components.base import item_label
+from bot.discord_app.components.base import bot_of, item_label
 from bot.discord_app.components.items import DoneButton
 from bot.discord_app.render_delivery import (
     MAX_REMINDER_BUTTONS,
@@ -33,9 +33,7 @@ from bot.discord_app.render_delivery import (
     is_focus_field,
     reminder_with_states,
 )
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
+from bot.service.outcomes import LearnerPlan
 
 log = logging.getLogger(__name__)
 
@@ -88,24 +86,29 @@ def controls_now(
     return view
 
 
-async def show_done(interaction: discord.Interaction[Any], enrolment_id: int) -> None:
-    """Edit the clicked reminder DM to show its items' states now; anything else is left."""
+async def show_done(
+    interaction: discord.Interaction[Any], enrolment_id: int, seen: LearnerPlan | None = None
+) -> None:
+    """Edit the clicked reminder DM to show its items' states now; anything else is left.
+    `seen`: the plan the click's own use case returned, so nothing is read again."""
     message = interaction.message
     if message is None or not is_reminder(message):
         return
-    bot: PathwayBot = interaction.client
+    bot = bot_of(interaction)
     lock = _EDITING.setdefault(message.id, asyncio.Lock())
     async with lock:
         try:
-            enrolment = await bot.learning.owned_enrolment(enrolment_id, interaction.user.id)
-            state = await bot.learning.standing_of(enrolment)
-            statuses = {s.item.id: s for s in state.plan.statuses}
-            named = focus_item_ids(message.embeds[0], state.plan.statuses)
+            if seen is None:
+                enrolment = await bot.learning.owned_enrolment(enrolment_id, interaction.user.id)
+                state = await bot.learning.standing_of(enrolment)
+                plan, progress, streak = state.plan, state.progress, state.streak
+            else:
+                plan, progress, streak = seen.plan, seen.progress, seen.streak
+            statuses = {s.item.id: s for s in plan.statuses}
+            named = focus_item_ids(message.embeds[0], plan.statuses)
             named += [i for i in button_item_ids(message, enrolment_id) if i not in named]
             focus = [statuses[i] for i in named if i in statuses]
-            embed = reminder_with_states(
-                message.embeds[0], focus, state.progress, state.streak, state.plan.zone
-            )
+            embed = reminder_with_states(message.embeds[0], focus, progress, streak, plan.zone)
             await message.edit(
                 embed=embed,
                 view=controls_now(message, enrolment_id, focus),

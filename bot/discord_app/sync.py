@@ -11,14 +11,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-from bot.store.store import Store
-
 log = logging.getLogger(__name__)
+
+
+class Meta(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+    async def replace(self, key: str, expected: str | None, value: str | None) -> bool: ...
+
+
+class HasMeta(Protocol):
+    """What syncing needs of the store (the runtime opens it): its key-value table."""
+
+    @property
+    def meta(self) -> Meta: ...
 
 
 def tree_hash(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None) -> str:
@@ -33,7 +46,11 @@ def _key(guild_id: int | None) -> str:
 
 
 async def sync_if_changed(
-    tree: app_commands.CommandTree[Any], store: Store, guild_id: int | None, *, force: bool = False
+    tree: app_commands.CommandTree[Any],
+    store: HasMeta,
+    guild_id: int | None,
+    *,
+    force: bool = False,
 ) -> bool:
     """Sync the tree (globally, or to one guild) when its hash differs from the stored one."""
     guild = discord.Object(id=guild_id) if guild_id is not None else None

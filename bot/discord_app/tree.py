@@ -9,9 +9,11 @@ public placeholder whatever its flags, so `reply` removes the placeholder first.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -20,6 +22,7 @@ from bot.core.errors import PathwayError
 from bot.discord_app.wording import describe
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Every expected-problem reply starts with this, so it reads as a warning at a glance.
 WARNING = "⚠️"
@@ -74,6 +77,23 @@ async def reply(
         await _withdraw_placeholder(interaction)
     body = content if content is not None else discord.utils.MISSING
     await interaction.followup.send(body, ephemeral=ephemeral, **kwargs)
+
+
+#: A use case still running after this long (the database waiting on another writer's lock)
+#: gets a private "thinking" deferral first, so Discord's 3-second deadline is always met.
+DEFER_AFTER = 1.0
+
+
+async def in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[T], after: float = DEFER_AFTER
+) -> T:
+    """Await `work`, deferring the interaction privately should it take longer than `after`
+    seconds. Answer with `reply` afterwards: it follows up when the response was deferred."""
+    task = asyncio.ensure_future(work)
+    finished, _ = await asyncio.wait({task}, timeout=after)
+    if not finished and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return await task
 
 
 def unwrap(error: BaseException) -> BaseException:

@@ -34,6 +34,21 @@ WORDS: dict[ErrorCode, str] = {
     ErrorCode.IN_ANOTHER_GROUP: (
         "You are already in {name} for this pathway. Leave it first, then join another group."
     ),
+    ErrorCode.ITEM_UNKNOWN: (
+        "No item in your pathway matches {ref}. Pick one from the list that appears as you "
+        "type, or see `/tasks`."
+    ),
+    ErrorCode.ITEM_AMBIGUOUS: (
+        "{ref} is in more than one of your pathways ({pathways}): pick the one you mean from "
+        "the list that appears as you type."
+    ),
+    ErrorCode.ITEM_REMOVED: "That item is no longer part of this pathway.",
+    ErrorCode.LEFT_PATHWAY: "You have left this pathway. `/enroll` again to pick it back up.",
+    ErrorCode.NOT_DONE_YET: "{item} is not marked done, so there is nothing to undo.",
+    ErrorCode.SNOOZE_WHILE_PAUSED: (
+        "Reminders for {pathway} are paused, so there is nothing to snooze. "
+        "`/reminders resume` turns them back on."
+    ),
     ErrorCode.STORAGE_CONFLICT: (
         "That conflicts with what is already saved, so nothing was changed."
     ),

@@ -765,6 +765,10 @@ class Emulator:
 
     # ------------------------------------------------------------------ limits, time
 
+    def set_nonce_dedupe(self, on: bool) -> None:
+        """Off: a repeated enforced nonce posts a second message, as if Discord forgot it."""
+        self.state.nonce_dedupe = on
+
     def set_global_rate_limit(self, limit: int, window: float = 1.0) -> None:
         self.ratelimits.config.global_limit = limit
         self.ratelimits.config.global_window = window

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["500", "502", "drop"]
+#: "502-after" and "drop-after" carry the request out (the message exists) and only then answer
+#: 502 or drop the connection: the bot cannot know its request took effect.
+FaultKind = Literal["500", "502", "drop", "502-after", "drop-after"]
 #: Decides whether a route may be faulted: called with ``"METHOD /template"``.
 RouteFilter = Callable[[str], bool]
 

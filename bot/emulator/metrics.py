@@ -7,6 +7,7 @@ These counters make such behaviour assertable.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ class RequestRecord:
     response: Any = None
     #: The X-Audit-Log-Reason header, URL-decoded as Discord does (None when absent).
     audit_log_reason: str | None = None
+    #: When it arrived (time.monotonic()): tests check no request came before a retry_after.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def route(self) -> str:

@@ -83,6 +83,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     ctx.counters.by_route[record.route] += 1
     request[RECORD_KEY] = record
     decision: Decision | None = None
+    fault: str | None = None
     try:
         if template is None:
             ctx.counters.unknown_routes += 1
@@ -91,7 +92,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         fault = ctx.faults.pick(record.route, record.path)
         if fault is not None:
             ctx.counters.faults_injected += 1
-            return _fault_response(request, record, fault)
+            if not fault.endswith("-after"):
+                return _fault_response(request, record, fault)
         token_route = template.startswith(TOKEN_ROUTES_PREFIXES)
         needs_auth = not token_route and record.route not in PUBLIC_ROUTES
         if needs_auth and request.headers.get("Authorization") != f"Bot {ctx.config.token}":
@@ -115,6 +117,9 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             await hold.wait()
     except ApiError as exc:
         response = json_response(exc.body(), status=exc.status, headers=exc.headers)
+    if fault is not None and fault.endswith("-after") and response.status < 400:
+        # carried out; the answer is what gets lost
+        return _fault_response(request, record, fault.removesuffix("-after"))
     if decision is not None:
         for key, value in decision.headers.items():
             response.headers.setdefault(key, value)

@@ -89,6 +89,9 @@ class EmulatorState:
         self.audit_log: list[AuditLogEntry] = []
         self.commands: dict[int | None, dict[tuple[str, int], AppCommand]] = {}
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        #: Off: an enforced nonce no longer returns the earlier message (a test proving the
+        #: bot never sends twice without Discord's help).
+        self.nonce_dedupe = True
         self._sinks: list[DispatchSink] = []
         self.public_base_url = ""
         #: Per guild, commands its admins opened to every member (Server Settings >
@@ -448,6 +451,8 @@ class EmulatorState:
 
     def recall_nonce(self, channel_id: int, author_id: int, nonce: int | str) -> Message | None:
         """The message an enforced nonce already produced within the window, if any."""
+        if not self.nonce_dedupe:
+            return None
         key = (channel_id, author_id, str(nonce))
         entry = self._nonces.get(key)
         if entry is None:

@@ -13,6 +13,7 @@ from bot.core.pathway import ItemKind
 from bot.core.snooze import PendingSnooze
 from bot.core.timeparse import override_prefs, parse_date, parse_zone
 from bot.service.reading import Reading
+from bot.service.unit import in_unit
 from bot.store.results import UserDeletion
 
 MAX_PAUSE = timedelta(days=366)
@@ -81,6 +82,7 @@ class Account(Reading):
         }
         return RemindersView(learner, enrolments, snoozes, names)
 
+    @in_unit
     async def cancel_snooze(
         self, user_id: int, enrolment_id: int, delivery_id: int
     ) -> RemindersView:
@@ -93,6 +95,7 @@ class Account(Reading):
             raise NotFound("That snooze has already been sent or cancelled.")
         return await self.reminders(user_id)
 
+    @in_unit
     async def set_reminders(
         self, user_id: int, day: str | None, at: str | None, timezone: str | None
     ) -> RemindersView:
@@ -105,6 +108,7 @@ class Account(Reading):
         await self.replan(user_id, now)
         return await self.reminders(user_id)
 
+    @in_unit
     async def pause(self, user_id: int, until: str | None) -> tuple[RemindersView, date | None]:
         """Pause every pathway the learner follows; `until` (a date) resumes automatically."""
         current = await self.reminders(user_id)
@@ -130,6 +134,7 @@ class Account(Reading):
             await self.ctx.store.enrolments.set_next_reminder_at(e.id, resume_at, now)
         return await self.reminders(user_id), resume_on
 
+    @in_unit
     async def resume(self, user_id: int) -> RemindersView:
         current = await self.reminders(user_id)
         paused = [e for e in current.enrolments if e.status is EnrolmentStatus.PAUSED]
@@ -141,6 +146,7 @@ class Account(Reading):
         await self.replan(user_id, now)
         return await self.reminders(user_id)
 
+    @in_unit
     async def set_visibility(self, user_id: int, visibility: str) -> Learner:
         try:
             value = Visibility(visibility.strip().lower())
@@ -183,5 +189,6 @@ class Account(Reading):
             return Evidence(found.pathway.name, "an item no longer in the pathway", None, at)
         return Evidence(found.pathway.name, item.text, item.kind, at)
 
+    @in_unit
     async def delete(self, user_id: int) -> UserDeletion:
         return await self.ctx.store.privacy.delete_user(user_id)

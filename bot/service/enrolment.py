@@ -28,9 +28,11 @@ from bot.service.outcomes import (
 )
 from bot.service.reading import FOLLOWING, Reading
 from bot.service.social import resolve_group
+from bot.service.unit import in_unit
 
 
 class Enrolling(Reading):
+    @in_unit
     async def enroll(
         self,
         user_id: int,
@@ -145,7 +147,10 @@ class Enrolling(Reading):
         if restored and enrolment.guild_id is not None:
             group_now = await store.groups.group_of(user_id, enrolment.guild_id, loaded.pathway.id)
         if target_group is not None and group_now is None:
-            await store.groups.join(target_group.id, user_id, now)
+            if restored:
+                await store.groups.join(target_group.id, user_id, now)
+            else:  # just created in this unit of work: in no group yet, pathway checked
+                await store.groups.add_member(target_group.id, enrolment.id, now)
             group_now = target_group
         if prefs_changed:
             await self.replan(user_id, now)
@@ -177,6 +182,7 @@ class Enrolling(Reading):
                 return guild_prefs, PrefsSource.GUILD
         return ReminderPrefs(), PrefsSource.DEFAULT
 
+    @in_unit
     async def apply_settings(
         self,
         enrolment_id: int,
@@ -216,6 +222,7 @@ class Enrolling(Reading):
             raise NotEnrolled(f"You are not enrolled in **{found.pathway.name}** here.")
         return enrolment
 
+    @in_unit
     async def leave(self, enrolment_id: int, user_id: int) -> Enrolment:
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
         now = self.ctx.clock.now()

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import InvalidInput
+from bot.core.errors import ErrorCode, InvalidInput
 from bot.core.models import EnrolmentStatus
 from bot.core.snooze import choose, next_regular_at, snooze_period_key
 from bot.core.timeparse import parse_zone
 from bot.service.reading import Reading
+from bot.service.unit import in_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +28,12 @@ class Snoozed:
 
 
 class Snoozing(Reading):
+    @in_unit
     async def snooze(self, enrolment_id: int, user_id: int, kind: str) -> Snoozed:
         """Queue one extra reminder where the pressed choice lands, checked at press time."""
         enrolment = await self.owned_enrolment(enrolment_id, user_id)
         if enrolment.status is not EnrolmentStatus.ACTIVE:
-            raise InvalidInput(
-                f"Reminders for `{enrolment.pathway_id}` are paused, so there is nothing to "
-                "snooze. `/reminders resume` turns them back on."
-            )
+            raise InvalidInput(code=ErrorCode.SNOOZE_WHILE_PAUSED, pathway=enrolment.pathway_id)
         now = self.ctx.clock.now()
         regular = next_regular_at(enrolment.next_reminder_at, enrolment.prefs, now)
         choice = choose(kind, enrolment.prefs, now, regular)

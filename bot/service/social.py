@@ -28,6 +28,7 @@ from bot.core.models import EnrolmentStatus, LeaderboardRow, StudyGroup, Visibil
 from bot.core.timeparse import check_start_date, parse_date, parse_zone
 from bot.core.untrusted import clean_name, quote_input, tidy
 from bot.service.context import Context
+from bot.service.unit import in_unit
 
 MAX_GROUP_NAME = 80
 TOP = 10
@@ -120,6 +121,7 @@ class Social:
 
     # --- groups -----------------------------------------------------------------------------
 
+    @in_unit
     async def create_group(
         self,
         guild_id: int,
@@ -152,10 +154,12 @@ class Social:
     async def group(self, guild_id: int, name: str) -> StudyGroup:
         return await resolve_group(self.ctx, guild_id, name)
 
+    @in_unit
     async def join(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
         return await self.ctx.store.groups.join(group.id, user_id, self.ctx.clock.now())
 
+    @in_unit
     async def leave(self, guild_id: int, user_id: int, name: str) -> StudyGroup:
         group = await self.group(guild_id, name)
         if not await self.ctx.store.groups.leave(group.id, user_id):

@@ -9,7 +9,7 @@ other SQLite failures surface as bot.core.errors domain errors with user-safe me
 from bot.store.db import Database
 from bot.store.deliveries import enrolment_target, group_target
 from bot.store.results import ClaimResult, EnrolResult, RecordResult, UserDeletion
-from bot.store.store import DEFAULT_PATH, Store
+from bot.store.store import DEFAULT_PATH, Store, Unit
 
 __all__ = [
     "DEFAULT_PATH",
@@ -18,6 +18,7 @@ __all__ = [
     "EnrolResult",
     "RecordResult",
     "Store",
+    "Unit",
     "UserDeletion",
     "enrolment_target",
     "group_target",

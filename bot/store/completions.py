@@ -89,6 +89,37 @@ class Completions:
             points_before=int(before[0]) if before is not None else 0,
         )
 
+    # --- the pieces of a use case's unit of work (bot/service/completion.py) -----------------
+
+    async def lock_points(self, enrolment_id: int) -> int | None:
+        """The enrolment's points so far, with its row locked until the transaction ends on
+        PostgreSQL (SQLite's single writer already orders writers). Take it first in a unit
+        of work that reads completions to decide a write: concurrent /done's on one
+        enrolment then see each other's completions. None when the enrolment is gone."""
+        async with self._db.write() as tx:
+            row = await tx.fetchone(_POINTS_BEFORE, (enrolment_id,))
+        return None if row is None else int(row[0])
+
+    async def insert(
+        self, enrolment_id: int, item_id: str, now: datetime, source: CompletionSource, points: int
+    ) -> Completion | None:
+        """Record a completion; None when the item was already done (nothing changed) or the
+        enrolment is gone or left."""
+        async with self._db.write() as tx:
+            row = await tx.fetchone(
+                _RECORD, (item_id, codec.instant(now), source.value, points, enrolment_id)
+            )
+        return None if row is None else completion_from_row(row)
+
+    async def remove(self, enrolment_id: int, item_id: str) -> bool:
+        """Delete a completion (take `lock_points` first); False when there was none."""
+        async with self._db.write() as tx:
+            removed = await tx.execute(
+                "DELETE FROM completions WHERE enrolment_id = ? AND item_id = ?",
+                (enrolment_id, item_id),
+            )
+        return removed > 0
+
     async def undo(self, enrolment_id: int, item_id: str) -> bool:
         """Remove a completion; False when there was none to remove."""
         async with self._db.write() as tx:

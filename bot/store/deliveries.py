@@ -28,6 +28,11 @@ _CLAIM = (
     " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"
     " ON CONFLICT (target, kind, period_key) DO NOTHING RETURNING *"
 )
+# Re-leasing a pending row whose lease (or backoff) ran out before `now`.
+_RELEASE = (
+    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE target = ? AND kind = ?"
+    " AND period_key = ? AND status = 'pending' AND next_attempt_at < ? RETURNING *"
+)
 _DUE_FOR_RETRY = (
     "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
     " ORDER BY next_attempt_at, id LIMIT ?"
@@ -64,6 +69,14 @@ _DUE_OF_KINDS = (
 _CLAIM_RETRIES = Sql(
     sqlite=_DUE_OF_KINDS,
     postgres=_DUE_OF_KINDS + " FOR UPDATE SKIP LOCKED",
+)
+# The subquery walks the deliveries_finished index (migration 011) from the oldest row.
+# Role grants are kept: their sent rows are the record of which roles a learner was given
+# (bot/store/milestone_roles.py reads them), not messages whose sending is over.
+_PRUNE = (
+    "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
+    " WHERE status <> 'pending' AND updated_at < ? AND kind <> 'role-grant'"
+    " ORDER BY updated_at, id LIMIT ?)"
 )
 _MAX_ERROR_CHARS = 500  # enough to diagnose; an HTML error page must not bloat the outbox
 
@@ -129,21 +142,16 @@ class Deliveries:
         now: datetime,
         abandon_after: datetime | None = None,
     ) -> ClaimResult:
-        """Create the pending row for this period, or return the one already there.
+        """Create the pending row for this period and lease it until `abandon_after`, or
+        re-lease the pending row already there when its lease has run out; else return the
+        row as it stands.
 
-        `claimed` is True only for the caller that created it. `abandon_after` (default
-        `now`) is when `due_for_retry` may offer the row if nobody has marked it by then.
+        `claimed` is True only for the caller that holds the lease now: only that caller may
+        send. A row still leased (another sender is sending it, or its retry is not due), or
+        already sent, failed or skipped, comes back with `claimed` False. `abandon_after`
+        (default `now`) is when the lease ends and another sweep may take the row.
         """
-        ts = codec.instant(now)
-        retry_at = codec.instant(abandon_after or now)
-        async with self._db.write() as tx:
-            row = await tx.fetchone(
-                _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
-            )
-            if row is not None:
-                return ClaimResult(claimed=True, delivery=delivery_from_row(row))
-            existing = await tx.fetchrow(_BY_KEY, (target, kind.value, period_key))
-        return ClaimResult(claimed=False, delivery=delivery_from_row(existing))
+        return (await self.claim_many(kind, [(target, period_key)], now, abandon_after))[0]
 
     async def claim_many(
         self,
@@ -154,13 +162,19 @@ class Deliveries:
     ) -> list[ClaimResult]:
         """`claim` for many (target, period_key) pairs in one transaction, in order."""
         ts = codec.instant(now)
-        retry_at = codec.instant(abandon_after or now)
+        lease = codec.instant(abandon_after or now)
         out: list[ClaimResult] = []
         async with self._db.write() as tx:
             for target, period_key in keys:
                 row = await tx.fetchone(
-                    _CLAIM, (kind.value, target, period_key, new_nonce(), retry_at, ts, ts)
+                    _CLAIM, (kind.value, target, period_key, new_nonce(), lease, ts, ts)
                 )
+                if row is None:
+                    # An expired lease is taken over with a new one before anybody resends,
+                    # so two senders (a lock handover) never hold the same row at once.
+                    row = await tx.fetchone(
+                        _RELEASE, (lease, ts, target, kind.value, period_key, ts)
+                    )
                 if row is not None:
                     out.append(ClaimResult(claimed=True, delivery=delivery_from_row(row)))
                 else:
@@ -202,6 +216,52 @@ class Deliveries:
                     "UPDATE learners SET dm_channel_id = ? WHERE user_id = ?",
                     [(channel_id, user_id) for user_id, channel_id in sorted(dm_channels)],
                 )
+
+    async def open_targets(
+        self, kind: DeliveryKind, period_key: str, targets: Sequence[str], now: datetime
+    ) -> set[str]:
+        """Which of `targets` may still be claimed for this period: no row yet, or a pending
+        row whose lease or backoff has run out. One read, no writes: a sweep that finds
+        nothing open touches nothing else (the digest check runs every minute)."""
+        if not targets:
+            return set()
+        sql = (
+            "SELECT target FROM deliveries WHERE kind = ? AND period_key = ?"  # noqa: S608
+            f" AND target IN ({', '.join('?' * len(targets))})"
+            " AND (status <> 'pending' OR next_attempt_at >= ?)"
+        )
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(sql, (kind.value, period_key, *targets, codec.instant(now)))
+        closed = {row[0] for row in rows}
+        return {t for t in targets if t not in closed}
+
+    async def release(self, delivery_ids: Sequence[int], now: datetime) -> None:
+        """End this sender's lease on pending rows it will not send after all (it is
+        stopping): the next sweep, here or in another process, may take them at once."""
+        if not delivery_ids:
+            return
+        ids = sorted(delivery_ids)
+        async with self._db.write() as tx:
+            await tx.executemany(
+                "UPDATE deliveries SET next_attempt_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'pending'",
+                [(codec.instant(now), codec.instant(now), i) for i in ids],
+            )
+
+    async def prune(self, before: datetime, limit: int = 500) -> int:
+        """Delete up to `limit` finished messages (sent, skipped, failed reminders, digests
+        and fallbacks) last changed before `before`, oldest first; return how many went.
+        Pending rows are never touched, nor role grants (the record of roles given).
+
+        A finished row is no longer needed once its period can never be claimed again (the
+        sweeps only claim this week's and later periods), so the outbox stays the size of a
+        few weeks' traffic. Small batches keep each transaction, and so every other writer's
+        wait, short; the sender calls this on each tick until nothing is left.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        async with self._db.write() as tx:
+            return await tx.execute(_PRUNE, (codec.instant(before), limit))
 
     async def get(self, delivery_id: int) -> Delivery | None:
         async with self._db.read() as tx:

@@ -15,7 +15,8 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.core.errors import AlreadyExists, ErrorCode, InvalidInput, NotEnrolled, NotFound
+from bot.core import lifecycle
+from bot.core.errors import AlreadyExists, ErrorCode, NotFound
 from bot.core.models import Enrolment, EnrolmentStatus, Pause, ReminderPrefs
 from bot.store import codec
 from bot.store.backend import Backend, Row, Sql, Tx
@@ -52,6 +53,7 @@ _BY_KEY = SELECT + (
     " WHERE e.user_id = ? AND COALESCE(e.guild_id, 0) = COALESCE(CAST(? AS BIGINT), 0)"
     " AND e.pathway_id = ?"
 )
+_OF_PATHWAY = SELECT + " WHERE e.user_id = ? AND e.pathway_id = ?"
 _FOR_USER = SELECT + (
     " WHERE e.user_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.guild_id = ?) ORDER BY e.id"
 )
@@ -129,13 +131,6 @@ async def _status(tx: Tx, enrolment_id: int) -> EnrolmentStatus:
     return EnrolmentStatus(row["status"])
 
 
-async def _set_status(tx: Tx, enrolment_id: int, status: EnrolmentStatus, now: datetime) -> None:
-    await tx.execute(
-        "UPDATE enrolments SET status = ?, updated_at = ? WHERE id = ?",
-        (status.value, codec.instant(now), enrolment_id),
-    )
-
-
 async def _open_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
     await tx.execute(
         "INSERT INTO enrolment_pauses (enrolment_id, start_at) VALUES (?, ?)",
@@ -148,14 +143,57 @@ async def _close_pause(tx: Tx, enrolment_id: int, now: datetime) -> None:
     await tx.execute(_CLOSE_PAUSE, (codec.instant(now), enrolment_id))
 
 
-async def complete_enrolment(tx: Tx, enrolment_id: int, now: datetime) -> None:
-    """Every item done: the enrolment is completed and its weekly reminders stop."""
+async def apply_step(
+    tx: Tx,
+    enrolment_id: int,
+    step: lifecycle.Step,
+    now: datetime,
+    next_reminder_at: datetime | None = None,
+) -> None:
+    """Write one life-cycle step (bot/core/lifecycle.py) already checked against the status:
+    the status, the next reminder as the step says (SET with no time given leaves it to the
+    caller, in the same unit of work), and the pause log."""
+    sets = "status = ?, updated_at = ?"
+    params: list[int | str | None] = [step.status.value, codec.instant(now)]
+    if step.reminder is lifecycle.Reminder.CLEAR:
+        sets += ", next_reminder_at = NULL"
+    elif step.reminder is lifecycle.Reminder.SET and next_reminder_at is not None:
+        sets += ", next_reminder_at = ?"
+        params.append(codec.instant(next_reminder_at))
     await tx.execute(
-        "UPDATE enrolments SET status = 'completed', next_reminder_at = NULL, updated_at = ?"
-        " WHERE id = ? AND status IN ('active', 'paused')",
-        (codec.instant(now), enrolment_id),
+        f"UPDATE enrolments SET {sets} WHERE id = ?",  # noqa: S608 - constant pieces
+        (*params, enrolment_id),
     )
-    await _close_pause(tx, enrolment_id, now)
+    if step.pause is lifecycle.PauseLog.OPEN:
+        await _open_pause(tx, enrolment_id, now)
+    elif step.pause is lifecycle.PauseLog.CLOSE:
+        await _close_pause(tx, enrolment_id, now)
+
+
+async def transition(
+    tx: Tx,
+    enrolment_id: int,
+    change: lifecycle.Transition,
+    now: datetime,
+    next_reminder_at: datetime | None = None,
+) -> lifecycle.Step:
+    """Read the status under a row lock, check `change` against it, and write it."""
+    step = lifecycle.step(change, await _status(tx, enrolment_id))
+    await apply_step(tx, enrolment_id, step, now, next_reminder_at)
+    return step
+
+
+async def complete_enrolment(tx: Tx, enrolment_id: int, now: datetime) -> None:
+    """Every item done: the enrolment is completed and its weekly reminders stop (a no-op
+    on one that is not active or paused)."""
+    row = await tx.fetchone(_STATUS_FOR_UPDATE, (enrolment_id,))
+    if row is None:
+        return
+    current = EnrolmentStatus(row["status"])
+    if current in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
+        await apply_step(
+            tx, enrolment_id, lifecycle.step(lifecycle.Transition.COMPLETE, current), now
+        )
 
 
 class Enrolments:
@@ -182,14 +220,11 @@ class Enrolments:
         """
         async with self._db.write() as tx:
             await lock_learner(tx, user_id)
-            existing = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
-            following = await tx.fetchone(
-                "SELECT guild_id FROM enrolments WHERE user_id = ? AND pathway_id = ?"
-                " AND status <> 'left'"
-                " AND COALESCE(guild_id, 0) <> COALESCE(CAST(? AS BIGINT), 0)",
-                (user_id, pathway_id, guild_id),
-            )
-            if following is not None:
+            # This pathway's rows of the learner (one a server, at most): the one here, and
+            # whether it is followed somewhere else, in one statement.
+            rows = await tx.fetchall(_OF_PATHWAY, (user_id, pathway_id))
+            existing = next((r for r in rows if r[2] == guild_id), None)
+            if any(r[2] != guild_id and r[6] != "left" for r in rows):
                 raise AlreadyExists(code=ErrorCode.FOLLOWED_ELSEWHERE)
             if existing is None:
                 if prefs is None and guild_id is not None:
@@ -213,16 +248,8 @@ class Enrolments:
                 )
                 return EnrolResult(await read_enrolment(tx, row["id"]), restored=False)
             enrolment = enrolment_from_row(existing)
-            if enrolment.status is EnrolmentStatus.COMPLETED:
-                raise AlreadyExists(code=ErrorCode.ALREADY_COMPLETED_HERE)
-            if enrolment.status is not EnrolmentStatus.LEFT:
-                raise AlreadyExists(code=ErrorCode.ALREADY_ENROLLED_HERE)
-            await tx.execute(
-                "UPDATE enrolments SET status = 'active', next_reminder_at = ?, updated_at = ?"
-                " WHERE id = ?",
-                (codec.opt_instant(next_reminder_at), codec.instant(now), enrolment.id),
-            )
-            await _close_pause(tx, enrolment.id, now)
+            step = lifecycle.step(lifecycle.enrol_transition(enrolment.status), enrolment.status)
+            await apply_step(tx, enrolment.id, step, now, next_reminder_at)
             return EnrolResult(await read_enrolment(tx, enrolment.id), restored=True)
 
     async def get(self, enrolment_id: int) -> Enrolment | None:
@@ -321,42 +348,44 @@ class Enrolments:
 
     async def pause(self, enrolment_id: int, now: datetime) -> Enrolment:
         async with self._db.write() as tx:
-            status = await _status(tx, enrolment_id)
-            if status is EnrolmentStatus.PAUSED:
-                raise InvalidInput(code=ErrorCode.ALREADY_PAUSED)
-            if status is not EnrolmentStatus.ACTIVE:
-                raise NotEnrolled(code=ErrorCode.PAUSE_NEEDS_FOLLOWING)
-            await _set_status(tx, enrolment_id, EnrolmentStatus.PAUSED, now)
-            await _open_pause(tx, enrolment_id, now)
+            await transition(tx, enrolment_id, lifecycle.Transition.PAUSE, now)
             return await read_enrolment(tx, enrolment_id)
 
-    async def resume(self, enrolment_id: int, now: datetime) -> Enrolment:
+    async def resume(
+        self, enrolment_id: int, now: datetime, next_reminder_at: datetime | None = None
+    ) -> Enrolment:
+        """Active again; pass the next reminder, or set it in the same unit of work."""
         async with self._db.write() as tx:
-            status = await _status(tx, enrolment_id)
-            if status is EnrolmentStatus.ACTIVE:
-                raise InvalidInput(code=ErrorCode.NOT_PAUSED)
-            if status is not EnrolmentStatus.PAUSED:
-                raise NotEnrolled(code=ErrorCode.RESUME_NEEDS_FOLLOWING)
-            await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
-            await _close_pause(tx, enrolment_id, now)
+            await transition(tx, enrolment_id, lifecycle.Transition.RESUME, now, next_reminder_at)
             return await read_enrolment(tx, enrolment_id)
+
+    async def apply(
+        self,
+        enrolment: Enrolment,
+        change: lifecycle.Transition,
+        now: datetime,
+        next_reminder_at: datetime | None = None,
+    ) -> Enrolment:
+        """Apply a life-cycle change to an enrolment this unit of work has read (and locked:
+        `completions.lock_points`), checked against the status it read: one statement, or
+        two with the pause log. Returns the enrolment as it now stands."""
+        step = lifecycle.step(change, enrolment.status)
+        async with self._db.write() as tx:
+            await apply_step(tx, enrolment.id, step, now, next_reminder_at)
+        return lifecycle.applied(enrolment, step, now, next_reminder_at)
 
     async def mark_completed(self, enrolment_id: int, now: datetime) -> Enrolment:
         async with self._db.write() as tx:
-            status = await _status(tx, enrolment_id)
-            if status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
-                raise NotEnrolled(code=ErrorCode.COMPLETE_NEEDS_FOLLOWING)
-            await _set_status(tx, enrolment_id, EnrolmentStatus.COMPLETED, now)
-            await _close_pause(tx, enrolment_id, now)
+            await transition(tx, enrolment_id, lifecycle.Transition.COMPLETE, now)
             return await read_enrolment(tx, enrolment_id)
 
-    async def reopen(self, enrolment_id: int, now: datetime) -> Enrolment:
-        """A completed enrolment becomes active again (an item was undone)."""
+    async def reopen(
+        self, enrolment_id: int, now: datetime, next_reminder_at: datetime | None = None
+    ) -> Enrolment:
+        """A completed enrolment becomes active again (an item was undone); pass its next
+        reminder, or set it in the same unit of work."""
         async with self._db.write() as tx:
-            status = await _status(tx, enrolment_id)
-            if status is not EnrolmentStatus.COMPLETED:
-                raise InvalidInput(code=ErrorCode.REOPEN_NEEDS_COMPLETED)
-            await _set_status(tx, enrolment_id, EnrolmentStatus.ACTIVE, now)
+            await transition(tx, enrolment_id, lifecycle.Transition.REOPEN, now, next_reminder_at)
             return await read_enrolment(tx, enrolment_id)
 
     async def paused_due(self, now: datetime, limit: int = 500) -> list[Enrolment]:
@@ -368,12 +397,7 @@ class Enrolments:
     async def leave(self, enrolment_id: int, now: datetime) -> Enrolment:
         """Leave, keeping progress for a later re-enrol (see the module docstring)."""
         async with self._db.write() as tx:
-            status = await _status(tx, enrolment_id)
-            if status is EnrolmentStatus.LEFT:
-                raise NotEnrolled(code=ErrorCode.ALREADY_LEFT)
-            if status is not EnrolmentStatus.PAUSED:
-                await _open_pause(tx, enrolment_id, now)
-            await _set_status(tx, enrolment_id, EnrolmentStatus.LEFT, now)
+            await transition(tx, enrolment_id, lifecycle.Transition.LEAVE, now)
             return await read_enrolment(tx, enrolment_id)
 
     async def due(

@@ -151,6 +151,15 @@ class StudyGroups:
             )
         return group
 
+    async def add_member(self, group_id: int, enrolment_id: int, now: datetime) -> None:
+        """Put an enrolment the caller's unit of work has just created (so in no group yet)
+        into a group it checked; `join` is the checked path for everything else."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "INSERT INTO group_members (group_id, enrolment_id, joined_at) VALUES (?, ?, ?)",
+                (group_id, enrolment_id, codec.instant(now)),
+            )
+
     async def leave(self, group_id: int, user_id: int) -> bool:
         """False when they were not a member."""
         async with self._db.write() as tx:

@@ -45,6 +45,8 @@ _IN_PATHWAY = " WHERE e.guild_id = ? AND e.pathway_id = ? AND e.status <> 'left'
 
 _GROUP_ALL_TIME = _TOTALS + _GROUP_MEMBERS + _IN_GROUP
 _PATHWAY_ALL_TIME = _TOTALS + _PATHWAY_ENROLMENTS + _IN_PATHWAY
+_NOT_GROUPED = " AND NOT EXISTS (SELECT 1 FROM group_members AS g WHERE g.enrolment_id = e.id)"
+_UNGROUPED_ALL_TIME = _PATHWAY_ALL_TIME + _NOT_GROUPED
 # SQLite: grouping by m.enrolment_id follows the membership key (group_id, enrolment_id), so
 # no sort. PostgreSQL returns only columns the GROUP BY determines, so it groups by the
 # primary keys of both tables it reads columns from.
@@ -102,6 +104,11 @@ class Leaderboards:
             return await self._read(_PATHWAY_ALL_TIME, (guild_id, pathway_id))
         return await self._read(_PATHWAY_WINDOW, (*_window(since, until), guild_id, pathway_id))
 
+    async def for_pathway_ungrouped(self, guild_id: int, pathway_id: str) -> list[LeaderboardRow]:
+        """All-time scores of those on a pathway in a guild who are in no study group: the
+        cohort a channel digest covers besides the groups' own."""
+        return await self._read(_UNGROUPED_ALL_TIME, (guild_id, pathway_id))
+
     async def top_for_group(
         self,
         group_id: int,
@@ -144,22 +151,13 @@ class Leaderboards:
         competition ranks among everyone, as on the boards.
         """
         async with self._db.read() as tx:
-            group = await tx.fetchone(
-                "SELECT g.id, g.name FROM group_members AS m"
-                " JOIN study_groups AS g ON g.id = m.group_id WHERE m.enrolment_id = ?",
-                (enrolment_id,),
+            row = await tx.fetchrow(
+                _RANK_CHANGE, (enrolment_id, guild_id, pathway_id, after, before)
             )
-            if group is not None:
-                row = await tx.fetchone(_AHEAD_IN_GROUP, (after, before, group[0], enrolment_id))
-            else:
-                row = await tx.fetchone(
-                    _AHEAD_ON_PATHWAY, (guild_id, pathway_id, after, before, enrolment_id)
-                )
-        ahead_after, ahead_before = (int(row[0]), int(row[1])) if row is not None else (0, 0)
         return RankRead(
-            group_name=None if group is None else str(group[1]),
-            before=ahead_before + 1,
-            after=ahead_after + 1,
+            group_name=None if row[0] is None else str(row[0]),
+            before=int(row[2]) + 1,
+            after=int(row[1]) + 1,
         )
 
     async def _read(self, sql: Statement, params: Params) -> list[LeaderboardRow]:
@@ -168,23 +166,37 @@ class Leaderboards:
         return [_row(row) for row in rows]
 
 
-_AHEAD_IN_GROUP = (
-    Sql(  # noqa: S608 - constant text
-        sqlite="SELECT TOTAL(e.points_total > ?), TOTAL(e.points_total > ?)",
-        postgres="SELECT COUNT(*) FILTER (WHERE e.points_total > ?),"
-        " COUNT(*) FILTER (WHERE e.points_total > ?)",
-    )
-    + " FROM group_members AS m JOIN enrolments AS e ON e.id = m.enrolment_id"
-    " WHERE m.group_id = ? AND e.status <> 'left' AND e.id <> ?"
+# /done's "you moved up" in one statement: the learner's study group if any (its name), and
+# how many others in that scope (the group, else the pathway in the server) have more points
+# than `after` (?4) and than `before` (?5). Counted over the rank index, never a board.
+_AHEAD_OF = (
+    "(SELECT COUNT(*) FROM {source} AND e.status <> 'left' AND e.id <> ?1"
+    " AND e.points_total > {points})"
 )
-# Two range counts over the enrolments_rank index (migration 007): only the entries ahead
-# are visited, whatever the size of the server. The learner's own row (already at the new
-# total) is ahead of their old total, so the second count excludes it by id.
-_AHEAD_ON_PATHWAY = (
-    "SELECT (SELECT COUNT(*) FROM enrolments WHERE guild_id = ?1 AND pathway_id = ?2"
-    "          AND points_total > ?3 AND status <> 'left'),"
-    "       (SELECT COUNT(*) FROM enrolments WHERE guild_id = ?1 AND pathway_id = ?2"
-    "          AND points_total > ?4 AND status <> 'left' AND id <> ?5)"
+_RANK_CHANGE = (  # noqa: S608 - constant pieces
+    "SELECT g.name,"
+    " CASE WHEN g.id IS NULL THEN {path_after} ELSE {group_after} END,"
+    " CASE WHEN g.id IS NULL THEN {path_before} ELSE {group_before} END"
+    " FROM (SELECT CAST(?1 AS BIGINT) AS eid) AS me"
+    " LEFT JOIN group_members AS m ON m.enrolment_id = me.eid"
+    " LEFT JOIN study_groups AS g ON g.id = m.group_id"
+).format(
+    path_after=_AHEAD_OF.format(
+        source="enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3", points="?4"
+    ),
+    group_after=_AHEAD_OF.format(
+        source="group_members AS m2 JOIN enrolments AS e ON e.id = m2.enrolment_id"
+        " WHERE m2.group_id = g.id",
+        points="?4",
+    ),
+    path_before=_AHEAD_OF.format(
+        source="enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3", points="?5"
+    ),
+    group_before=_AHEAD_OF.format(
+        source="group_members AS m2 JOIN enrolments AS e ON e.id = m2.enrolment_id"
+        " WHERE m2.group_id = g.id",
+        points="?5",
+    ),
 )
 
 

@@ -6,11 +6,14 @@ file. Either way the rest of the bot sees the same repositories with the same me
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 
 from bot.store import migrations
-from bot.store.backend import Backend
+from bot.store.backend import Backend, Dialect, Tx
 from bot.store.completions import Completions
 from bot.store.db import Database
 from bot.store.deliveries import Deliveries
@@ -28,14 +31,10 @@ from bot.store.sender_lock import FileSenderLock, PgSenderLock, SenderLock
 DEFAULT_PATH = Path("data/pathway-bot.sqlite3")
 
 
-class Store:
-    """Repositories over one database: `store.enrolments.enrol(...)`, `store.meta.get(...)`.
-
-    Open it once per process (the single-writer lock lives in it) and close it on shutdown.
-    """
+class Repositories:
+    """Every repository over one Backend: the Store's, or a unit of work's (one transaction)."""
 
     def __init__(self, db: Backend) -> None:
-        self.db = db
         self.learners = Learners(db)
         self.guilds = Guilds(db)
         self.enrolments = Enrolments(db)
@@ -47,6 +46,143 @@ class Store:
         self.meta = Meta(db)
         self.identify_slots = IdentifySlots(db)
         self.milestone_roles = MilestoneRoles(db)
+
+
+class _Joined:
+    """A Backend whose every transaction is one already open: the repositories of a unit of
+    work all run inside it, reads included (they see the unit's own writes)."""
+
+    def __init__(self, tx: Tx, outer: Backend) -> None:
+        self._tx = tx
+        self._outer = outer
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._outer.dialect
+
+    @property
+    def label(self) -> str:
+        return self._outer.label
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        yield self._tx
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        yield self._tx
+
+    async def close(self) -> None:
+        raise RuntimeError("a unit of work does not close its database")
+
+    async def schema_version(self) -> int:
+        return await self._outer.schema_version()
+
+    async def integrity_check(self) -> list[str]:
+        return await self._outer.integrity_check()
+
+
+class Unit(Repositories):
+    """The repositories of one unit of work: every call shares one write transaction,
+    committed when the `async with store.unit()` block ends and rolled back if it raises."""
+
+    def __init__(self, tx: Tx, outer: Backend) -> None:
+        super().__init__(_Joined(tx, outer))
+        self.tx = tx
+        self.open = True
+
+
+class _Ambient:
+    """The Store's own repositories' Backend: inside a unit of work opened in this task (and
+    still open), every transaction they ask for is the unit's; elsewhere a transaction of its
+    own, as before. So a use case wraps its body in `async with store.unit():` and every
+    repository call in it, however deep, joins the one transaction without being passed it.
+    """
+
+    def __init__(self, raw: Backend, current: ContextVar[Unit | None]) -> None:
+        self._raw = raw
+        self._current = current
+
+    def joined(self) -> Unit | None:
+        unit = self._current.get()
+        return unit if unit is not None and unit.open else None
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._raw.dialect
+
+    @property
+    def label(self) -> str:
+        return self._raw.label
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        unit = self.joined()
+        if unit is not None:
+            yield unit.tx
+            return
+        async with self._raw.write() as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        unit = self.joined()
+        if unit is not None:
+            yield unit.tx
+            return
+        async with self._raw.read() as tx:
+            yield tx
+
+    async def close(self) -> None:
+        await self._raw.close()
+
+    async def schema_version(self) -> int:
+        return await self._raw.schema_version()
+
+    async def integrity_check(self) -> list[str]:
+        return await self._raw.integrity_check()
+
+
+class Store(Repositories):
+    """Repositories over one database: `store.enrolments.enrol(...)`, `store.meta.get(...)`.
+
+    Open it once per process (the single-writer lock lives in it) and close it on shutdown.
+    A use case that writes takes a unit of work, so all it does commits or none of it:
+
+        async with store.unit() as tx:
+            enrolment = await tx.enrolments.get(enrolment_id)
+            ...validate, then write...
+
+    Inside the block the store's own repositories (`store.enrolments`, ...) join the unit
+    too, in this task and the tasks it starts before the block ends.
+    """
+
+    def __init__(self, db: Backend) -> None:
+        self.db = db
+        self._current: ContextVar[Unit | None] = ContextVar(f"store-unit-{id(self)}", default=None)
+        self._ambient = _Ambient(db, self._current)
+        super().__init__(self._ambient)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """One write transaction shared by every repository call made in the block.
+
+        A unit opened inside another joins it (the outer one commits). As with any write
+        transaction: validate before writing when you can, and never await anything but this
+        database inside it (no Discord calls): other writers wait meanwhile.
+        """
+        outer = self._ambient.joined()
+        if outer is not None:
+            yield outer
+            return
+        async with self.db.write() as tx:
+            unit = Unit(tx, self.db)
+            token = self._current.set(unit)
+            try:
+                yield unit
+            finally:
+                unit.open = False
+                self._current.reset(token)
 
     @classmethod
     async def open(cls, path: Path = DEFAULT_PATH) -> Store:

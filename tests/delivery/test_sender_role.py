@@ -135,3 +135,24 @@ async def test_a_sender_that_loses_the_lock_stops_sending(
     await a.tick()
     assert a.jobs.role.role is Role.STANDBY
     assert a.notifier.sent == []  # the week came, but this process no longer sends
+
+
+async def test_the_sender_prunes_the_outbox_past_its_retention(
+    two: tuple[Process, Process], clock: FixedClock
+) -> None:
+    """Weeks of reminders later, rows finished more than OUTBOX_RETENTION_DAYS (30) ago are
+    gone, in the sender's ticks; the standby never deletes anything."""
+    a, b = two
+    await a.tick()
+    for _ in range(8):  # eight weekly reminders each
+        clock.advance(timedelta(days=7))
+        await b.tick()
+        await a.tick()
+    assert len(a.notifier.sent) == 24
+    async with a.store.db.read() as tx:
+        rows = await tx.fetchall("SELECT updated_at FROM deliveries ORDER BY updated_at")
+    cutoff = clock.now() - timedelta(days=30)
+    kept = [r for r in rows if r[0] >= int(cutoff.timestamp() * 1_000_000)]
+    assert 0 < len(rows) <= 3 * 5, "only about the last 30 days' rows remain"
+    assert len(kept) == len(rows)
+    assert await b.jobs.prune() == 0  # a standby prunes nothing

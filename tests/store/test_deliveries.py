@@ -31,9 +31,9 @@ async def test_claim_round_trip(store: Store) -> None:
 
 
 async def test_second_claim_returns_the_existing_row(store: Store) -> None:
-    first = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW)
+    first = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW, NOW + MINUTE)
     second = await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W10", NOW + MINUTE)
-    assert not second.claimed and second.delivery == first.delivery
+    assert not second.claimed and second.delivery == first.delivery  # leased until then
     others = [
         await store.deliveries.claim(REMINDER, "enrolment:1", "2026-W11", NOW),
         await store.deliveries.claim(DeliveryKind.FALLBACK, "enrolment:1", "2026-W10", NOW),
@@ -41,6 +41,21 @@ async def test_second_claim_returns_the_existing_row(store: Store) -> None:
     ]
     assert all(o.claimed for o in others)
     assert len({o.delivery.nonce for o in [first, *others]}) == 4
+
+
+async def test_an_expired_lease_is_taken_over_with_a_new_one(store: Store) -> None:
+    first = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW, NOW + MINUTE)
+    later = NOW + 2 * MINUTE
+    taken = await store.deliveries.claim(REMINDER, "enrolment:1", "w", later, later + MINUTE)
+    assert taken.claimed and taken.delivery.id == first.delivery.id
+    assert taken.delivery.nonce == first.delivery.nonce  # a resend keeps the nonce
+    assert taken.delivery.next_attempt_at == later + MINUTE
+    # and now it is leased to the second caller: a third one gets nothing
+    third = await store.deliveries.claim(REMINDER, "enrolment:1", "w", later, later + MINUTE)
+    assert not third.claimed
+    await store.deliveries.mark_sent(first.delivery.id, 1, later)
+    done = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW + 9 * MINUTE)
+    assert not done.claimed and done.delivery.status is DeliveryStatus.SENT
 
 
 async def test_concurrent_claims_have_one_winner(store: Store) -> None:
@@ -208,3 +223,30 @@ async def test_concurrent_retry_claims_split_the_rows(store: Store, database: Ta
     taken = [d.id for batch in batches for d in batch]
     assert len(taken) == len(set(taken)) == len(due)
     assert set(taken) == set(due)
+
+
+async def test_release_hands_a_claim_back_at_once(store: Store) -> None:
+    leased = await store.deliveries.claim(REMINDER, "enrolment:1", "w", NOW, NOW + MINUTE)
+    sent = await store.deliveries.claim(REMINDER, "enrolment:2", "w", NOW, NOW + MINUTE)
+    await store.deliveries.mark_sent(sent.delivery.id, 1, NOW)
+    await store.deliveries.release([leased.delivery.id, sent.delivery.id], NOW)
+    again = await store.deliveries.claim(
+        REMINDER, "enrolment:1", "w", NOW + timedelta(seconds=1), NOW + MINUTE
+    )
+    assert again.claimed and again.delivery.nonce == leased.delivery.nonce
+    still = await store.deliveries.get(sent.delivery.id)
+    assert still is not None and still.status is DeliveryStatus.SENT  # only pending rows
+
+
+async def test_open_targets_reads_which_digests_may_still_go(store: Store) -> None:
+    digest = DeliveryKind.DIGEST
+    done = await store.deliveries.claim(digest, "group:1", "w", NOW, NOW + MINUTE)
+    await store.deliveries.mark_sent(done.delivery.id, 1, NOW)
+    await store.deliveries.claim(digest, "group:2", "w", NOW, NOW + MINUTE)  # leased
+    await store.deliveries.claim(digest, "group:3", "w", NOW - MINUTE, NOW - MINUTE)  # expired
+    targets = ["group:1", "group:2", "group:3", "group:4"]
+    assert await store.deliveries.open_targets(digest, "w", targets, NOW) == {
+        "group:3",
+        "group:4",
+    }
+    assert await store.deliveries.open_targets(digest, "w", [], NOW) == set()

@@ -8,7 +8,12 @@ import pytest
 
 from bot.core.models import LeaderboardRow, Visibility
 from bot.store import Store
-from bot.store.leaderboards import _GROUP_ALL_TIME, _GROUP_WINDOW, _PATHWAY_WINDOW
+from bot.store.leaderboards import (
+    _GROUP_ALL_TIME,
+    _GROUP_WINDOW,
+    _PATHWAY_WINDOW,
+    _RANK_CHANGE,
+)
 
 from .values import NOW, START, Enrol
 
@@ -74,6 +79,9 @@ async def test_pathway_board_spans_the_guild_not_other_guilds(store: Store, enro
     week = sorted(await store.leaderboards.for_pathway(100, PATHWAY, since=NOW + DAY))
     assert [(r.user_id, r.points) for r in week] == [(1, 25), (2, 10), (3, 0), (4, 0)]
     assert await store.leaderboards.for_pathway(100, "ux-designer") == []
+    # the cohort a channel digest shows beside the groups: those in no study group
+    ungrouped = await store.leaderboards.for_pathway_ungrouped(100, PATHWAY)
+    assert [(r.enrolment_id, r.points) for r in ungrouped] == [(ids[4], 50)]
 
 
 async def test_left_enrolments_drop_out(store: Store, enrol: Enrol) -> None:
@@ -91,10 +99,12 @@ async def test_boards_walk_indexes_not_tables(store: Store) -> None:
             (_GROUP_ALL_TIME, (1,)),
             (_GROUP_WINDOW, (0, 1, 1)),
             (_PATHWAY_WINDOW, (0, 1, 1, "p")),
+            (_RANK_CHANGE, (1, 1, "p", 10, 5)),
         ]:
             plan = [row[3] for row in await tx.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
-            assert not [step for step in plan if step.startswith("SCAN")], plan
-            if sql != _GROUP_ALL_TIME:
+            one_row = ("SCAN CONSTANT ROW", "SCAN me")  # the rank read's one-row FROM
+            assert not [s for s in plan if s.startswith("SCAN") and s not in one_row], plan
+            if sql not in (_GROUP_ALL_TIME, _RANK_CHANGE):
                 assert any("COVERING INDEX completions_by_time" in step for step in plan), plan
 
 

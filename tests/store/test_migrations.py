@@ -78,6 +78,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     8: [],
     9: [],
     10: [],
+    11: [],
 }
 
 
@@ -163,6 +164,8 @@ async def _check_upgraded(store: Store, version: int) -> None:
     assert grant.claimed and grant.delivery.kind is DeliveryKind.ROLE_GRANT
     mapped = await store.milestone_roles.set(100, "phase-1", 5, 7, NOW)
     assert mapped.enabled and await store.milestone_roles.for_guild(100) == [mapped]
+    # 011: the finished outbox rows are found by their own index for pruning
+    assert await store.deliveries.prune(NOW - timedelta(days=30)) == 0
     if version >= 1:
         await _check_v1_data(store)
     if version >= 2:

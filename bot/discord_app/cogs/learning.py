@@ -37,6 +37,7 @@ from bot.discord_app.render_progress import (
 )
 from bot.discord_app.render_tasks import tasks_embed
 from bot.discord_app.role_granter import kept_roles_note
+from bot.discord_app.tree import in_time, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PathwayBot
@@ -52,7 +53,6 @@ def _guild(interaction: discord.Interaction[Any]) -> int | None:
 class LearningCog(commands.Cog):
     def __init__(self, bot: PathwayBot) -> None:
         self.bot = bot
-        self._background: set[asyncio.Task[None]] = set()  # welcome DMs under way
 
     # --- autocomplete ---------------------------------------------------------------------
 
@@ -151,9 +151,7 @@ class LearningCog(commands.Cog):
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
         if not outcome.already:
-            task = asyncio.create_task(self._welcome(interaction, outcome.view.enrolment))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self.bot.spawn(self._welcome(interaction, outcome.view.enrolment))
 
     async def _welcome(self, interaction: discord.Interaction[Any], enrolment: Enrolment) -> None:
         """After the reply (never on the 3-second path): the welcome DM, or, when DMs are
@@ -202,17 +200,22 @@ class LearningCog(commands.Cog):
     @app_commands.command(name="done", description="Check off an item in your pathway")
     @app_commands.describe(task="The item you finished (start typing to pick)")
     async def done(self, interaction: discord.Interaction[Any], task: str) -> None:
-        outcome = await self.bot.learning.done(interaction.user.id, _guild(interaction), task)
-        await interaction.response.send_message(done_message(outcome), ephemeral=True)
+        outcome = await in_time(
+            interaction, self.bot.learning.done(interaction.user.id, _guild(interaction), task)
+        )
+        await reply(interaction, done_message(outcome), ephemeral=True)
 
     done.autocomplete("task")(open_item_choices)
 
     @app_commands.command(name="undo", description="Reopen an item you marked done by mistake")
     @app_commands.describe(task="The item to reopen (start typing to pick)")
     async def undo(self, interaction: discord.Interaction[Any], task: str) -> None:
-        outcome = await self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
+        outcome = await in_time(
+            interaction, self.bot.learning.undo(interaction.user.id, _guild(interaction), task)
+        )
         kept = await kept_roles_note(self.bot, outcome.view.enrolment, "undoing an item")
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             undo_message(outcome) + kept,
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),

@@ -7,7 +7,7 @@ error handling once: whatever goes wrong, the click gets a private answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
@@ -15,12 +15,25 @@ from bot.core.cadence import ItemStatus
 from bot.core.errors import Forbidden
 from bot.discord_app import formatting
 from bot.discord_app.tree import report_error
+from bot.pathway_files import PathwayRegistry
+from bot.service.account import Account
+from bot.service.learning import Learning
+from bot.service.replan import CatchingUp
+from bot.service.snoozing import Snoozing
 
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
+
+class Services(Protocol):
+    """What components reach through `interaction.client`: the bot (client.py) has these.
+    A protocol, not the bot's class, so components and the client do not import each other."""
+
+    learning: Learning
+    account: Account
+    snoozing: Snoozing
+    catching_up: CatchingUp
+    registry: PathwayRegistry
 
 
-def bot_of(interaction: discord.Interaction[Any]) -> PathwayBot:
+def bot_of(interaction: discord.Interaction[Any]) -> Services:
     return interaction.client  # type: ignore[no-any-return]
 
 

@@ -47,7 +47,7 @@ class DoneButton(
         await interaction.response.send_message(done_message(outcome), ephemeral=True)
         from bot.discord_app.reminder_edit import show_done  # it builds DoneButtons itself
 
-        await show_done(interaction, self.enrolment_id)
+        await show_done(interaction, self.enrolment_id, outcome.view)
 
 
 class TaskSelect(

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.discord_app import formatting, limits
-from bot.discord_app.components.base import Answered
+from bot.discord_app.components.base import Answered, bot_of
 from bot.discord_app.components.items import plan_controls
 from bot.discord_app.render_tasks import tasks_embed
 from bot.service.outcomes import LearnerPlan
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PathwayBot
 
 SHOW_ALL = "Show everything"
 
@@ -49,7 +46,7 @@ class ShowAllButton(
         return cls(int(match["eid"]))
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
-        bot: PathwayBot = interaction.client
+        bot = bot_of(interaction)
         enrolment = await bot.learning.owned_enrolment(self.enrolment_id, interaction.user.id)
         view = await bot.learning.view(enrolment)
         await interaction.response.send_message(

@@ -24,6 +24,8 @@ import asyncpg
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
 from bot.store.backend import Dialect, Params, Row, Statement, numbered, text
+from bot.store.postgres.integrity import check
+from bot.store.postgres.version import current_version
 
 log = logging.getLogger(__name__)
 
@@ -203,13 +205,9 @@ class PgDatabase:
             await asyncio.shield(self._pool.release(conn))
 
     async def schema_version(self) -> int:
-        from bot.store.postgres.migrations import current_version
-
         async with self.read() as tx:
             return await current_version(tx)
 
     async def integrity_check(self) -> list[str]:
-        from bot.store.postgres.integrity import check
-
         async with self.read() as tx:
             return await check(tx)

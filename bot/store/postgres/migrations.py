@@ -10,9 +10,11 @@ it, as SQLite's migrations re-read theirs under the write lock.
 from __future__ import annotations
 
 from bot.core.errors import ConfigError, StorageError
-from bot.store.backend import Tx
 from bot.store.migrations import Migration, read_migrations, too_new
 from bot.store.postgres.db import PgDatabase, PgTx
+from bot.store.postgres.version import current_version
+
+__all__ = ["current_version", "latest_version", "load", "upgrade"]
 
 # Any constant will do, as long as nothing else in the database uses it: "pathway" in ASCII.
 _MIGRATION_LOCK = 0x70617468776179
@@ -24,25 +26,6 @@ def load() -> tuple[Migration, ...]:
 
 def latest_version() -> int:
     return len(load())
-
-
-async def current_version(tx: Tx) -> int:
-    """0 for a database this code never touched.
-
-    Whether the table exists is read from pg_class with this statement's snapshot, not with
-    to_regclass(): that looks in the backend's catalog cache, which taking an advisory lock
-    does not refresh, so a process that waited for another's first migration would still
-    see no schema_version table and apply 001 again ("relation already exists").
-    """
-    row = await tx.fetchrow(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relname = 'schema_version' AND n.nspname = current_schema())"
-    )
-    if not row[0]:
-        return 0
-    row = await tx.fetchrow("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-    return int(row[0])
 
 
 async def upgrade(db: PgDatabase, up_to: int | None = None) -> int:
