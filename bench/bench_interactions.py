@@ -38,7 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -382,14 +382,10 @@ async def _fanout(
             rss = max(rss, rss_mb(proc.pid))
             requests = emu.counters.requests - before_requests
             limited = emu.counters.rate_limited - before_limited
-        # When each reminder was sent: its message's creation time (its snowflake).
-        sent_at: list[float] = []
-        duplicated = 0
-        for u in users:
-            reminders = emu.dms(u)[welcomes[u.id] :]
-            if reminders:
-                sent_at.append(reminders[0].created_at.timestamp())
-                duplicated += len(reminders) - 1
+        # When each DM was sent: its message's creation time (its snowflake).
+        sent_at, duplicated = tally(
+            {u.id: [m.created_at.timestamp() for m in emu.dms(u)] for u in users}, welcomes
+        )
     reminded = len(sent_at)
     first = min(sent_at, default=due.timestamp())
     last = max(sent_at, default=due.timestamp())
@@ -412,6 +408,22 @@ async def _fanout(
         f"fanout_{tag}_last_late_vs_budget": seconds / budget,
         f"fanout_{tag}_max_rss_mb": rss,
     }
+
+
+def tally(
+    dm_times: Mapping[int, Sequence[float]], welcomes: Mapping[int, int]
+) -> tuple[list[float], int]:
+    """From each learner's DMs (send times, oldest first) and how many they had before the
+    due minute: when each reminded learner's first reminder went out, and how many reminders
+    went out more than once. A learner missing from the first list was never reminded."""
+    first: list[float] = []
+    duplicated = 0
+    for user, times in dm_times.items():
+        reminders = times[welcomes.get(user, 0) :]
+        if reminders:
+            first.append(reminders[0])
+            duplicated += len(reminders) - 1
+    return first, duplicated
 
 
 def show(figures: dict[str, float]) -> None:

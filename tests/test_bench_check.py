@@ -139,3 +139,12 @@ def test_the_report_tables_every_goal_and_marks_the_unmeasured() -> None:
     rows = [line for line in lines if line.startswith("| interactions |")]
     assert all(line.endswith("| not measured | not measured |") for line in rows)
     assert len({(g.bench, g.figure) for g in report.GOALS}) == len(lines) - 8
+
+
+def test_a_fan_out_counts_the_lost_and_the_duplicated_after_the_welcomes() -> None:
+    # 1: welcomed, reminded once; 2: welcomed, never reminded; 3: reminded twice, no welcome.
+    first, duplicated = bench_interactions.tally(
+        {1: [10.0, 100.5], 2: [11.0], 3: [101.0, 102.0]}, {1: 1, 2: 1}
+    )
+    assert first == [100.5, 101.0]  # two reminded: of three, one lost
+    assert duplicated == 1
