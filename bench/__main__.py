@@ -2,14 +2,24 @@
 
     python -m bench [--scale 1.0] [--output BENCHMARKS.md] [--database-url postgresql://...]
                     [--only store|delivery|interactions|scaleout|demo ...]
+                    [--part acks|fanout|fanout100k|rate200 ...] [--check]
 
-Benchmarks print figures; they never assert. Targets come from the issues that set them.
+Benchmarks print figures; they never assert. Targets come from the issues that set them
+(issue 26's table is bench/report.py's GOALS). `--check` judges the figures of this run:
+it prints each target met, missed or not measured, and exits 1 when a measured figure
+missed its target, 0 otherwise. It is for people and release checks, not CI (timings on a
+shared machine are noisy); with it, the report is written only when --output is given.
 
-The store benchmark runs on SQLite and on PostgreSQL, side by side. PostgreSQL is the
-server at --database-url (or BENCH_DATABASE_URL), where a scratch database is created and
-dropped; without one, a throwaway server is started with `.ci/postgres` when the Debian
-PostgreSQL 15 binaries are installed; otherwise the PostgreSQL column is left out, and the
-report says why. `--only` reruns some benchmarks and replaces just their sections of an
+`--scale` sizes every benchmark: at 1, the interactions benchmark's fan-outs are of 2,000,
+10,000 and 100,000 learners (the last some 35 minutes of sending at Discord's 50/s) and
+one of 10,000 at SEND_RATE 200; `--part` picks some of those (default: all).
+
+The store and interactions benchmarks run on SQLite and on PostgreSQL, side by side.
+PostgreSQL is the server at --database-url (or BENCH_DATABASE_URL), where a scratch
+database is created and dropped; without one, a throwaway server is started with
+`.ci/postgres` when the Debian PostgreSQL 15 binaries are installed; otherwise the
+PostgreSQL column is left out, and the report says why. `--only` reruns some benchmarks
+and replaces just their sections of an
 existing output file, keeping the rest of it.
 """
 
@@ -44,6 +54,7 @@ BENCHES = ("store", "delivery", "interactions", "scaleout", "demo")
 HEADINGS = {"store": "## Storage", "delivery": "## Delivery", "interactions": "## Interactions"}
 HEADINGS["scaleout"] = "## Two processes on PostgreSQL"
 HEADINGS["demo"] = "## The demo"
+HEADINGS["targets"] = "## Targets"
 MISSING = "—"
 
 
@@ -146,12 +157,14 @@ async def _server_settings(url: str) -> str:
     return f"PostgreSQL {version}, shared_buffers {buffers}, synchronous_commit {commit}"
 
 
-def _run_store(scale: float, url: str | None) -> list[str]:
-    """The store benchmark on both engines; its section of the report."""
+def _run_store(
+    scale: float, url: str | None
+) -> tuple[list[str], dict[str, float], dict[str, float] | None]:
+    """The store benchmark on both engines: its section of the report, and its figures."""
     print("store benchmark on SQLite", file=sys.stderr)
     sqlite = bench_store.measure(scale)
     bench_store.report(sqlite)
-    postgres: dict[str, float] | None = None
+    on_pg: dict[str, float] | None = None
     with postgres.server(url) as server:
         if server.url is None:
             print(f"no PostgreSQL column: {server.about}", file=sys.stderr)
@@ -159,14 +172,36 @@ def _run_store(scale: float, url: str | None) -> list[str]:
         else:
             settings = asyncio.run(_server_settings(server.url))
             print(f"store benchmark on PostgreSQL: {server.about}", file=sys.stderr)
-            postgres = bench_store.measure(scale, url=server.url)
-            bench_store.report(postgres)
+            on_pg = bench_store.measure(scale, url=server.url)
+            bench_store.report(on_pg)
             where = (
                 f"PostgreSQL: {server.about}, {settings}, on this machine over TCP to"
                 " 127.0.0.1, through the bot's pool of 10 connections, in a scratch database"
                 " (VACUUM FULL ANALYZE after the load, counted in `setup_s`: see bench_store)."
             )
-    return store_section(sqlite, postgres, where)
+    return store_section(sqlite, on_pg, where), sqlite, on_pg
+
+
+def _run_interactions(
+    scale: float, url: str | None, parts: Sequence[str]
+) -> tuple[list[str], dict[str, float], dict[str, float] | None]:
+    """The interactions benchmark on both engines: its section, and its figures."""
+    print("interactions benchmark on SQLite", file=sys.stderr)
+    sqlite = bench_interactions.measure(scale, parts)
+    on_pg: dict[str, float] | None = None
+    with postgres.server(url) as server:
+        if server.url is None:
+            print(f"no PostgreSQL column: {server.about}", file=sys.stderr)
+            where = f"No PostgreSQL column: {server.about}."
+        else:
+            settings = asyncio.run(_server_settings(server.url))
+            print(f"interactions benchmark on PostgreSQL: {server.about}", file=sys.stderr)
+            on_pg = bench_interactions.measure(scale, parts, server.url)
+            where = (
+                f"PostgreSQL: {server.about}, {settings}, the bot (DATABASE_URL) on a scratch"
+                " database."
+            )
+    return _interactions_section(sqlite, on_pg, where), sqlite, on_pg
 
 
 def store_section(
@@ -227,7 +262,9 @@ def _delivery_section(figures: dict[str, float]) -> list[str]:
     ]
 
 
-def _interactions_section(figures: dict[str, float]) -> list[str]:
+def _interactions_section(
+    sqlite: dict[str, float], on_pg: dict[str, float] | None, where: str
+) -> list[str]:
     return [
         HEADINGS["interactions"] + ", as users feel them (`python -m bench.bench_interactions`)",
         "",
@@ -236,10 +273,16 @@ def _interactions_section(figures: dict[str, float]) -> list[str]:
         "server of 10,000 learners with 1,000,000 completions in the database (at scale 1). "
         "`fanout_2k_*`, `fanout_10k_*`: learners who enrolled through `/enroll` (whose welcome "
         "DM recorded their DM channel), all first reminders due the same minute, sent by the "
-        "bot's own scheduler; the rate is over the sending, lateness from the due minute. The "
-        "emulator shares the benchmark's process with its schema checks off.",
+        "bot's own scheduler; the rate is over the sending (from the first reminder's message "
+        "id to the last's), lateness from the due minute. `fanout_100k_*`: 100,000 learners "
+        "bulk-loaded with their DM channels known (no welcome DMs), all due the same minute; "
+        "`max_rss_mb` is the bot process's largest resident set sampled during the fan-out. "
+        "`fanout_rate200_*`: 10,000 bulk-loaded learners, the token granted 200 requests/s by "
+        "the emulator and the bot `SEND_RATE=200`; its `fraction_of_limit` is of 200/s. "
+        "`lost`: learners never reminded; `duplicated`: reminders sent more than once. "
+        "The emulator shares the benchmark's process with its schema checks off. " + where,
         "",
-        *report.rows(figures, bench_interactions.TARGETS),
+        *_side_by_side({"SQLite": sqlite, "PostgreSQL": on_pg}, bench_interactions.TARGETS),
         "",
     ]
 
@@ -283,15 +326,79 @@ def merge(old: str, sections: dict[str, list[str]]) -> str:
     return "\n".join(line for chunk in chunks for line in chunk).rstrip("\n") + "\n"
 
 
+def goals_section(measured: dict[str, dict[str, float]]) -> list[str]:
+    """Issue 26's table, one row a figure, one column an engine: value and verdict, or
+    "not measured" with the target, never a figure from another run."""
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for verdict in report.judge(measured, goals=report.GOALS):
+        bench, _, engine = verdict.column.partition("/")
+        row = cells.setdefault((bench, verdict.figure), {"target": ""})
+        row["target"] = f"{verdict.target[0]} {verdict.target[1]:,g}"
+        if verdict.value is None:
+            text = "not measured"
+        else:
+            text = f"{verdict.value:,.3f} {'met' if verdict.met else 'missed'}"
+        row[engine or "SQLite"] = text
+    out = [
+        HEADINGS["targets"] + " (issue 26; `python -m bench --check`)",
+        "",
+        "Every target of issue 26, judged on this run's figures (`bench/report.py` `GOALS`).",
+        "`python -m bench --check` prints the same verdicts and exits 1 when a measured figure"
+        " missed its target. A blank cell: the issue asks that figure of one engine only.",
+        "",
+        "| benchmark | figure | target | SQLite | PostgreSQL |",
+        "|---|---|---|---:|---:|",
+    ]
+    for (bench, figure), row in cells.items():
+        out.append(
+            f"| {bench} | {figure} | {row['target']} | {row.get('SQLite', '')} |"
+            f" {row.get('PostgreSQL', '')} |"
+        )
+    return [*out, ""]
+
+
+def targets() -> dict[str, dict[str, report.Target]]:
+    """Every benchmark's own targets, by the columns `measured` is keyed by."""
+    return {
+        "store/SQLite": bench_store.TARGETS,
+        "store/PostgreSQL": bench_store.TARGETS,
+        "delivery": bench_delivery.TARGETS,
+        "interactions/SQLite": bench_interactions.TARGETS,
+        "interactions/PostgreSQL": bench_interactions.TARGETS,
+        "scaleout": bench_scaleout.TARGETS,
+        "demo": bench_demo.TARGETS,
+    }
+
+
+def check(measured: dict[str, dict[str, float]]) -> int:
+    """Judge a run's figures (column -> figure -> value) against issue 26's goals and every
+    benchmark's targets; print the verdicts; the exit status `--check` ends with."""
+    status, lines = report.check(report.judge(measured, targets()))
+    print("\n".join(lines))
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the full size (1: the issues' figures, 100,000 learners in the big"
+        " fan-out; its run alone: --only interactions --part fanout100k)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="the report (default: BENCHMARKS.md; with --check, none unless given)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(postgres.URL_ENV) or None,
-        help="PostgreSQL server for the store benchmark's second column, where it may create"
-        f" a scratch database (default: ${postgres.URL_ENV}; else a throwaway server)",
+        help="PostgreSQL server for the store and interactions benchmarks' second column,"
+        f" where they may create scratch databases (default: ${postgres.URL_ENV}; else a"
+        " throwaway server)",
     )
     parser.add_argument(
         "--only",
@@ -299,25 +406,70 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="append",
         help="run just these (repeatable) and replace only their sections of --output",
     )
+    parser.add_argument(
+        "--part",
+        choices=bench_interactions.PARTS,
+        action="append",
+        help="the interactions benchmark's parts to run (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a measured figure misses its target (prints which), else 0",
+    )
     args = parser.parse_args(argv)
+    output: Path | None = args.output
+    if output is None and not args.check:
+        output = ROOT / "BENCHMARKS.md"
     chosen = [bench for bench in BENCHES if not args.only or bench in args.only]
     scale = ["--scale", str(args.scale)]
     started = time.perf_counter()
     sections: dict[str, list[str]] = {}
+    measured: dict[str, dict[str, float]] = {}
+
+    def engines(bench: str, sqlite: dict[str, float], on_pg: dict[str, float] | None) -> None:
+        measured[f"{bench}/SQLite"] = sqlite
+        if on_pg is not None:
+            measured[f"{bench}/PostgreSQL"] = on_pg
+
     for bench in chosen:
         if bench == "store":
-            sections[bench] = _run_store(args.scale, args.database_url)
+            sections[bench], sqlite, on_pg = _run_store(args.scale, args.database_url)
+            engines(bench, sqlite, on_pg)
         elif bench == "delivery":
-            sections[bench] = _delivery_section(bench_delivery.main(scale))
+            measured[bench] = bench_delivery.main(scale)
+            sections[bench] = _delivery_section(measured[bench])
         elif bench == "scaleout":
             url = ["--database-url", args.database_url] if args.database_url else []
-            sections[bench] = bench_scaleout.section(bench_scaleout.main([*scale, *url]))
+            measured[bench] = bench_scaleout.main([*scale, *url])
+            sections[bench] = bench_scaleout.section(measured[bench])
         elif bench == "demo":
-            sections[bench] = _demo_section(bench_demo.main(scale))
+            measured[bench] = bench_demo.main(scale)
+            sections[bench] = _demo_section(measured[bench])
         else:
-            sections[bench] = _interactions_section(bench_interactions.main(scale))
+            parts = args.part or bench_interactions.PARTS
+            sections[bench], sqlite, on_pg = _run_interactions(args.scale, args.database_url, parts)
+            engines(bench, sqlite, on_pg)
     took = time.perf_counter() - started
-    if args.only and args.output.exists():
+    if not args.only:  # a partial run would judge the rest "not measured"
+        sections = {"targets": goals_section(measured), **sections}
+    if output is not None:
+        _write(output, args, chosen, sections, took)
+        print(f"wrote {output}", file=sys.stderr)
+    if args.check:
+        if args.scale != 1:
+            print(f"(figures at --scale {args.scale:g}; the targets are for --scale 1)")
+        sys.exit(check(measured))
+
+
+def _write(
+    output: Path,
+    args: argparse.Namespace,
+    chosen: Sequence[str],
+    sections: dict[str, list[str]],
+    took: float,
+) -> None:
+    if args.only and output.exists():
         command = " ".join(f"--only {bench}" for bench in chosen)
         note = (
             f"Rerun alone by `python -m bench {command} --scale {args.scale:g}` in {took:.0f} s,"
@@ -325,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         for lines in sections.values():
             lines[1:1] = ["", note]
-        text = merge(args.output.read_text(encoding="utf-8"), sections)
+        text = merge(output.read_text(encoding="utf-8"), sections)
     else:
         text = "\n".join(
             [
@@ -341,8 +493,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 *(line for lines in sections.values() for line in lines),
             ]
         )
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}", file=sys.stderr)
+    output.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@
 
 At scale 1:
 - fan-out: 10,000 due reminders through the emulator at its default 50 requests/s, DM
-  channels already cached. Targets: at least 0.9 of the limit, 1.0 REST request per reminder,
+  channels already cached. Targets: at least 0.93 of the limit, 1.0 REST request per reminder,
   zero 429s. Also the longest event-loop stall seen meanwhile.
 - ceiling: the same with the emulator's limits lifted and its schema checks off, the emulator
-  in its own process, so the figure is the bot's own rate. Target: 1,000 reminders/s.
+  in its own process, so the figure is the bot's own rate. Target (issue 26): 1,500 reminders/s.
 - memory: RSS of `python -m bot` running with 100,000 active enrolments. Target: < 150 MB.
 
 The bot runs in this process for the first two (so the sweep can be timed); for memory it
@@ -42,11 +42,11 @@ PATHWAYS = ROOT / "pathways"
 SEED = "backend-to-ml-engineer"
 LIMIT = 50
 TARGETS = {
-    "fanout_fraction_of_limit": (">=", 0.9),
+    "fanout_fraction_of_limit": (">=", report.FANOUT_FRACTION),
     "fanout_requests_per_reminder": ("<=", 1.0),
     "fanout_429s": ("<=", 0.0),
-    "ceiling_reminders_per_s": (">=", 1000.0),
     "rss_mb_100k_enrolments": ("<", 150.0),
+    **report.targets_for("delivery"),  # issue 26: the ceiling
 }
 
 

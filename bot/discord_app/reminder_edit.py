@@ -25,6 +25,9 @@ from typing import Any
 import discord
 
 from bot.core.cadence import ItemState, ItemStatus
+from bot.core.coach_message import status_text
+from bot.core.models import EnrolmentStatus
+from bot.core.reminder import compose
 from bot.discord_app.components.base import bot_of, item_label
 from bot.discord_app.components.done_look import DONE_PREFIX, done_button
 from bot.discord_app.render_delivery import (
@@ -101,13 +104,18 @@ async def show_done(
                 enrolment = await bot.learning.owned_enrolment(enrolment_id, interaction.user.id)
                 state = await bot.learning.standing_of(enrolment)
                 plan, progress, streak = state.plan, state.progress, state.streak
+                pathway = bot.registry.get(enrolment.pathway_id)
             else:
+                enrolment, pathway = seen.enrolment, seen.pathway
                 plan, progress, streak = seen.plan, seen.progress, seen.streak
+            # The standing in the coach's own words, as a reminder sent now would say it.
+            paused = enrolment.status is EnrolmentStatus.PAUSED
+            standing = status_text(compose(pathway, plan, None, streak, paused=paused))
             statuses = {s.item.id: s for s in plan.statuses}
             named = focus_item_ids(message.embeds[0], plan.statuses)
             named += [i for i in button_item_ids(message, enrolment_id) if i not in named]
             focus = [statuses[i] for i in named if i in statuses]
-            embed = reminder_with_states(message.embeds[0], focus, progress, streak, plan.zone)
+            embed = reminder_with_states(message.embeds[0], focus, progress, standing, plan.zone)
             await message.edit(
                 embed=embed,
                 view=controls_now(message, enrolment_id, focus),

@@ -15,7 +15,7 @@ from bot.core.coach_message import WeeklyMessage, weekly_message
 from bot.core.progress import Progress
 from bot.core.reminder import ReminderContent
 from bot.discord_app import limits
-from bot.discord_app.formatting import bar, fit_lines, shorten, ts
+from bot.discord_app.formatting import fit_lines, shorten, ts
 from bot.discord_app.render_items import (
     FIELD_BUDGET,
     ITEM_TEXT,
@@ -70,20 +70,6 @@ def focus_line(s: ItemStatus, zone: ZoneInfo | None) -> str:
     if s.state is ItemState.DONE:
         return f"{STATE_ICON[ItemState.DONE]} ~~{shorten(s.item.text, ITEM_TEXT)}~~"
     return item_line(s, zone=zone)
-
-
-def _streak(n: int) -> str | None:
-    """A streak of 0 is no failure worth printing; only a running streak is shown."""
-    return f"🔥 {n}-week streak" if n > 0 else None
-
-
-def status_line(prog: Progress, streak: int) -> str:
-    """Where the learner stands: the last line of a reminder's description."""
-    parts = [prog.describe(), bar(prog.overall.done, prog.overall.total)]
-    running = _streak(streak)
-    if running:
-        parts.append(running)
-    return " · ".join(parts)
 
 
 def reminder_embed(c: ReminderContent, message: WeeklyMessage | None = None) -> discord.Embed:
@@ -189,21 +175,22 @@ def reminder_with_states(
     sent: discord.Embed,
     focus: Sequence[ItemStatus],
     prog: Progress,
-    streak: int,
+    standing: str,
     zone: ZoneInfo | None,
 ) -> discord.Embed:
     """A sent reminder with its focus items and standing brought up to date.
 
     What belongs to the week it was sent (title, phase, milestones, review, offers, footer)
     is kept as sent; the focus rows show each item's state now (done ones struck through),
-    and the status line and colour show where the learner stands now.
+    and the status line (`standing`, the coach's words for now) and colour show where the
+    learner stands now.
     """
     embed = discord.Embed.from_dict(copy.deepcopy(sent.to_dict()))  # copy() shares fields
     embed.clear_fields()
     embed.colour = TRACK_COLOUR[prog.on_track.track]
     lines = (sent.description or "").split("\n")
     if _BAR.search(lines[-1]):
-        lines[-1] = status_line(prog, streak)
+        lines[-1] = standing
         embed.description = "\n".join(lines)
     for f in sent.fields:
         value = f.value or ""

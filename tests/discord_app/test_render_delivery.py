@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.cadence import ItemState, Schedule, build_plan
+from bot.core.coach_message import status_text
 from bot.core.models import ReminderPrefs
 from bot.core.pathway import Pathway
 from bot.core.progress import progress
@@ -71,8 +72,12 @@ def test_the_focus_reads_back_from_a_reminder_before_and_after_an_edit(
     later = build_plan(pathway, schedule, done | set(named[::2]), at + timedelta(hours=1))
     now = {s.item.id: s for s in later.statuses}
     focus = [now[i] for i in named]
-    edited = reminder_with_states(sent, focus, progress(pathway, later), 3, later.zone)
+    standing = status_text(compose(pathway, later, None, streak=3))
+    edited = reminder_with_states(sent, focus, progress(pathway, later), standing, later.zone)
     assert focus_item_ids(edited, later.statuses) == named
+    # the standing is the coach's words for now, as the sent one was for then
+    assert (sent.description or "").split("\n")[-1] == status_text(content)
+    assert (edited.description or "").split("\n")[-1] == standing
     assert edited.title == sent.title and edited.footer.text == sent.footer.text
     assert [f.name for f in edited.fields if not f.name.startswith(FOCUS_FIELD)] == [
         f.name for f in sent.fields if not f.name.startswith(FOCUS_FIELD)
