@@ -59,8 +59,9 @@ def test_no_import_circles_in_the_layers() -> None:
 
 
 def test_the_adapter_and_its_components_do_not_import_each_other() -> None:
-    """Components reach the bot through the `Services` protocol (components/base.py), and
-    the notifier through discord.Client: neither imports client.py, which imports them."""
+    """Components reach the bot through the `Services` protocol (components/base.py), the
+    notifier through discord.Client, and the role granter is given its parts: none imports
+    client.py, which imports them."""
     graph = grimp.build_graph("bot")
     client = "bot.discord_app.client"
     for module in (

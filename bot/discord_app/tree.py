@@ -1,8 +1,9 @@
 """The CommandTree subclass: one place that turns errors into replies.
 
-Domain errors (`PathwayError`) carry a user-safe message and become ephemeral replies.
-Anything else is unexpected: it is logged with a short error id, and the user sees the id so a
-maintainer can find the log line. Every interaction gets an answer either way, and an error is
+Domain errors (`PathwayError`) become ephemeral replies, worded from their code and data by
+`wording.py` (the service and the store hold no sentences). Anything else is unexpected: it
+is logged with a short error id, and the user sees the id so a maintainer can find the log
+line. Every interaction gets an answer either way, and an error is
 always private: after a public "thinking" deferral, Discord makes the first follow-up *be* the
 public placeholder whatever its flags, so `reply` removes the placeholder first.
 """
