@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.core.cadence import ItemState, ItemStatus
 from bot.core.coach import Line
 from bot.core.layout import pace_label
-from bot.core.reminder import ReminderContent, Status
+from bot.core.reminder import COMPLETE, ReminderContent, Status
 from bot.core.review import Review
 
 MESSAGE_LIMIT = 1200
@@ -263,6 +263,8 @@ def _build(
     fields: list[tuple[str, str]] = []
     # "Phase N begins" is left to the description's phase line, which says the same.
     said = [m for m in c.milestones if not m.startswith("Phase ")]
+    if c.progress.complete and not c.focus:  # the "Pathway complete" field below says it
+        said = [m for m in said if m != COMPLETE]
     if said:
         fields.append(("🏁 Milestones", "\n".join(f"• {m}" for m in said)))
     if c.review is not None:
