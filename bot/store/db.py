@@ -1,11 +1,22 @@
-"""The SQLite file: connections, PRAGMAs, and the single-writer transaction discipline.
+"""The SQLite file: connections, PRAGMAs, and the single writer with group commit.
 
-Writes go through one aiosqlite connection guarded by an asyncio.Lock and run as
+Writes go through one connection (store/writer.py) guarded by an asyncio.Lock and run inside
 `BEGIN IMMEDIATE` transactions. IMMEDIATE takes the write lock up front, so `busy_timeout`
 applies; a plain BEGIN that later writes can fail with SQLITE_BUSY without waiting. The lock
-keeps coroutines sharing the connection from interleaving their statements inside one
-transaction. Reads use a second, query-only connection: in WAL mode they never block the
-writer, and they never see another coroutine's uncommitted writes.
+keeps coroutines sharing the connection from interleaving their statements. Reads use
+query-only connections: in WAL mode they never block the writer, and they never see
+uncommitted writes.
+
+Group commit: a COMMIT costs an fsync (synchronous=FULL), which is most of a small write's
+cost. When a write unit ends while other units wait for the writer, it does not commit: it
+leaves its writes in the open transaction and waits, and the next unit runs inside a
+SAVEPOINT of that same transaction. The last unit of the queue (or the one that reaches
+`BATCH_UNITS` or `BATCH_S`) commits them all with one fsync, and only then does any of them
+return from `write()`: nobody is acknowledged before the commit that holds its writes is
+durable. A unit that raises rolls back to its savepoint only and gets its error at once; if
+the COMMIT fails, every unit of the batch gets an error. A lone unit, with nobody waiting,
+commits at once, as before, and pays no savepoint. A unit whose caller is cancelled while it
+waits for the batch's commit may still be committed (its caller was never told it was).
 
 Rule for callers: never await anything but this database inside `write()` (no network calls),
 because every other writer in the process waits for the lock meanwhile.
@@ -25,7 +36,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
-from bot.store.backend import Dialect, Params, Row, Statement, text
+from bot.store.backend import Dialect, Params, Row, Statement, Tx, text
+from bot.store.writer import WriterConnection, WriterTx
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +135,21 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-async def _enable_wal(conn: aiosqlite.Connection) -> str:
+def _connect_writer(path: Path) -> sqlite3.Connection:
+    """The writer's connection, made in its own thread (store/writer.py), usable from the
+    event loop's thread too: WriterConnection never lets two threads use it at once."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            conn.execute(pragma).fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+async def _enable_wal(writer: WriterConnection) -> str:
     """Switch the file to WAL mode; return the mode it is in.
 
     Switching needs the file to itself, and SQLite answers "database is locked" at once
@@ -131,26 +157,63 @@ async def _enable_wal(conn: aiosqlite.Connection) -> str:
     host, several shards) meet exactly that. So retry for as long as busy_timeout would wait.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    conn = writer.conn
     while True:
         try:
-            rows = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            return str(next(iter(rows))[0])
+            rows = await writer.in_thread(
+                lambda: conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            )
+            return str(rows[0][0])
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.05)
 
 
+# A batch commits when its queue is empty, or once it holds this many units or has been open
+# this long: the first unit of a batch waits for all the others, so its wait stays short.
+BATCH_UNITS = 64
+BATCH_S = 0.005
+_SAVEPOINT = "group_unit"
+
+
+class _Batch:
+    """Units sharing one open transaction, waiting for its COMMIT."""
+
+    __slots__ = ("done", "error", "flusher", "members", "opened")
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.error: BaseException | None = None
+        self.flusher: asyncio.Task[None] | None = None
+        self.members = 0  # units whose writes it holds (finished, waiting for the commit)
+        self.opened = time.monotonic()
+
+    def finish(self, error: BaseException | None) -> None:
+        self.error = error
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+def _batch_error(exc: BaseException) -> StorageError:
+    if isinstance(exc, sqlite3.Error):
+        return storage_error(exc)
+    log.warning("group commit failed: %r", exc)
+    return StorageError(code=ErrorCode.STORAGE_FAILED)
+
+
 class Database:
     """One SQLite file: a writer connection behind a lock and a few query-only readers.
 
-    Implements backend.Backend.
+    Implements backend.Backend. `commits` counts the COMMITs that succeeded and
+    `committed_units` the write units they held (for tests and benchmarks: with group commit
+    under load, fewer commits than units).
     """
 
     dialect = Dialect.SQLITE
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+        self, path: Path, writer: WriterConnection, readers: list[aiosqlite.Connection]
     ) -> None:
         self.path = path
         self._writer = writer
@@ -159,14 +222,18 @@ class Database:
         for reader in readers:
             self._idle.put_nowait(reader)
         self._write_lock = asyncio.Lock()
+        self._waiting = 0  # write units queued for the lock
+        self._batch: _Batch | None = None  # the open transaction, between units
         self._closed = False
+        self.commits = 0
+        self.committed_units = 0
 
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Open (creating file and directory if needed) without touching the schema."""
         try:
             _create_private_file(path)
-            writer = await _connect(path)
+            writer = await WriterConnection.open(lambda: _connect_writer(path))
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open database {path}: {exc}") from exc
         readers: list[aiosqlite.Connection] = []
@@ -203,30 +270,125 @@ class Database:
             return
         self._closed = True
         async with self._write_lock:
+            if self._batch is not None:  # its units still wait (their flusher was cancelled)
+                await self._commit(self._batch)
             for _ in self._readers:  # each reader once it is back from its last read
                 await (await self._idle.get()).close()
             await self._writer.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[SqliteTx]:
-        """`async with db.write() as tx:` one BEGIN IMMEDIATE transaction, committed on exit.
+    async def write(self) -> AsyncIterator[Tx]:
+        """`async with db.write() as tx:` one unit of writes, durable when the block exits.
 
-        Any exception rolls it back; SQLite exceptions leave as StorageError. The rollback is
-        shielded and queued behind any statement still running, so even a cancelled caller
-        leaves the connection outside a transaction for the next writer.
+        The unit may share its transaction (and fsync) with other units queued behind it; see
+        the module's docstring. Any exception rolls back this unit's writes only; SQLite
+        exceptions leave as StorageError. The exit waits for the COMMIT that holds the unit:
+        code after the block runs only once its writes are durable. A cancelled caller
+        leaves the connection consistent for the next writer.
         """
-        async with self._write_lock:
-            conn = self._writer
+        self._waiting += 1
+        try:
+            await self._write_lock.acquire()
+        finally:
+            self._waiting -= 1
+        holding = True
+        try:
+            batch = self._batch if self._batch is not None else await self._begin()
+            savepoint = _SAVEPOINT if batch.members else None
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                yield SqliteTx(conn)
-                await conn.execute("COMMIT")
+                if savepoint is not None:
+                    self._writer.inline(f"SAVEPOINT {savepoint}")
+                yield WriterTx(self._writer)
+                if savepoint is not None:
+                    self._writer.inline(f"RELEASE {savepoint}")
+                if not self._writer.in_transaction:  # SQLite gave up the transaction
+                    raise sqlite3.OperationalError("the transaction was rolled back")
             except BaseException as exc:
-                # sqlite3's rollback() is a no-op outside a transaction (e.g. a failed BEGIN).
-                await asyncio.shield(conn.rollback())
+                self._undo(batch, savepoint)
                 if isinstance(exc, sqlite3.Error):
                     raise storage_error(exc) from exc
                 raise
+            batch.members += 1
+            if self._waiting and batch.members < BATCH_UNITS and not self._batch_full(batch):
+                if batch.flusher is None:
+                    batch.flusher = asyncio.create_task(self._flush(batch))
+                holding = False
+                self._write_lock.release()
+                await asyncio.shield(batch.done)
+            else:
+                await self._commit(batch)
+            if batch.error is not None:
+                raise _batch_error(batch.error) from batch.error
+        finally:
+            if holding:
+                self._write_lock.release()
+
+    @staticmethod
+    def _batch_full(batch: _Batch) -> bool:
+        return time.monotonic() - batch.opened >= BATCH_S
+
+    async def _begin(self) -> _Batch:
+        """BEGIN IMMEDIATE (in the writer's thread: it may wait out busy_timeout)."""
+        conn = self._writer.conn
+        try:
+            await self._writer.in_thread(lambda: conn.execute("BEGIN IMMEDIATE"))
+        except BaseException as exc:
+            self._writer.rollback()  # a no-op unless BEGIN succeeded before a cancellation
+            if isinstance(exc, sqlite3.Error):
+                raise storage_error(exc) from exc
+            raise
+        batch = self._batch = _Batch()
+        return batch
+
+    def _undo(self, batch: _Batch, savepoint: str | None) -> None:
+        """Take back the writes of the unit that just failed, and only them."""
+        if savepoint is not None:
+            try:
+                self._writer.inline(f"ROLLBACK TO {savepoint}")
+                self._writer.inline(f"RELEASE {savepoint}")
+                if self._writer.in_transaction:
+                    return  # the batch goes on; its flusher commits it
+                error: BaseException = sqlite3.OperationalError("the transaction was rolled back")
+            except sqlite3.Error as exc:
+                error = exc
+            # SQLite rolled the whole transaction back (an I/O error, a full disk): the units
+            # already in it are lost with it, and each of them gets an error.
+            log.warning("group commit: transaction lost with %d units: %s", batch.members, error)
+        else:
+            error = sqlite3.OperationalError("rolled back")  # the batch holds nobody else
+        self._batch = None
+        try:
+            self._writer.rollback()
+        except sqlite3.Error as exc:  # pragma: no cover - nothing left to roll back
+            log.warning("rollback failed: %s", exc)
+        batch.finish(error)
+
+    async def _commit(self, batch: _Batch) -> None:
+        """COMMIT the batch (the lock held), then release every unit waiting on it, with an
+        error for each if the COMMIT failed. A cancelled caller still lets the COMMIT end."""
+        self._batch = None
+        conn = self._writer.conn
+        future = self._writer.start(lambda: conn.execute("COMMIT"))
+        interrupted = await self._writer.settle(future)
+        error = future.exception() if not future.cancelled() else asyncio.CancelledError()
+        if error is None:
+            self.commits += 1
+            self.committed_units += batch.members
+        else:
+            try:
+                self._writer.rollback()  # a failed COMMIT leaves its transaction open
+            except sqlite3.Error as exc:
+                log.warning("rollback after a failed commit failed: %s", exc)
+        batch.finish(error)
+        if interrupted:
+            raise asyncio.CancelledError
+
+    async def _flush(self, batch: _Batch) -> None:
+        """Commit `batch` once the units queued behind its first one have run, unless one of
+        them already did."""
+        async with self._write_lock:
+            if self._batch is batch:
+                await self._commit(batch)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:

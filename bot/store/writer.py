@@ -1,0 +1,186 @@
+"""The SQLite writer connection: quick statements on the event loop's thread, the rest in a
+thread of its own.
+
+Why not aiosqlite for the writer: it runs every statement in its thread, and one round trip
+there (queue, thread wake-up, call_soon_threadsafe, loop wake-up) costs about 0.2 ms on a
+busy two-core host, while one of `/done`'s indexed statements takes 0.01-0.05 ms. A `/done`
+of six statements spent most of its time travelling. So a statement runs in the calling
+thread once it has been seen to be quick (under `QUICK_S` in the thread), and in the
+connection's own thread otherwise. Whatever may wait always goes to the thread: BEGIN
+IMMEDIATE (busy_timeout, while another process writes), COMMIT (the fsync), executemany
+(bulk loads), and the first run of any statement text (a migration's DDL, a big prune). A
+statement that ran inline and took longer than `QUICK_S` goes back to the thread for good,
+so the event loop is never held up for long by the same statement twice.
+
+The connection is never used by two threads at once: a call in the thread is always awaited
+to its end, even by a cancelled caller, and an inline call first waits for any call still in
+the thread. Callers (db.Database) use it only under their write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from bot.store.backend import Dialect, Params, Row, Statement, text
+
+T = TypeVar("T")
+
+# Under this, a statement is cheaper inline than a thread round trip is (~0.2 ms), and short
+# enough not to hold up the event loop (Discord heartbeats, other commands' reads).
+QUICK_S = 0.002
+# Statement texts remembered as quick or slow; forgotten all at once past this many (texts
+# built with a variable number of placeholders must not grow the table forever).
+_REMEMBERED = 2048
+
+
+class WriterConnection:
+    """One sqlite3 connection (check_same_thread off) and the one thread that may wait on it."""
+
+    def __init__(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
+        self.conn = conn
+        self._executor = executor
+        self._running: asyncio.Future[Any] | None = None
+        self._quick: dict[str, bool] = {}
+
+    @classmethod
+    async def open(cls, connect: Callable[[], sqlite3.Connection]) -> WriterConnection:
+        """Connect in the connection's own thread (opening may wait on the file)."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(conn, executor)
+
+    def start(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Run `fn` in the connection's thread. The caller must `settle` the future before the
+        connection is used again (in_thread does both)."""
+        future = asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        self._running = future
+        return future
+
+    async def settle(self, future: asyncio.Future[Any]) -> bool:
+        """Wait for a call started in the thread to end, whatever happens to the caller
+        meanwhile; True when the caller was cancelled (it should raise CancelledError once it
+        has looked at the outcome)."""
+        interrupted = False
+        while not future.done():
+            try:
+                await asyncio.wait((future,))
+            except asyncio.CancelledError:
+                interrupted = True
+        if self._running is future:
+            self._running = None
+        return interrupted
+
+    async def in_thread(self, fn: Callable[[], T]) -> T:
+        """`fn()` in the connection's thread; a cancelled caller still waits for it to end."""
+        await self._idle()
+        future = self.start(fn)
+        if await self.settle(future):
+            if not future.cancelled():
+                future.exception()  # looked at: nobody else will
+            raise asyncio.CancelledError
+        return future.result()
+
+    async def _idle(self) -> None:
+        while self._running is not None:
+            await self.settle(self._running)
+
+    async def run(self, sql: str, fn: Callable[[], T]) -> T:
+        """`fn()` (which runs `sql`) inline if `sql` has been seen to be quick, else in the
+        thread, noting how long it took there."""
+        if self._running is not None:
+            await self._idle()
+        if self._quick.get(sql):
+            start = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                if time.perf_counter() - start > QUICK_S:
+                    self._quick[sql] = False
+
+        def timed() -> tuple[T, float]:
+            start = time.perf_counter()
+            result = fn()
+            return result, time.perf_counter() - start
+
+        result, took = await self.in_thread(timed)
+        if len(self._quick) >= _REMEMBERED:
+            self._quick.clear()
+        self._quick.setdefault(sql, took < QUICK_S)
+        return result
+
+    def inline(self, sql: str) -> None:
+        """A bookkeeping statement that never waits (SAVEPOINT, RELEASE, ROLLBACK TO)."""
+        self.conn.execute(sql)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def rollback(self) -> None:
+        """Roll back whatever transaction is open; a no-op outside one. Never waits: WAL
+        rollback drops pages, it writes nothing."""
+        self.conn.rollback()
+
+    async def close(self) -> None:
+        try:
+            await self.in_thread(self.conn.close)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+class WriterTx:
+    """The writer connection as seen inside a write transaction (implements backend.Tx).
+
+    SELECTs (and RETURNING) are fetched whole: a half-read cursor keeps its statement open,
+    which would make COMMIT fail.
+    """
+
+    __slots__ = ("_w",)
+
+    def __init__(self, writer: WriterConnection) -> None:
+        self._w = writer
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.SQLITE
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        rows: list[Row] = await self._w.run(query, lambda: conn.execute(query, params).fetchall())
+        return rows
+
+    async def fetchone(self, sql: Statement, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchrow(self, sql: Statement, params: Params = ()) -> Row:
+        """The one row a statement must return (an upsert's RETURNING, an aggregate)."""
+        row = await self.fetchone(sql, params)
+        if row is None:
+            raise RuntimeError(f"expected a row from: {text(sql, Dialect.SQLITE)}")
+        return row
+
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
+        """Run a statement that returns no rows; return how many rows it changed."""
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        return await self._w.run(query, lambda: conn.execute(query, params).rowcount)
+
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        """Always in the thread: it is there for bulk writes."""
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        await self._w.in_thread(lambda: conn.executemany(query, rows))
+
+    async def advance_ids(self, table: str) -> None:
+        """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
