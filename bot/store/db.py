@@ -328,10 +328,9 @@ class Database:
         return time.monotonic() - batch.opened >= BATCH_S
 
     async def _begin(self) -> _Batch:
-        """BEGIN IMMEDIATE (in the writer's thread: it may wait out busy_timeout)."""
-        conn = self._writer.conn
+        """BEGIN IMMEDIATE: inline, or in the writer's thread to wait out busy_timeout."""
         try:
-            await self._writer.in_thread(lambda: conn.execute("BEGIN IMMEDIATE"))
+            await self._writer.begin("BEGIN IMMEDIATE", BUSY_TIMEOUT_MS)
         except BaseException as exc:
             self._writer.rollback()  # a no-op unless BEGIN succeeded before a cancellation
             if isinstance(exc, sqlite3.Error):

@@ -6,11 +6,12 @@ there (queue, thread wake-up, call_soon_threadsafe, loop wake-up) costs about 0.
 busy two-core host, while one of `/done`'s indexed statements takes 0.01-0.05 ms. A `/done`
 of six statements spent most of its time travelling. So a statement runs in the calling
 thread once it has been seen to be quick (under `QUICK_S` in the thread), and in the
-connection's own thread otherwise. Whatever may wait always goes to the thread: BEGIN
-IMMEDIATE (busy_timeout, while another process writes), COMMIT (the fsync), executemany
-(bulk loads), and the first run of any statement text (a migration's DDL, a big prune). A
-statement that ran inline and took longer than `QUICK_S` goes back to the thread for good,
-so the event loop is never held up for long by the same statement twice.
+connection's own thread otherwise. Whatever may wait goes to the thread: COMMIT (the fsync),
+executemany (bulk loads), the first run of any statement text (a migration's DDL, a big
+prune), and BEGIN IMMEDIATE when another process holds the write lock (tried inline with no
+busy wait first, then in the thread with busy_timeout). A statement that ran inline and took
+longer than `QUICK_S` `STRIKES` times in a row goes back to the thread until a run there is
+quick again; one slow run is no verdict on a shared host, where any thread may be descheduled.
 
 The connection is never used by two threads at once: a call in the thread is always awaited
 to its end, even by a cancelled caller, and an inline call first waits for any call still in
@@ -32,7 +33,8 @@ T = TypeVar("T")
 
 # Under this, a statement is cheaper inline than a thread round trip is (~0.2 ms), and short
 # enough not to hold up the event loop (Discord heartbeats, other commands' reads).
-QUICK_S = 0.002
+QUICK_S = 0.001
+STRIKES = 3
 # Statement texts remembered as quick or slow; forgotten all at once past this many (texts
 # built with a variable number of placeholders must not grow the table forever).
 _REMEMBERED = 2048
@@ -45,7 +47,8 @@ class WriterConnection:
         self.conn = conn
         self._executor = executor
         self._running: asyncio.Future[Any] | None = None
-        self._quick: dict[str, bool] = {}
+        # statement text -> slow inline runs in a row (inline while under STRIKES)
+        self._strikes: dict[str, int] = {}
 
     @classmethod
     async def open(cls, connect: Callable[[], sqlite3.Connection]) -> WriterConnection:
@@ -98,13 +101,15 @@ class WriterConnection:
         thread, noting how long it took there."""
         if self._running is not None:
             await self._idle()
-        if self._quick.get(sql):
+        strikes = self._strikes.get(sql, STRIKES)
+        if strikes < STRIKES:
             start = time.perf_counter()
             try:
                 return fn()
             finally:
-                if time.perf_counter() - start > QUICK_S:
-                    self._quick[sql] = False
+                slow = time.perf_counter() - start > QUICK_S
+                if slow or strikes:
+                    self._strikes[sql] = strikes + 1 if slow else 0
 
         def timed() -> tuple[T, float]:
             start = time.perf_counter()
@@ -112,10 +117,28 @@ class WriterConnection:
             return result, time.perf_counter() - start
 
         result, took = await self.in_thread(timed)
-        if len(self._quick) >= _REMEMBERED:
-            self._quick.clear()
-        self._quick.setdefault(sql, took < QUICK_S)
+        if took < QUICK_S:
+            if len(self._strikes) >= _REMEMBERED:
+                self._strikes.clear()
+            self._strikes[sql] = 0
         return result
+
+    async def begin(self, sql: str, busy_timeout_ms: int) -> None:
+        """`sql` (BEGIN IMMEDIATE) inline when the write lock is free, which it nearly always
+        is; in the thread, waiting up to `busy_timeout_ms`, when another process holds it."""
+        if self._running is not None:
+            await self._idle()
+        conn = self.conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname != "SQLITE_BUSY":
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
+        await self.in_thread(lambda: conn.execute(sql))
 
     def inline(self, sql: str) -> None:
         """A bookkeeping statement that never waits (SAVEPOINT, RELEASE, ROLLBACK TO)."""
