@@ -129,7 +129,7 @@ class WriterConnection:
         if self._running is not None:
             await self._idle()
         conn = self.conn
-        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA busy_timeout = 0").fetchall()  # fetched: it answers with a row
         try:
             conn.execute(sql)
             return
@@ -137,7 +137,7 @@ class WriterConnection:
             if exc.sqlite_errorname != "SQLITE_BUSY":
                 raise
         finally:
-            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}").fetchall()
         await self.in_thread(lambda: conn.execute(sql))
 
     def inline(self, sql: str) -> None:

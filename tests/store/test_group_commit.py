@@ -310,3 +310,27 @@ async def test_a_lone_unit_commits_without_waiting_for_anyone(sqlite_store: Stor
     go.set()
     await other
     assert db.commits == commits + 2
+
+
+async def test_a_unit_waits_for_another_process_holding_the_write_lock(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    """BEGIN IMMEDIATE is tried inline without waiting; when another process writes, the
+    unit waits for it in the writer's thread (busy_timeout) instead of failing."""
+    store = sqlite_store
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(_put(store, "waited"))
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        assert not task.done()  # waiting on the other process, not failed
+        other.execute("INSERT INTO meta (key, value) VALUES ('other', 'v')")
+        other.execute("COMMIT")
+        async with asyncio.timeout(10):
+            await task
+    finally:
+        other.close()
+    assert await _stored(store, ["other", "waited"]) == {"other", "waited"}
+    async with store.db.write() as tx:
+        assert (await tx.fetchrow("PRAGMA busy_timeout"))[0] == 5000
