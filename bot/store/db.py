@@ -18,9 +18,10 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import aiosqlite
 
@@ -88,6 +89,46 @@ class SqliteTx:
 
     async def advance_ids(self, table: str) -> None:
         """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
+
+
+class _SnapshotTx(SqliteTx):
+    """A reader's transaction, begun by its first statement in the same trip to the
+    connection's thread (see Database.read). `begun` says whether a ROLLBACK is owed."""
+
+    __slots__ = ("begun",)
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        self.begun = False
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        if self.begun:
+            return await super().fetchall(sql, params)
+        self.begun = True
+        # aiosqlite's own methods are built on Connection._execute (run a function on the
+        # connection's thread); no public method runs two statements in one trip.
+        in_thread = cast(Callable[..., Awaitable[list[Row]]], self._conn._execute)
+        return await in_thread(_begin_and_fetch, self._conn, text(sql, Dialect.SQLITE), params)
+
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
+        await self._begin()
+        return await super().execute(sql, params)
+
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        await self._begin()
+        await super().executemany(sql, rows)
+
+    async def _begin(self) -> None:
+        if not self.begun:
+            self.begun = True
+            await self._conn.execute("BEGIN")
+
+
+def _begin_and_fetch(conn: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
+    """Runs on the connection's thread."""
+    raw = conn._conn
+    raw.execute("BEGIN")
+    return list(raw.execute(sql, params).fetchall())
 
 
 def storage_error(exc: sqlite3.Error) -> StorageError:
@@ -159,6 +200,7 @@ class Database:
         for reader in readers:
             self._idle.put_nowait(reader)
         self._write_lock = asyncio.Lock()
+        self._ending: set[asyncio.Future[None]] = set()  # snapshots being rolled back
         self._closed = False
 
     @classmethod
@@ -230,18 +272,37 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
-        """`async with db.read() as tx:` a consistent snapshot across several SELECTs."""
+        """`async with db.read() as tx:` a consistent snapshot across several SELECTs.
+
+        Every call to a connection is a round trip to its thread, and under load each one
+        waits its turn for the GIL and the event loop; most reads are one SELECT. So the
+        BEGIN travels with the first statement (`_SnapshotTx`), and the ROLLBACK that ends
+        the snapshot runs after the caller has its rows: the connection goes back to the
+        pool only once it is done, so the next reader always starts outside a transaction.
+        """
         conn = await self._idle.get()
+        tx = _SnapshotTx(conn)
         try:
-            await conn.execute("BEGIN")
-            yield SqliteTx(conn)
+            yield tx
         except sqlite3.Error as exc:
             raise storage_error(exc) from exc
         finally:
-            try:
-                await asyncio.shield(conn.rollback())
-            finally:
+            if tx.begun:
+                self._end_snapshot(conn)
+            else:
                 self._idle.put_nowait(conn)
+
+    def _end_snapshot(self, conn: aiosqlite.Connection) -> None:
+        ending = asyncio.ensure_future(conn.rollback())
+        self._ending.add(ending)
+
+        def back_to_pool(done: asyncio.Future[None]) -> None:
+            self._ending.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                log.warning("ending a read snapshot failed: %s", done.exception())
+            self._idle.put_nowait(conn)
+
+        ending.add_done_callback(back_to_pool)
 
     async def schema_version(self) -> int:
         async with self.read() as tx:
