@@ -169,7 +169,9 @@ class Store(Repositories):
 
         A unit opened inside another joins it (the outer one commits). As with any write
         transaction: validate before writing when you can, and never await anything but this
-        database inside it (no Discord calls): other writers wait meanwhile.
+        database inside it (no Discord calls): other writers wait meanwhile. On SQLite the
+        unit may share its COMMIT with units queued behind it (group commit, db.py); either
+        way it commits whole or not at all, and the block exits only once it is durable.
         """
         outer = self._ambient.joined()
         if outer is not None:
