@@ -34,8 +34,10 @@ MAX_GROUP_NAME = 80
 TOP = 10
 
 
-def _entry(row: LeaderboardRow) -> Entry:
-    return Entry(row.user_id, float(row.points), row.reached_at, row.visibility is Visibility.SHOWN)
+def _entry(row: LeaderboardRow, visible: bool | None = None) -> Entry:
+    """`visible` overrides the learner's own setting (a study group shows its members)."""
+    shown = row.visibility is Visibility.SHOWN if visible is None else visible
+    return Entry(row.user_id, float(row.points), row.reached_at, shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +229,8 @@ class Social:
             else "everyone on this pathway here"
         )
         if metric is Metric.POINTS and group is None:
-            # The fast path: SQLite ranks the board; only the top and the caller come back.
+            # The database ranks the board; only the top and the caller come back. All time,
+            # from the standing counters: an index range scan and a count.
             top = await store.leaderboards.top_for_pathway(
                 guild_id, pathway_id, caller_id, TOP, since, until
             )
@@ -245,6 +248,17 @@ class Social:
                 hidden_caller,
                 top.total,
                 top.hidden,
+            )
+        if metric is Metric.POINTS and period is Period.ALL and group is not None:
+            # The standing counters: an index range scan for the top, a count for the rank
+            # (bot/store/leaderboards.py). A group shows every member to the group.
+            board = await store.leaderboards.top_for_group(group.id, caller_id, TOP)
+            public = [Ranked(r, _entry(row, visible=True)) for r, row in board.shown]
+            mine = (
+                Ranked(board.mine[0], _entry(board.mine[1], visible=True)) if board.mine else None
+            )
+            return Board(
+                title, scope, metric, period, since, public, mine, False, board.total, 0
             )
         if group is not None:
             rows = await store.leaderboards.for_group(group.id, since, until)

@@ -79,6 +79,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     9: [],
     10: [],
     11: [],
+    12: [],
 }
 
 
