@@ -242,8 +242,8 @@ _GROUP_TOP = (  # noqa: S608 - constant pieces
 )
 _GROUP_ME = (
     "SELECT m.enrolment_id, m.user_id, m.points, m.completions, m.reached_at"
-    " FROM enrolments AS e JOIN group_members AS m ON m.enrolment_id = e.id"
-    " WHERE e.user_id = ?2 AND m.group_id = ?1 AND m.on_pathway = 1"
+    " FROM enrolments AS e CROSS JOIN group_members AS m"
+    " WHERE m.enrolment_id = e.id AND e.user_id = ?2 AND m.group_id = ?1 AND m.on_pathway = 1"
 )
 _GROUP_BOARD = f"""
 WITH me AS ({_GROUP_ME})
@@ -255,11 +255,10 @@ SELECT 1, me.enrolment_id, me.user_id, l.visibility, me.points, me.completions, 
        NULL, NULL, NULL
   FROM me JOIN learners AS l ON l.user_id = me.user_id
 UNION ALL
-SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL,
-       (SELECT COUNT(*) FROM group_members WHERE group_id = ?1 AND on_pathway = 1),
-       (SELECT COUNT(*) FROM group_members WHERE group_id = ?1 AND on_pathway = 1),
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), COUNT(*),
        (SELECT COUNT(*) FROM group_members WHERE group_id = ?1 AND on_pathway = 1
            AND points > (SELECT points FROM me))
+  FROM group_members WHERE group_id = ?1 AND on_pathway = 1
 """  # noqa: S608 - constant pieces
 _PATHWAY_SCOPE = "guild_id = ?1 AND pathway_id = ?2 AND status <> 'left'"
 _PATHWAY_TOP = (  # noqa: S608 - constant pieces

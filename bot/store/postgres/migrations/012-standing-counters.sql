@@ -100,5 +100,5 @@ CREATE INDEX group_members_board ON group_members (
 );
 CREATE INDEX enrolments_board ON enrolments (
     guild_id, pathway_id, shown, points_total DESC,
-    COALESCE(last_completed_at, 9223372036854775807), user_id
+    COALESCE(last_completed_at, 9223372036854775807), user_id, status
 ) WHERE status <> 'left';
