@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from bot.core.errors import AlreadyExists, Forbidden, InvalidInput, NotEnrolled, NotFound
-from bot.core.models import CompletionSource, Visibility
+from bot.core.leaderboard import Entry, rank
+from bot.core.models import CompletionSource, LeaderboardRow, Visibility
 from bot.store import Database, Store, codec, migrations
 from bot.store.backend import Backend
 from bot.store.leaderboards import _GROUP_BOARD, _PATHWAY_BOARD, _RANK_CHANGE
@@ -126,7 +127,8 @@ async def random_writes(store: Store, rng: random.Random, steps: int) -> list[st
                 await store.learners.set_visibility(
                     user, rng.choice((Visibility.SHOWN, Visibility.HIDDEN)), now
                 )
-            elif action == "move" and found.guild_id is None:
+            elif action == "move" and found.guild_id is None and found.status != "left":
+                # as /enroll in a server does with a DM enrolment still followed
                 await store.enrolments.move_to_guild(found.id, rng.choice(GUILDS), now)
             elif action == "pause":
                 await store.enrolments.pause(found.id, now)
@@ -153,6 +155,50 @@ async def test_counters_equal_a_recount_after_random_writes(store: Store, seed: 
     assert sum(1 for line in log if line.startswith("leave ") and "refused" not in line) > 3
     assert {v[3] for v in found["enrolments"].values()} == {0, 1}
     assert sum(1 for line in log if line.startswith("join") and "refused" not in line) > 3
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+async def test_boards_equal_ranking_every_row(store: Store, seed: int) -> None:
+    """The counted boards give what ranking every member's row in Python gave (the
+    service's group board before the counters, bot/core/leaderboard.py): same rows, same
+    order within ties, same ranks, the same viewer rank, totals and hidden counts."""
+    await random_writes(store, random.Random(seed), steps=400)
+    async with store.db.read() as tx:
+        groups = [int(row[0]) for row in await tx.fetchall("SELECT id FROM study_groups")]
+    for top in (3, 10):
+        for group_id in groups:
+            rows = await store.leaderboards.for_group(group_id)
+            everyone = rank([_entry(r, True) for r in rows])
+            for viewer in (*USERS, 99):
+                board = await store.leaderboards.top_for_group(group_id, viewer, top)
+                assert [(r, _entry(row, True)) for r, row in board.shown] == [
+                    (x.rank, x.entry) for x in everyone[:top]
+                ]
+                me = next(((x.rank, x.entry) for x in everyone if x.entry.user_id == viewer), None)
+                mine = board.mine and (board.mine[0], _entry(board.mine[1], True))
+                assert (mine, board.total, board.hidden) == (me, len(rows), 0)
+        for guild in GUILDS:
+            for pathway in PATHWAYS:
+                rows = await store.leaderboards.for_pathway(guild, pathway)
+                entries = [_entry(r) for r in rows]
+                shown = rank([e for e in entries if e.visible])[:top]
+                everyone = rank(entries)
+                for viewer in (*USERS, 99):
+                    board = await store.leaderboards.top_for_pathway(guild, pathway, viewer, top)
+                    assert [(r, _entry(row)) for r, row in board.shown] == [
+                        (x.rank, x.entry) for x in shown
+                    ]
+                    me = next(
+                        ((x.rank, x.entry) for x in everyone if x.entry.user_id == viewer), None
+                    )
+                    mine = board.mine and (board.mine[0], _entry(board.mine[1]))
+                    hidden = sum(1 for e in entries if not e.visible)
+                    assert (mine, board.total, board.hidden) == (me, len(rows), hidden)
+
+
+def _entry(row: LeaderboardRow, visible: bool | None = None) -> Entry:
+    shown = row.visibility is Visibility.SHOWN if visible is None else visible
+    return Entry(row.user_id, float(row.points), row.reached_at, shown)
 
 
 async def test_a_member_who_leaves_the_pathway_drops_out_and_returns_with_points(
