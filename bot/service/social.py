@@ -257,9 +257,7 @@ class Social:
             mine = (
                 Ranked(board.mine[0], _entry(board.mine[1], visible=True)) if board.mine else None
             )
-            return Board(
-                title, scope, metric, period, since, public, mine, False, board.total, 0
-            )
+            return Board(title, scope, metric, period, since, public, mine, False, board.total, 0)
         if group is not None:
             rows = await store.leaderboards.for_group(group.id, since, until)
         else:

@@ -234,11 +234,10 @@ _RANK_CHANGE = (  # noqa: S608 - constant pieces
 # kind 0 rows are the top N (index range scan in ranking order, stopping after N), kind 1
 # the viewer's row (by key), kind 2 the counts: members, shown members, members ahead of
 # the viewer (COUNT over the index). NULL reached_at (nothing done) ranks last, as in core.
-_REACHED_KEY = "COALESCE({}, 9223372036854775807)"
-_GROUP_TOP = (  # noqa: S608 - constant pieces
+_GROUP_TOP = (
     "SELECT enrolment_id, user_id, points, completions, reached_at FROM group_members"
     " WHERE group_id = ?1 AND on_pathway = 1"
-    " ORDER BY points DESC, " + _REACHED_KEY.format("reached_at") + ", user_id LIMIT ?3"
+    " ORDER BY points DESC, COALESCE(reached_at, 9223372036854775807), user_id LIMIT ?3"
 )
 _GROUP_ME = (
     "SELECT m.enrolment_id, m.user_id, m.points, m.completions, m.reached_at"
@@ -261,11 +260,11 @@ SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), COUNT(*),
   FROM group_members WHERE group_id = ?1 AND on_pathway = 1
 """  # noqa: S608 - constant pieces
 _PATHWAY_SCOPE = "guild_id = ?1 AND pathway_id = ?2 AND status <> 'left'"
-_PATHWAY_TOP = (  # noqa: S608 - constant pieces
+_PATHWAY_TOP = (
     "SELECT id, user_id, points_total, completions_total, last_completed_at FROM enrolments"
-    f" WHERE {_PATHWAY_SCOPE} AND shown = 1 ORDER BY points_total DESC, "
-    + _REACHED_KEY.format("last_completed_at")
-    + ", user_id LIMIT ?4"
+    " WHERE guild_id = ?1 AND pathway_id = ?2 AND status <> 'left' AND shown = 1"
+    " ORDER BY points_total DESC, COALESCE(last_completed_at, 9223372036854775807), user_id"
+    " LIMIT ?4"
 )
 _PATHWAY_BOARD = f"""
 WITH me AS (

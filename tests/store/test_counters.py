@@ -38,7 +38,9 @@ ITEMS = tuple(f"item-{n}" for n in range(8))
 async def recomputed(db: Backend) -> dict[str, Any]:
     """Every counter from the source tables, by Python, not by the triggers' SQL."""
     async with db.read() as tx:
-        completions = await tx.fetchall("SELECT enrolment_id, completed_at, points FROM completions")
+        completions = await tx.fetchall(
+            "SELECT enrolment_id, completed_at, points FROM completions"
+        )
         enrolments = await tx.fetchall("SELECT id, user_id, status FROM enrolments")
         learners = await tx.fetchall("SELECT user_id, visibility FROM learners")
         members = await tx.fetchall("SELECT group_id, enrolment_id FROM group_members")
@@ -52,8 +54,7 @@ async def recomputed(db: Backend) -> dict[str, Any]:
     of = {row[0]: row for row in enrolments}
     return {
         "enrolments": {
-            eid: (*totals[eid], int(visibility.get(user) == "shown"))
-            for eid, user, _ in enrolments
+            eid: (*totals[eid], int(visibility.get(user) == "shown")) for eid, user, _ in enrolments
         },
         "group_members": {
             (gid, eid): (of[eid][1], *totals[eid], int(of[eid][2] != "left"))
@@ -103,7 +104,7 @@ async def random_writes(store: Store, rng: random.Random, steps: int) -> list[st
         try:
             if action == "enrol":
                 await store.enrolments.enrol(user, guild, pathway, "sha256:x", START, now)
-            elif found is None or action == "delete-user" and rng.random() < 0.7:
+            elif found is None or (action == "delete-user" and rng.random() < 0.7):
                 continue
             elif action in ("record", "insert"):
                 item, points = rng.choice(ITEMS), rng.choice((0, 5, 10, 20))
@@ -228,7 +229,11 @@ async def test_counters_follow_the_bulk_loaders(store: Store) -> None:
     await store.learners.set_visibility(2, Visibility.SHOWN, NOW)
     await bulk.load_enrolments(
         store.db,
-        [(10, 1, 100, "p", START, NOW), (11, 2, 100, "p", START, None), (12, 3, 100, "p", START, None)],
+        [
+            (10, 1, 100, "p", START, NOW),
+            (11, 2, 100, "p", START, None),
+            (12, 3, 100, "p", START, None),
+        ],
         NOW,
     )
     await bulk.load_completions(
@@ -284,6 +289,7 @@ async def test_backfill_gives_the_recount(backend: str, db_path: Path) -> None:
 
 
 # --- the plans ---------------------------------------------------------------------------------
+
 
 def _boards(group_id: int) -> dict[str, tuple[str, tuple[object, ...]]]:
     return {
