@@ -186,7 +186,7 @@ class Leaderboards:
         Counts only the members ahead (points above), over an index, instead of building the
         board: what /done's "you moved up" line needs. The scope is the learner's study
         group when they are in one (group_members_board), else everyone on the pathway in
-        the server (enrolments_rank). Ranks are competition ranks among everyone, as on the
+        the server (enrolments_board). Ranks are competition ranks among everyone, as on the
         boards. Inside /done's unit of work the counters already hold this completion.
         """
         async with self._db.read() as tx:
@@ -208,9 +208,11 @@ class Leaderboards:
 # /done's "you moved up" in one statement: the learner's study group if any (its name), and
 # how many others in that scope (the group, else the pathway in the server) have more points
 # than `after` (?4) and than `before` (?5). Counted over the rank index, never a board.
+# shown IN (0, 1): everyone, as two ranges of enrolments_board.
 _PATH_AHEAD = (
     "(SELECT COUNT(*) FROM enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3"
-    " AND e.status <> 'left' AND e.id <> ?1 AND e.points_total > {points})"
+    " AND e.shown IN (0, 1) AND e.status <> 'left' AND e.points_total > {points}"
+    " AND e.id <> ?1)"
 )
 _GROUP_AHEAD = (
     "(SELECT COUNT(*) FROM group_members AS m2 WHERE m2.group_id = g.id"
@@ -281,7 +283,7 @@ SELECT 1, id, user_id, CASE WHEN shown = 1 THEN 'shown' ELSE 'hidden' END, point
   FROM me
 UNION ALL
 SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), COALESCE(SUM(shown), 0),
-       (SELECT COUNT(*) FROM enrolments WHERE {_PATHWAY_SCOPE}
+       (SELECT COUNT(*) FROM enrolments WHERE {_PATHWAY_SCOPE} AND shown IN (0, 1)
            AND points_total > (SELECT points_total FROM me))
   FROM enrolments WHERE {_PATHWAY_SCOPE}
 """  # noqa: S608 - constant pieces

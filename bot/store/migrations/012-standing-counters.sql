@@ -110,7 +110,9 @@ CREATE INDEX group_members_board ON group_members (
     group_id, on_pathway, points DESC, COALESCE(reached_at, 9223372036854775807), user_id
 );
 -- The pathway board in a server: the top N shown learners still on it, in ranking order.
--- (The count ahead of the viewer, hidden learners included, uses 007's enrolments_rank.)
+-- It also counts those ahead of the viewer, hidden or not (shown IN (0, 1): two ranges), so
+-- 007's enrolments_rank goes: each completion moves one index fewer.
+DROP INDEX enrolments_rank;
 CREATE INDEX enrolments_board ON enrolments (
     guild_id, pathway_id, shown, points_total DESC,
     COALESCE(last_completed_at, 9223372036854775807), user_id, status
