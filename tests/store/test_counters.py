@@ -224,6 +224,36 @@ async def test_a_member_who_leaves_the_pathway_drops_out_and_returns_with_points
     assert await maintained(store.db) == await recomputed(store.db)
 
 
+async def test_counters_follow_hand_made_fixes(store: Store) -> None:
+    """Writes no bot path makes but an operator might: a completion updated or moved to
+    another enrolment, a membership moved to another group or another enrolment."""
+    group = await store.groups.create(100, "Owls", "p", START, NOW)
+    other = await store.groups.create(100, "Larks", "p", START, NOW)
+    ids = [
+        (await store.enrolments.enrol(u, 100, "p", "h", START, NOW)).enrolment.id for u in (1, 2, 3)
+    ]
+    for user in (1, 2):
+        await store.groups.join(group.id, user, NOW)
+    await store.completions.record(ids[0], "a", NOW, points=10)
+    await store.completions.record(ids[0], "b", NOW + timedelta(hours=1), points=20)
+    await store.completions.record(ids[2], "a", NOW, points=7)
+    fixes: list[tuple[str, tuple[object, ...]]] = [
+        ("UPDATE completions SET points = 15 WHERE enrolment_id = ? AND item_id = 'a'",
+         (ids[0],)),
+        ("UPDATE completions SET enrolment_id = ? WHERE enrolment_id = ? AND item_id = 'b'",
+         (ids[1], ids[0])),
+        ("UPDATE group_members SET group_id = ? WHERE enrolment_id = ?", (other.id, ids[1])),
+        ("UPDATE group_members SET enrolment_id = ? WHERE enrolment_id = ?", (ids[2], ids[0])),
+        ("DELETE FROM completions WHERE enrolment_id = ?", (ids[2],)),
+    ]  # fmt: skip
+    for sql, params in fixes:
+        async with store.db.write() as tx:
+            await tx.execute(sql, params)
+        assert await maintained(store.db) == await recomputed(store.db), sql
+    board = await store.leaderboards.top_for_group(other.id, viewer=2)
+    assert [(r, row.user_id, row.points) for r, row in board.shown] == [(1, 2, 20)]
+
+
 async def test_counters_follow_the_bulk_loaders(store: Store) -> None:
     await bulk.load_learners(store.db, [1, 2, 3], NOW)
     await store.learners.set_visibility(2, Visibility.SHOWN, NOW)
