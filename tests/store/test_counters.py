@@ -20,7 +20,7 @@ from bot.core.errors import AlreadyExists, Forbidden, InvalidInput, NotEnrolled,
 from bot.core.leaderboard import Entry, rank
 from bot.core.models import CompletionSource, LeaderboardRow, Visibility
 from bot.store import Database, Store, codec, migrations
-from bot.store.backend import Backend
+from bot.store.backend import Backend, SqlValue
 from bot.store.leaderboards import _GROUP_BOARD, _PATHWAY_BOARD, _RANK_CHANGE
 from bot.store.postgres import migrations as pg_migrations
 from bot.store.postgres.db import PgDatabase
@@ -90,7 +90,7 @@ async def random_writes(store: Store, rng: random.Random, steps: int) -> list[st
     for step in range(steps):
         now = NOW + timedelta(minutes=step)
         user = rng.choice(USERS)
-        guild = rng.choice((*GUILDS, None))
+        where: int | None = rng.choice((*GUILDS, None))
         pathway = rng.choice(PATHWAYS)
         action = rng.choice(
             (
@@ -103,7 +103,7 @@ async def random_writes(store: Store, rng: random.Random, steps: int) -> list[st
         found = rng.choice(mine) if mine else None
         try:
             if action == "enrol":
-                await store.enrolments.enrol(user, guild, pathway, "sha256:x", START, now)
+                await store.enrolments.enrol(user, where, pathway, "sha256:x", START, now)
             elif found is None or (action == "delete-user" and rng.random() < 0.7):
                 continue
             elif action in ("record", "insert"):
@@ -237,7 +237,7 @@ async def test_counters_follow_hand_made_fixes(store: Store) -> None:
     await store.completions.record(ids[0], "a", NOW, points=10)
     await store.completions.record(ids[0], "b", NOW + timedelta(hours=1), points=20)
     await store.completions.record(ids[2], "a", NOW, points=7)
-    fixes: list[tuple[str, tuple[object, ...]]] = [
+    fixes: list[tuple[str, tuple[SqlValue, ...]]] = [
         ("UPDATE completions SET points = 15 WHERE enrolment_id = ? AND item_id = 'a'",
          (ids[0],)),
         ("UPDATE completions SET enrolment_id = ? WHERE enrolment_id = ? AND item_id = 'b'",
@@ -321,7 +321,7 @@ async def test_backfill_gives_the_recount(backend: str, db_path: Path) -> None:
 # --- the plans ---------------------------------------------------------------------------------
 
 
-def _boards(group_id: int) -> dict[str, tuple[str, tuple[object, ...]]]:
+def _boards(group_id: int) -> dict[str, tuple[str, tuple[SqlValue, ...]]]:
     return {
         "group": (_GROUP_BOARD, (group_id, 30, 10)),
         "pathway": (_PATHWAY_BOARD, (100, "p0", 30, 10)),
