@@ -349,8 +349,13 @@ async def _loaded(store: Store, learners: int = 4000) -> int:
 
 
 @pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN; the PostgreSQL twin is below")
-async def test_sqlite_boards_are_index_range_scans(store: Store) -> None:
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no-stats", "analyzed"])
+async def test_sqlite_boards_are_index_range_scans(store: Store, analyzed: bool) -> None:
+    """With and without sqlite_stat1 (PRAGMA optimize may write it): the same plans."""
     group_id = await _loaded(store)
+    if analyzed:
+        async with store.db.write() as tx:
+            await tx.execute("ANALYZE")
     async with store.db.read() as tx:
         for name, (sql, params) in _boards(group_id).items():
             plan = [row[3] for row in await tx.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
