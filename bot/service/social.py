@@ -211,7 +211,10 @@ class Social:
     async def board_in(
         self, where: BoardScope, caller_id: int, period: Period, metric: Metric
     ) -> Board:
-        """Rank a checked scope: on-schedule builds every member's plan, so it may be slow."""
+        """Rank a checked scope. All-time points boards (a group's or the pathway's) are read
+        from the standing counters by index, the top and the caller only; a week's or a
+        month's points board sums each member's completions (in SQL for the pathway, ranked
+        here for a group); on-schedule builds every member's plan, so it may be slow."""
         store = self.ctx.store
         now = self.ctx.clock.now()
         guild_id, pathway_id, title, group = (
