@@ -5,10 +5,11 @@
 
 SQLite by default; with --database-url the bot runs on a scratch PostgreSQL database
 created on that server (and dropped after). At scale 1:
-- acks: one server with 10,000 enrolled learners (1,000,000 completions in the database in
-  all: theirs and those of 40,000 learners in other servers). Ack latency, as the emulator
-  sees it (from dispatching the interaction to the bot's first response), of /done, /enroll,
-  /tasks, /leaderboard and /done's autocomplete, 10 in flight at once. `floor_pathways_ack`
+- acks: one server with 10,000 enrolled learners, all in one study group (1,000,000
+  completions in the database in all: theirs and those of 40,000 learners in other
+  servers). Ack latency, as the emulator sees it (from dispatching the interaction to the
+  bot's first response), of /done, /enroll, /tasks, /leaderboard (ranking the caller's
+  10,000-member group) and /done's autocomplete, 10 in flight at once. `floor_pathways_ack`
   is a command answered from memory with no database read: the rig's own floor.
 - fanout: 10,000 (and 2,000) learners enrol through /enroll, each getting the welcome DM
   that records their DM channel; all their first reminders fall due at the same minute,
@@ -151,8 +152,9 @@ def rss_mb(pid: int) -> float:
 async def _populate(
     db: Database, guild_id: int, users: Sequence[tuple[int, int]], others: int
 ) -> None:
-    """`users` (id, DM channel) enrolled in the guild with 20 completions each; `others`
-    learners in other servers with 20 each, so the database holds the full volume."""
+    """`users` (id, DM channel) enrolled in the guild with 20 completions each, all in one
+    study group; `others` learners in other servers with 20 each, so the database holds
+    the full volume."""
     now = datetime.now(UTC)
     store = await db.open()
     try:
@@ -179,6 +181,9 @@ async def _populate(
                 await bulk.load_completions(store.db, pending)
                 pending = []
         await bulk.load_completions(store.db, pending)
+        # Everyone in the server is in one study group: /leaderboard ranks the caller's group.
+        group = await store.groups.create(guild_id, "Bench", SEED, start, now)
+        await bulk.load_memberships(store.db, group.id, range(1, len(users) + 1), now)
         await store.deliveries.finish_batch([], [], list(users), now)
     finally:
         await store.close()
