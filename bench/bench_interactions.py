@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from bench import bench_delivery, postgres, report
 from bot.store import Store
@@ -330,7 +333,8 @@ async def _fanout(
     from bot.emulator.driver import Emulator
 
     limit = send_rate or LIMIT
-    env = {"SWEEP_INTERVAL_SECONDS": "5"}
+    metrics_port = _free_port()
+    env = {"SWEEP_INTERVAL_SECONDS": "5", "METRICS_PORT": str(metrics_port)}
     async with Emulator(timeout=120, validate_schemas=False) as emu:  # 50 requests/s
         emu.set_route_rate_limit("POST /users/@me/channels", 1_000_000, 1.0)
         if send_rate is not None:
@@ -385,6 +389,7 @@ async def _fanout(
                 pending = [u for u in pending if len(emu.dms(u)) <= welcomes[u.id]]
             await asyncio.sleep(10.0)  # anything sent twice arrives meanwhile
             rss = max(rss, rss_mb(proc.pid))
+            due_queries, due_query_s = await _due_query_totals(metrics_port)
             requests = emu.counters.requests - before_requests
             limited = emu.counters.rate_limited - before_limited
         # When each DM was sent: its message's creation time (its snowflake).
@@ -412,7 +417,31 @@ async def _fanout(
         f"fanout_{tag}_429s": float(limited),
         f"fanout_{tag}_last_late_vs_budget": seconds / budget,
         f"fanout_{tag}_max_rss_mb": rss,
+        # The sweep's due-batch query, over the bot's whole run: its cost per batch.
+        f"fanout_{tag}_due_batch_queries": due_queries,
+        f"fanout_{tag}_due_batch_query_mean_ms": due_query_s / max(1.0, due_queries) * 1000,
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _due_query_totals(port: int) -> tuple[float, float]:
+    """(count, seconds) of the bot's due-batch queries, from its /metrics."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        body = await response.text()
+    found = {"_count": 0.0, "_sum": 0.0}
+    for line in body.splitlines():
+        for suffix in found:
+            if line.startswith(f"pathway_due_batch_query_seconds{suffix} "):
+                found[suffix] = float(line.split()[-1])
+    return found["_count"], found["_sum"]
 
 
 def tally(
