@@ -140,13 +140,6 @@ class WriterConnection:
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}").fetchall()
         await self.in_thread(lambda: conn.execute(sql))
 
-    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """One statement in the thread, as aiosqlite's method of that name (maintenance such
-        as a checkpoint; the caller holds the database's write lock)."""
-        conn = self.conn
-        rows: list[Row] = await self.in_thread(lambda: conn.execute(sql, params).fetchall())
-        return rows
-
     def inline(self, sql: str) -> None:
         """A bookkeeping statement that never waits (SAVEPOINT, RELEASE, ROLLBACK TO)."""
         self.conn.execute(sql)
