@@ -393,11 +393,13 @@ class Database:
                 if savepoint is not None:
                     self._writer.inline(f"SAVEPOINT {savepoint}")
                 yield WriterTx(self._writer)
+                await self._writer.idle()
                 if savepoint is not None:
                     self._writer.inline(f"RELEASE {savepoint}")
                 if not self._writer.in_transaction:  # SQLite gave up the transaction
                     raise sqlite3.OperationalError("the transaction was rolled back")
             except BaseException as exc:
+                await self._writer.idle()
                 self._undo(batch, savepoint)
                 if isinstance(exc, sqlite3.Error):
                     raise storage_error(exc) from exc
@@ -460,6 +462,7 @@ class Database:
         """COMMIT the batch (the lock held), then release every unit waiting on it, with an
         error for each if the COMMIT failed. A cancelled caller still lets the COMMIT end."""
         self._batch = None
+        await self._writer.idle()
         conn = self._writer.conn
         future = self._writer.start(lambda: conn.execute("COMMIT"))
         interrupted = await self._writer.settle(future)

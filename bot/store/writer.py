@@ -84,7 +84,7 @@ class WriterConnection:
 
     async def in_thread(self, fn: Callable[[], T]) -> T:
         """`fn()` in the connection's thread; a cancelled caller still waits for it to end."""
-        await self._idle()
+        await self.idle()
         future = self.start(fn)
         if await self.settle(future):
             if not future.cancelled():
@@ -92,7 +92,9 @@ class WriterConnection:
             raise asyncio.CancelledError
         return future.result()
 
-    async def _idle(self) -> None:
+    async def idle(self) -> None:
+        """Wait for any call still in the thread (a caller that stopped waiting for it, or a
+        statement of a unit's task still running): before the connection is used inline."""
         while self._running is not None:
             await self.settle(self._running)
 
@@ -100,7 +102,7 @@ class WriterConnection:
         """`fn()` (which runs `sql`) inline if `sql` has been seen to be quick, else in the
         thread, noting how long it took there."""
         if self._running is not None:
-            await self._idle()
+            await self.idle()
         strikes = self._strikes.get(sql, STRIKES)
         if strikes < STRIKES:
             start = time.perf_counter()
@@ -127,7 +129,7 @@ class WriterConnection:
         """`sql` (BEGIN IMMEDIATE) inline when the write lock is free, which it nearly always
         is; in the thread, waiting up to `busy_timeout_ms`, when another process holds it."""
         if self._running is not None:
-            await self._idle()
+            await self.idle()
         conn = self.conn
         conn.execute("PRAGMA busy_timeout = 0").fetchall()  # fetched: it answers with a row
         try:
