@@ -1,15 +1,29 @@
-"""A token bucket that keeps our REST traffic under Discord's global limit.
+"""Pacing for our REST traffic, so that Discord's global limit never answers 429.
 
 discord.py only reacts to a global 429 after it happens, and 429s count toward the invalid
 request ban; so bulk sends wait here first. Interaction callbacks do not count toward the
 global limit, so the default 47/s leaves room under 50/s for the few other calls the bot
-makes meanwhile and for the timing jitter between our clock and Discord's.
+makes meanwhile.
 
-A bucket of one token would lose every oversleep of `asyncio.sleep` and every pause between
-sweep batches for good (measured: 46.8/s for a rate of 48). A bucket of two makes up for them,
-and so would let two sends through at once; so the throttle also remembers its last `rate`
-sends and never lets a one-second window hold more. Processes that split the 50/s between
-them (the sender's 47 and a standby's share) then add up, whatever their buckets hold.
+Discord counts a request in the second it *handles* it, which is some time after we send it
+and before its answer reaches us; how long varies (the network, Discord's edge, and on this
+machine the emulator's busy event loop). A throttle that only spaces its sends 1/rate apart
+therefore still meets 429s: sends spread over 1.1 s of our clock can land in one second of
+Discord's. So every request holds a *slot* from the moment it may go until one second after
+its answer came back, and at most `budget` (the rate, rounded down) slots are held at once.
+Whatever second Discord counts in, every request it handled in that second was in flight or
+answered less than a second before the newest one left, so held a slot when the newest took
+its own: no second ever holds more than `budget` of ours, whatever the jitter. The price is
+the round trip: the sustained rate is `budget / (1 + round trip)`, 46.8/s for 47 at 5 ms.
+
+Within that, a token bucket at `rate` spaces the sends out. A bucket of one token would lose
+every oversleep of `asyncio.sleep` and every pause between sweep batches for good (measured:
+46.8/s for a rate of 48); a bucket of two makes up for them, and the slots keep any second at
+the budget. Processes that split the 50/s between them (the sender's 47 and a standby's
+share) then add up, whatever their buckets hold.
+
+A 429 that comes anyway (another process shares the token) names how long to wait: `hold`
+stops handing out slots until then.
 
 Sends have two priorities. Reminders, fallbacks and digests are on a schedule the learner
 sees; a welcome DM after /enroll is not urgent: the /enroll reply already said everything.
@@ -23,6 +37,8 @@ import asyncio
 import math
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 WINDOW_S = 1.0  # Discord counts the global limit per second
 
@@ -32,12 +48,16 @@ class Throttle:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        # Two tokens make up for oversleeps; the window below keeps any second at the rate.
+        # Two tokens make up for oversleeps; the slots below keep any second at the budget.
         self.capacity = float(burst if burst is not None else 2)
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
-        self._recent: deque[float] = deque(maxlen=self._window_cap(rate))  # last sends' times
+        self.budget = self._window_cap(rate)
+        self._in_flight = 0  # slots taken whose request has not been answered yet
+        self._answered: deque[float] = deque()  # when the slots of the last second ended
+        self._ended = asyncio.Event()  # a slot ended: one may free up a second later
+        self._held_until = 0.0  # a 429 asked us to wait until then (monotonic)
         self._foreground = 0  # foreground sends waiting or taking a token right now
         self._idle = asyncio.Event()  # set while no foreground send waits
         self._idle.set()
@@ -48,16 +68,42 @@ class Throttle:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self._recent = deque(self._recent, maxlen=self._window_cap(rate))
+        self.budget = self._window_cap(rate)
 
     @staticmethod
     def _window_cap(rate: float) -> int:
-        """Sends allowed in any one-second window: the rate, rounded down, at least one."""
+        """Requests Discord may count in any one second: the rate, rounded down, at least one."""
         return max(1, math.floor(rate * WINDOW_S))
 
+    def hold(self, seconds: float) -> None:
+        """A 429 said to wait `seconds`: hand out no slot before then (sends already out are
+        discord.py's to retry)."""
+        if seconds > 0:
+            self._held_until = max(self._held_until, time.monotonic() + seconds)
+
+    def occupied(self) -> int:
+        """Slots held now: requests in flight, and those answered less than a second ago."""
+        return self._prune(time.monotonic())
+
     async def acquire(self, *, background: bool = False) -> None:
-        """Wait for a token. `background` sends (welcome DMs) yield to every foreground send
-        waiting; only a background send already waiting for its token goes first."""
+        """Wait for a slot for a request that is as good as answered at once: it counts for
+        the second after it was let through. Prefer `slot()` around the request itself."""
+        await self._turn(background)
+        self._end()
+
+    @asynccontextmanager
+    async def slot(self, *, background: bool = False) -> AsyncIterator[None]:
+        """Hold a slot for the request made inside: from now until a second after it ends
+        (answered, failed or retried by discord.py, all the same). `background` sends
+        (welcome DMs) yield to every foreground send waiting; only a background send already
+        waiting for its token goes first."""
+        await self._turn(background)
+        try:
+            yield
+        finally:
+            self._end()
+
+    async def _turn(self, background: bool) -> None:
         if not background:
             self._foreground += 1
             self._idle.clear()
@@ -77,18 +123,35 @@ class Throttle:
                 await self._take()
                 return
 
+    def _end(self) -> None:
+        self._in_flight -= 1
+        self._answered.append(time.monotonic())
+        self._ended.set()
+
+    def _prune(self, now: float) -> int:
+        answered = self._answered
+        while answered and now - answered[0] >= WINDOW_S:
+            answered.popleft()
+        return self._in_flight + len(answered)
+
     async def _take(self) -> None:
-        """One token; the caller holds the lock."""
+        """One token and one slot; the caller holds the lock."""
         while True:
             now = time.monotonic()
+            if now < self._held_until:
+                await asyncio.sleep(self._held_until - now)
+                continue
             self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
-            recent = self._recent
-            if len(recent) == recent.maxlen and now - recent[0] < WINDOW_S:
-                await asyncio.sleep(WINDOW_S - (now - recent[0]))
+            if self._prune(now) >= self.budget:
+                if self._answered:  # the oldest answer stops counting a second after it came
+                    await asyncio.sleep(WINDOW_S - (now - self._answered[0]))
+                else:  # every slot is in flight: wait for one to be answered
+                    self._ended.clear()
+                    await self._ended.wait()
                 continue
             if self._tokens >= 1:
                 self._tokens -= 1
-                recent.append(now)
+                self._in_flight += 1
                 return
             await asyncio.sleep((1 - self._tokens) / self.rate)

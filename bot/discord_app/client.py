@@ -25,6 +25,7 @@ from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.registry import ReloadReport
+from bot.delivery.buckets import RouteBuckets
 from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sender_role import Role
@@ -33,7 +34,7 @@ from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import GatewayInfo, discover_gateway
-from bot.discord_app.http_tuning import amortise_bucket_cleanup
+from bot.discord_app.http_tuning import amortise_bucket_cleanup, pace_from_answers
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_account import dms_closed_notice
 from bot.discord_app.render_reload import describe_reload
@@ -99,6 +100,9 @@ class PathwayBot(commands.AutoShardedBot):
         self.run_scheduler = run_scheduler
         self.sync_guild = sync_guild
         amortise_bucket_cleanup(self.http)
+        self.throttle = Throttle(settings.send_rate)
+        self.buckets = RouteBuckets()
+        pace_from_answers(self.http, self.throttle.hold, self.buckets)
         self._store: Store | None = None
         self.synced: bool | None = None
         # Built once, by DeliveryJobs in setup_hook (None until then, and in sync-only runs).
@@ -149,8 +153,7 @@ class PathwayBot(commands.AutoShardedBot):
         if self.sync_only and self.sync_guild is None:
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
-        self.throttle = Throttle(self.settings.send_rate)
-        self.notifier = DiscordNotifier(self, self.throttle)
+        self.notifier = DiscordNotifier(self, self.throttle, self.buckets)
         self.jobs = DeliveryJobs(
             self.store,
             self.registry,
