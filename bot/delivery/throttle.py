@@ -10,11 +10,16 @@ and before its answer reaches us; how long varies (the network, Discord's edge, 
 machine the emulator's busy event loop). A throttle that only spaces its sends 1/rate apart
 therefore still meets 429s: sends spread over 1.1 s of our clock can land in one second of
 Discord's. So every request holds a *slot* from the moment it may go until one second after
-its answer came back, and at most `budget` (the rate, rounded down) slots are held at once.
+its answer came back, and at most `budget` slots are held at once (the rate rounded down;
+the sender gets two more, `sender_budget`).
 Whatever second Discord counts in, every request it handled in that second was in flight or
 answered less than a second before the newest one left, so held a slot when the newest took
-its own: no second ever holds more than `budget` of ours, whatever the jitter. The price is
-the round trip: the sustained rate is `budget / (1 + round trip)`, 46.8/s for 47 at 5 ms.
+its own: no second ever holds more than `budget` of ours, whatever the jitter. The sends are
+paced at `rate`; with the budget at the rate, the round trip would cost rate (47 slots held
+a second longer than each 5 ms request: 46.8/s), and a stall where Discord (here: the
+emulator's busy process) holds requests unanswered would cost all of its length. So the
+sender keeps two slots of slack above its rate: the two requests a second the shares always
+left of Discord's 50 "for timing jitter", now spent on jitter only when it comes.
 
 Within that, a token bucket at `rate` spaces the sends out. A bucket of one token would lose
 every oversleep of `asyncio.sleep` and every pause between sweep batches for good (measured:
@@ -22,8 +27,10 @@ every oversleep of `asyncio.sleep` and every pause between sweep batches for goo
 the budget. Processes that split the 50/s between them (the sender's 47 and a standby's
 share) then add up, whatever their buckets hold.
 
-A 429 that comes anyway (another process shares the token) names how long to wait: `hold`
-stops handing out slots until then.
+Requests that do not wait here (an edit after a click, made while a user waits) are
+counted all the same (`unpaced_started`/`unpaced_ended`), so the bulk sends make room for
+them. A 429 that comes anyway (another process shares the token) names how long to wait:
+`hold` stops handing out slots until then.
 
 Sends have two priorities. Reminders, fallbacks and digests are on a schedule the learner
 sees; a welcome DM after /enroll is not urgent: the /enroll reply already said everything.
@@ -41,10 +48,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 WINDOW_S = 1.0  # Discord counts the global limit per second
+DISCORD_GLOBAL_LIMIT = 50  # requests per second per bot token, unless Discord granted more
+JITTER_SLOTS = 2  # what the documented shares leave of the 50 (47 + 1): the sender's slack
+
+
+def sender_budget(send_rate: float, standby_rate: float) -> int:
+    """The slots of the process that sends the fan-outs: its rate, plus the two requests a
+    second that the shares leave of Discord's 50 (SEND_RATE 47 + a standby's 1, or in
+    general SEND_RATE + standbys' shares <= 48, docs/scaling.md), never so many that it and
+    one standby would pass 50. Paced at 47 with 49 slots, a second of Discord's that counts
+    some requests late still holds at most 49: the late ones cost no rate, and none is
+    refused. A rate above 48 (a token granted more than 50/s) gets no slack: keep
+    SEND_RATE at or under what Discord granted."""
+    own = max(1, math.floor(send_rate * WINDOW_S))
+    room = DISCORD_GLOBAL_LIMIT - math.ceil(standby_rate * WINDOW_S)
+    return max(own, min(own + JITTER_SLOTS, room))
 
 
 class Throttle:
-    def __init__(self, rate: float = 47.0, burst: int | None = None) -> None:
+    def __init__(
+        self, rate: float = 47.0, burst: int | None = None, budget: int | None = None
+    ) -> None:
+        """`rate`: sends per second; `budget`: slots (the most requests Discord may count
+        in any one second), the rate rounded down unless given."""
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
@@ -53,7 +79,7 @@ class Throttle:
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
-        self.budget = self._window_cap(rate)
+        self.budget = budget if budget is not None else self._window_cap(rate)
         self._in_flight = 0  # slots taken whose request has not been answered yet
         self._answered: deque[float] = deque()  # when the slots of the last second ended
         self._ended = asyncio.Event()  # a slot ended: one may free up a second later
@@ -62,13 +88,14 @@ class Throttle:
         self._idle = asyncio.Event()  # set while no foreground send waits
         self._idle.set()
 
-    def set_rate(self, rate: float) -> None:
-        """Change the rate from now on (a process becoming sender or standby); sends already
-        waiting finish at the rate they started with."""
+    def set_rate(self, rate: float, budget: int | None = None) -> None:
+        """Change the rate (and slots: the rate rounded down unless given) from now on, for
+        a process becoming sender or standby; sends already waiting finish at the rate they
+        started with."""
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.budget = self._window_cap(rate)
+        self.budget = budget if budget is not None else self._window_cap(rate)
 
     @staticmethod
     def _window_cap(rate: float) -> int:
@@ -80,6 +107,14 @@ class Throttle:
         discord.py's to retry)."""
         if seconds > 0:
             self._held_until = max(self._held_until, time.monotonic() + seconds)
+
+    def unpaced_started(self) -> None:
+        """A request that did not wait here (an edit after a click) went out: it counts as
+        a slot all the same, in flight until `unpaced_ended`, so bulk sends make room."""
+        self._in_flight += 1
+
+    def unpaced_ended(self) -> None:
+        self._end()
 
     def occupied(self) -> int:
         """Slots held now: requests in flight, and those answered less than a second ago."""

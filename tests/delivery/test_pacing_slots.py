@@ -11,7 +11,7 @@ import random
 import time
 
 from bot.delivery.buckets import PRUNE_EVERY, RouteBuckets
-from bot.delivery.throttle import Throttle
+from bot.delivery.throttle import Throttle, sender_budget
 from bot.emulator.ratelimit import RateLimitConfig, RateLimiter, RouteLimit
 
 ROUTE = "POST /users/@me/channels"
@@ -70,9 +70,7 @@ async def jittered_bucket_run(limit: int, window: float, requests: int) -> tuple
     """`requests` requests on one bucket through `RouteBuckets`, against the emulator's own
     limiter for a bucket of `limit` per `window` s; each reaches the limiter up to 100 ms
     late, 32 at a time. (requests the limiter allowed, 429s)."""
-    limiter = RateLimiter(
-        RateLimitConfig(routes={ROUTE: RouteLimit(limit=limit, window=window)})
-    )
+    limiter = RateLimiter(RateLimitConfig(routes={ROUTE: RouteLimit(limit=limit, window=window)}))
     buckets = RouteBuckets()
     rng = random.Random(5)
     gate = asyncio.Semaphore(32)
@@ -133,3 +131,11 @@ async def test_one_bucket_per_dm_channel_does_not_pile_up() -> None:
         async with buckets.slot(key):
             buckets.observe(key, limit=5, remaining=4, reset_after=0.0)
     assert len(buckets) <= PRUNE_EVERY + 1
+
+
+def test_the_sender_gets_the_two_spare_slots_a_standby_does_not_need() -> None:
+    assert sender_budget(47, 1) == 49  # paced at 47; late-counted requests use the 2 spare
+    assert sender_budget(45, 1) == 47  # SEND_RATE + standbys <= 48: the sum stays <= 50
+    assert sender_budget(48, 2) == 48  # never so many that it and a standby pass 50
+    assert sender_budget(200, 1) == 200  # a granted limit: SEND_RATE is all of it
+    assert Throttle(47).budget == 47 and Throttle(1).budget == 1
