@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -182,26 +184,48 @@ def _run_store(
     return store_section(sqlite, on_pg, where), sqlite, on_pg
 
 
+FANOUTS = tuple(part for part in bench_interactions.PARTS if part != "acks")
+
+
 def _run_interactions(
-    scale: float, url: str | None, parts: Sequence[str]
-) -> tuple[list[str], dict[str, float], dict[str, float] | None]:
-    """The interactions benchmark on both engines: its section, and its figures."""
-    print("interactions benchmark on SQLite", file=sys.stderr)
-    sqlite = bench_interactions.measure(scale, parts)
-    on_pg: dict[str, float] | None = None
+    scale: float, url: str | None, parts: Sequence[str], side_by_side: bool = False
+) -> tuple[str, dict[str, float], dict[str, float] | None]:
+    """The interactions benchmark on both engines: where PostgreSQL ran, and the figures.
+
+    `side_by_side`: the fan-outs of both engines run at once, each in its own process with
+    its own emulator (its own 50 requests/s), which halves the longest part of the run (the
+    100,000-learner fan-out is some 35 minutes a engine); the acks always run alone.
+    """
     with postgres.server(url) as server:
         if server.url is None:
             print(f"no PostgreSQL column: {server.about}", file=sys.stderr)
             where = f"No PostgreSQL column: {server.about}."
         else:
             settings = asyncio.run(_server_settings(server.url))
-            print(f"interactions benchmark on PostgreSQL: {server.about}", file=sys.stderr)
-            on_pg = bench_interactions.measure(scale, parts, server.url)
             where = (
                 f"PostgreSQL: {server.about}, {settings}, the bot (DATABASE_URL) on a scratch"
                 " database."
             )
-    return _interactions_section(sqlite, on_pg, where), sqlite, on_pg
+        print("interactions benchmark on SQLite", file=sys.stderr)
+        together = [p for p in parts if p in FANOUTS] if side_by_side and server.url else []
+        alone = [p for p in parts if p not in together]
+        sqlite = bench_interactions.measure(scale, alone) if alone else {}
+        on_pg: dict[str, float] | None = None
+        if server.url is not None:
+            print(f"interactions benchmark on PostgreSQL: {server.about}", file=sys.stderr)
+            on_pg = bench_interactions.measure(scale, alone, server.url) if alone else {}
+        if together:
+            print(f"fan-outs {together} on both engines side by side", file=sys.stderr)
+            with ProcessPoolExecutor(max_workers=2) as pool:
+                lite = pool.submit(bench_interactions.measure, scale, together)
+                pg = pool.submit(bench_interactions.measure, scale, together, server.url)
+                sqlite |= lite.result()
+                on_pg = (on_pg or {}) | pg.result()
+            where += (
+                " The fan-outs ran on both engines at once, each with its own emulator and"
+                " limit (`--side-by-side`)."
+            )
+    return where, sqlite, on_pg
 
 
 def store_section(
@@ -413,6 +437,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the interactions benchmark's parts to run (repeatable; default: all)",
     )
     parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="run the interactions fan-outs on both engines at once (each its own emulator)",
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="also write this run's figures as JSON (for a later run's --include)",
+    )
+    parser.add_argument(
+        "--include",
+        type=Path,
+        action="append",
+        help="figures saved by an earlier run's --save: those this run did not measure join"
+        " its report and --check, and the report says where they came from (repeatable)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="exit 1 when a measured figure misses its target (prints which), else 0",
@@ -448,9 +489,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             sections[bench] = _demo_section(measured[bench])
         else:
             parts = args.part or bench_interactions.PARTS
-            sections[bench], sqlite, on_pg = _run_interactions(args.scale, args.database_url, parts)
+            where, sqlite, on_pg = _run_interactions(
+                args.scale, args.database_url, parts, args.side_by_side
+            )
             engines(bench, sqlite, on_pg)
     took = time.perf_counter() - started
+    earlier = [_include(path, measured) for path in args.include or []]
+    if "interactions" in chosen:
+        sections["interactions"] = _interactions_section(
+            measured.get("interactions/SQLite", {}),
+            measured.get("interactions/PostgreSQL"),
+            where + "".join(f" {note}" for note in earlier),
+        )
+    if args.save is not None:
+        _save(args.save, args.scale, measured)
     if not args.only:  # a partial run would judge the rest "not measured"
         sections = {"targets": goals_section(measured), **sections}
     if output is not None:
@@ -460,6 +512,38 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.scale != 1:
             print(f"(figures at --scale {args.scale:g}; the targets are for --scale 1)")
         sys.exit(check(measured))
+
+
+def _save(path: Path, scale: float, measured: dict[str, dict[str, float]]) -> None:
+    load = os.getloadavg()
+    about = {
+        "commit": _commit(),
+        "run": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "scale": scale,
+        "load_average": [round(x, 2) for x in load],
+        "measured": measured,
+    }
+    path.write_text(json.dumps(about, indent=1), encoding="utf-8")
+    print(f"saved figures to {path}", file=sys.stderr)
+
+
+def _include(path: Path, measured: dict[str, dict[str, float]]) -> str:
+    """Add an earlier run's figures to `measured` where this run has none; a note on them."""
+    about = json.loads(path.read_text(encoding="utf-8"))
+    taken: list[str] = []
+    for column, figures in about["measured"].items():
+        mine = measured.setdefault(column, {})
+        new = {name: value for name, value in figures.items() if name not in mine}
+        mine.update(new)
+        taken += new
+    # fanout_100k_rate_per_s -> `fanout_100k_*`
+    families = sorted({"_".join(name.split("_")[:2]) + "_*" for name in taken})
+    what = ", ".join(f"`{family}`" for family in families) or "no figures"
+    return (
+        f"{what} come from an earlier run (`--include {path.name}`): commit {about['commit']},"
+        f" {about['run']}, scale {about['scale']:g}, load average"
+        f" {' / '.join(str(x) for x in about['load_average'])} at its end."
+    )
 
 
 def _write(

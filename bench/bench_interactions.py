@@ -5,10 +5,11 @@
 
 SQLite by default; with --database-url the bot runs on a scratch PostgreSQL database
 created on that server (and dropped after). At scale 1:
-- acks: one server with 10,000 enrolled learners (1,000,000 completions in the database in
-  all: theirs and those of 40,000 learners in other servers). Ack latency, as the emulator
-  sees it (from dispatching the interaction to the bot's first response), of /done, /enroll,
-  /tasks, /leaderboard and /done's autocomplete, 10 in flight at once. `floor_pathways_ack`
+- acks: one server with 10,000 enrolled learners, all in one study group (1,000,000
+  completions in the database in all: theirs and those of 40,000 learners in other
+  servers). Ack latency, as the emulator sees it (from dispatching the interaction to the
+  bot's first response), of /done, /enroll, /tasks, /leaderboard (ranking the caller's
+  10,000-member group) and /done's autocomplete, 10 in flight at once. `floor_pathways_ack`
   is a command answered from memory with no database read: the rig's own floor.
 - fanout: 10,000 (and 2,000) learners enrol through /enroll, each getting the welcome DM
   that records their DM channel; all their first reminders fall due at the same minute,
@@ -34,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -43,6 +45,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from bench import bench_delivery, postgres, report
 from bot.store import Store
@@ -151,8 +155,9 @@ def rss_mb(pid: int) -> float:
 async def _populate(
     db: Database, guild_id: int, users: Sequence[tuple[int, int]], others: int
 ) -> None:
-    """`users` (id, DM channel) enrolled in the guild with 20 completions each; `others`
-    learners in other servers with 20 each, so the database holds the full volume."""
+    """`users` (id, DM channel) enrolled in the guild with 20 completions each, all in one
+    study group; `others` learners in other servers with 20 each, so the database holds
+    the full volume."""
     now = datetime.now(UTC)
     store = await db.open()
     try:
@@ -179,6 +184,9 @@ async def _populate(
                 await bulk.load_completions(store.db, pending)
                 pending = []
         await bulk.load_completions(store.db, pending)
+        # Everyone in the server is in one study group: /leaderboard ranks the caller's group.
+        group = await store.groups.create(guild_id, "Bench", SEED, start, now)
+        await bulk.load_memberships(store.db, group.id, range(1, len(users) + 1), now)
         await store.deliveries.finish_batch([], [], list(users), now)
     finally:
         await store.close()
@@ -325,7 +333,8 @@ async def _fanout(
     from bot.emulator.driver import Emulator
 
     limit = send_rate or LIMIT
-    env = {"SWEEP_INTERVAL_SECONDS": "5"}
+    metrics_port = _free_port()
+    env = {"SWEEP_INTERVAL_SECONDS": "5", "METRICS_PORT": str(metrics_port)}
     async with Emulator(timeout=120, validate_schemas=False) as emu:  # 50 requests/s
         emu.set_route_rate_limit("POST /users/@me/channels", 1_000_000, 1.0)
         if send_rate is not None:
@@ -380,6 +389,7 @@ async def _fanout(
                 pending = [u for u in pending if len(emu.dms(u)) <= welcomes[u.id]]
             await asyncio.sleep(10.0)  # anything sent twice arrives meanwhile
             rss = max(rss, rss_mb(proc.pid))
+            due_queries, due_query_s = await _due_query_totals(metrics_port)
             requests = emu.counters.requests - before_requests
             limited = emu.counters.rate_limited - before_limited
         # When each DM was sent: its message's creation time (its snowflake).
@@ -407,7 +417,31 @@ async def _fanout(
         f"fanout_{tag}_429s": float(limited),
         f"fanout_{tag}_last_late_vs_budget": seconds / budget,
         f"fanout_{tag}_max_rss_mb": rss,
+        # The sweep's due-batch query, over the bot's whole run: its cost per batch.
+        f"fanout_{tag}_due_batch_queries": due_queries,
+        f"fanout_{tag}_due_batch_query_mean_ms": due_query_s / max(1.0, due_queries) * 1000,
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _due_query_totals(port: int) -> tuple[float, float]:
+    """(count, seconds) of the bot's due-batch queries, from its /metrics."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        body = await response.text()
+    found = {"_count": 0.0, "_sum": 0.0}
+    for line in body.splitlines():
+        for suffix in found:
+            if line.startswith(f"pathway_due_batch_query_seconds{suffix} "):
+                found[suffix] = float(line.split()[-1])
+    return found["_count"], found["_sum"]
 
 
 def tally(

@@ -181,6 +181,20 @@ async def test_sweep_report_counts_each_outcome(served: Served) -> None:
     assert value(s, "pathway_reminders_total", outcome="fallback") == 1
 
 
+async def test_each_due_batch_query_is_timed(served: Served) -> None:
+    """The sweep's cost per batch, which the 100,000-learner benchmark reads off /metrics."""
+    from bot.delivery.sweep_report import SweepReport
+
+    first = SweepReport(sent=1, due_query_seconds=[0.0008, 0.003])
+    first.add(SweepReport(due_query_seconds=[0.02]))
+    served.metrics.sweep_report(first)
+    s = await served.scrape()
+    assert value(s, "pathway_due_batch_query_seconds_count") == 3
+    assert value(s, "pathway_due_batch_query_seconds_sum") == pytest.approx(0.0238)
+    assert value(s, "pathway_due_batch_query_seconds_bucket", le="0.001") == 1
+    assert value(s, "pathway_due_batch_query_seconds_bucket", le="0.005") == 2
+
+
 async def test_unknown_gateway_latency_is_nan(served: Served) -> None:
     served.metrics.gateway(0.1, connected=True)
     served.metrics.gateway(float("inf"), connected=False)  # discord.py before a heartbeat

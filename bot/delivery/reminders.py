@@ -132,7 +132,9 @@ class ReminderSender:
             if stop_at is not None and loop.time() > stop_at:
                 report.more = True
                 break
+            asked = loop.time()
             batch = await self.store.enrolments.due(now, limit=BATCH, after=after)
+            report.due_query_seconds.append(loop.time() - asked)
             if not batch:
                 break
             if n == max_batches - 1 and len(batch) == BATCH:

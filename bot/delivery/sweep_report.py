@@ -15,6 +15,9 @@ class SweepReport:
     fallbacks: int = 0
     late: int = 0
     lag_seconds: list[float] = field(default_factory=list)
+    # Wall time of each due-batch query: shows the sweep's cost per batch stays flat however
+    # many learners there are (an index range scan from a cursor, never an OFFSET).
+    due_query_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     more: bool = False  # stopped on its budget or batch limit with due work left
 
@@ -30,6 +33,7 @@ class SweepReport:
         self.fallbacks += other.fallbacks
         self.late += other.late
         self.lag_seconds += other.lag_seconds
+        self.due_query_seconds += other.due_query_seconds
         self.errors += other.errors
 
 

@@ -18,9 +18,11 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 import aiosqlite
 
@@ -90,6 +92,98 @@ class SqliteTx:
         """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
 
 
+# How long a reader's finished snapshot may stay open, waiting to be ended in the same trip
+# as the next read's first statement. An open snapshot only keeps a checkpoint from passing
+# it; past this, a timer ends it on its own.
+SNAPSHOT_LINGER_S = 0.05
+
+
+class _Reader:
+    """A query-only connection and whether its last snapshot is still open (see read())."""
+
+    __slots__ = ("conn", "lingering", "uses")
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.lingering = False  # a finished read's transaction, not yet rolled back
+        self.uses = 0  # reads begun: tells a timer whether its read is still the last
+
+
+class _SnapshotTx(SqliteTx):
+    """A reader's transaction, begun by its first statement in the same trip to the
+    connection's thread, which also ends the previous read's snapshot if it lingers (see
+    Database.read). `begun` says whether this read left a transaction open."""
+
+    __slots__ = ("_reader", "begun")
+
+    def __init__(self, reader: _Reader) -> None:
+        super().__init__(reader.conn)
+        self._reader = reader
+        self.begun = False
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        if self.begun:
+            return await super().fetchall(sql, params)
+        end_first = self._start()
+        # aiosqlite's own methods are built on Connection._execute (run a function on the
+        # connection's thread); no public method runs several statements in one trip.
+        rows = await _in_thread_now(
+            self._conn, _begin_and_fetch, self._conn, end_first, text(sql, Dialect.SQLITE), params
+        )
+        return cast(list[Row], rows)
+
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
+        await self._begin()
+        return await super().execute(sql, params)
+
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        await self._begin()
+        await super().executemany(sql, rows)
+
+    def _start(self) -> bool:
+        """Mark the transaction begun; whether a lingering one must be ended first."""
+        self.begun = True
+        lingering, self._reader.lingering = self._reader.lingering, False
+        return lingering
+
+    async def _begin(self) -> None:
+        if not self.begun:
+            if self._start():
+                await self._conn.rollback()
+            await self._conn.execute("BEGIN")
+
+
+def _in_thread_now(
+    conn: aiosqlite.Connection, fn: Callable[..., object], *args: object
+) -> asyncio.Future[object]:
+    """Queue `fn(*args)` on the connection's thread at once, in order with everything queued
+    on it before and after; the future has its result.
+
+    aiosqlite's own methods do this in a coroutine (Connection._execute), which queues only
+    when first stepped, and no public method runs several statements in one trip; this uses
+    the same worker queue (Connection._tx) directly. tests/store/test_db.py covers both.
+    """
+    future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    conn._tx.put_nowait((future, partial(fn, *args)))
+    return future
+
+
+def _rollback(conn: aiosqlite.Connection) -> None:
+    """Runs on the connection's thread."""
+    conn._conn.rollback()
+
+
+def _begin_and_fetch(
+    conn: aiosqlite.Connection, end_first: bool, sql: str, params: Params
+) -> list[Row]:
+    """Runs on the connection's thread."""
+    raw = conn._conn
+    if end_first:
+        raw.rollback()
+    raw.execute("BEGIN")
+    return list(raw.execute(sql, params).fetchall())
+
+
 def storage_error(exc: sqlite3.Error) -> StorageError:
     """Turn a SQLite exception into a domain error whose message is safe to show a user."""
     log.warning("sqlite error %s: %s", exc.sqlite_errorname, exc)
@@ -155,10 +249,11 @@ class Database:
         self.path = path
         self._writer = writer
         self._readers = list(readers)
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._idle: asyncio.Queue[_Reader] = asyncio.Queue()
         for reader in readers:
-            self._idle.put_nowait(reader)
+            self._idle.put_nowait(_Reader(reader))
         self._write_lock = asyncio.Lock()
+        self._ending: set[asyncio.Future[object]] = set()  # lingering snapshots being ended
         self._closed = False
 
     @classmethod
@@ -204,7 +299,7 @@ class Database:
         self._closed = True
         async with self._write_lock:
             for _ in self._readers:  # each reader once it is back from its last read
-                await (await self._idle.get()).close()
+                await (await self._idle.get()).conn.close()
             await self._writer.close()
 
     @asynccontextmanager
@@ -230,18 +325,48 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
-        """`async with db.read() as tx:` a consistent snapshot across several SELECTs."""
-        conn = await self._idle.get()
+        """`async with db.read() as tx:` a consistent snapshot across several SELECTs.
+
+        Every call to a connection is a trip to its thread and back, and under load each
+        one waits its turn for the GIL and the event loop; most reads are one SELECT. So a
+        read costs one trip: its BEGIN travels with its first statement, and its snapshot is
+        left open when it ends, to be rolled back in the same trip as the next read's first
+        statement on that connection (or by a timer after SNAPSHOT_LINGER_S when none comes).
+        No read ever sees an older snapshot than its own first statement's.
+        """
+        reader = await self._idle.get()
+        reader.uses += 1
+        tx = _SnapshotTx(reader)
         try:
-            await conn.execute("BEGIN")
-            yield SqliteTx(conn)
+            yield tx
         except sqlite3.Error as exc:
             raise storage_error(exc) from exc
         finally:
-            try:
-                await asyncio.shield(conn.rollback())
-            finally:
-                self._idle.put_nowait(conn)
+            if tx.begun:
+                reader.lingering = True
+                uses = reader.uses
+                asyncio.get_running_loop().call_later(
+                    SNAPSHOT_LINGER_S, self._end_lingering, reader, uses
+                )
+            self._idle.put_nowait(reader)
+
+    def _end_lingering(self, reader: _Reader, uses: int) -> None:
+        """A timer: roll back the snapshot a read left open, unless a later read took the
+        connection meanwhile (its first trip ends the snapshot). The ROLLBACK is queued on the
+        connection's thread here and now, so it runs before any statement of a read that
+        takes the connection after this."""
+        if reader.uses != uses or not reader.lingering or self._closed:
+            return
+        reader.lingering = False
+        ending = _in_thread_now(reader.conn, _rollback, reader.conn)
+        self._ending.add(ending)
+
+        def done(finished: asyncio.Future[object]) -> None:
+            self._ending.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.warning("ending a read snapshot failed: %s", finished.exception())
+
+        ending.add_done_callback(done)
 
     async def schema_version(self) -> int:
         async with self.read() as tx:

@@ -193,3 +193,54 @@ async def test_unreachable_postgres_is_a_config_error_without_the_password() -> 
     with pytest.raises(ConfigError, match="cannot open database postgresql://someone@") as caught:
         await Store.open_postgres(url)
     assert "s3cret-pw" not in str(caught.value)
+
+
+@pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")
+async def test_a_read_never_sees_an_older_snapshot_than_its_first_statement(
+    store: Store,
+) -> None:
+    """A read's snapshot lingers after it ends (ended in the next read's first trip): every
+    later read must still see every write committed before it began, on either reader."""
+    for i in range(20):
+        await store.meta.set("k", str(i))
+        assert await store.meta.get("k") == str(i)
+        async with store.db.read() as tx:  # two statements: one snapshot
+            first = (await tx.fetchrow("SELECT value FROM meta WHERE key = 'k'"))[0]
+            await store.meta.set("k", f"{i}-later")  # committed while the read is open
+            second = (await tx.fetchrow("SELECT value FROM meta WHERE key = 'k'"))[0]
+        assert first == second == str(i)
+        assert await store.meta.get("k") == f"{i}-later"
+
+
+@pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")
+async def test_an_idle_reader_ends_its_snapshot_so_checkpoints_can_pass(store: Store) -> None:
+    from bot.store.db import SNAPSHOT_LINGER_S, Database
+
+    db = store.db
+    assert isinstance(db, Database)
+    for _ in range(4):
+        await store.meta.get("k")
+    lingering = [r for r in db._idle._queue if r.conn.in_transaction]  # type: ignore[attr-defined]
+    assert lingering  # a read just ended: its snapshot waits for the next read's first trip
+    await asyncio.sleep(SNAPSHOT_LINGER_S * 4)
+    await asyncio.sleep(0.05)  # the timer's ROLLBACK, on the connection's thread
+    assert not any(r.conn.in_transaction for r in db._idle._queue)  # type: ignore[attr-defined]
+    await store.meta.set("k", "v")
+    async with db.write() as tx:  # nothing holds the WAL back: a full checkpoint completes
+        pass
+    async with db._write_lock:
+        rows = await db._writer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert next(iter(rows))[0] == 0  # 0: not blocked by any reader
+    assert await store.meta.get("k") == "v"
+
+
+@pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")
+async def test_a_failed_read_leaves_the_readers_usable(store: Store) -> None:
+    await store.meta.set("k", "v")
+    for _ in range(5):
+        with pytest.raises(StorageError):
+            async with store.db.read() as tx:
+                await tx.fetchall("SELECT * FROM no_such_table")
+        assert await store.meta.get("k") == "v"
+    await asyncio.gather(*(store.meta.get("k") for _ in range(50)))
+    assert await store.meta.get("k") == "v"
