@@ -74,12 +74,12 @@ class Throttle:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        # Two tokens make up for oversleeps; the slots below keep any second at the budget.
-        self.capacity = float(burst if burst is not None else 2)
+        self._burst = burst
+        self.budget = budget if budget is not None else self._window_cap(rate)
+        self.capacity = self._capacity()
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
-        self.budget = budget if budget is not None else self._window_cap(rate)
         self._in_flight = 0  # slots taken whose request has not been answered yet
         self._answered: deque[float] = deque()  # when the slots of the last second ended
         self._ended = asyncio.Event()  # a slot ended: one may free up a second later
@@ -96,6 +96,16 @@ class Throttle:
             raise ValueError("rate must be positive")
         self.rate = rate
         self.budget = budget if budget is not None else self._window_cap(rate)
+        self.capacity = self._capacity()
+        self._tokens = min(self._tokens, self.capacity)
+
+    def _capacity(self) -> float:
+        """Two tokens make up for oversleeps; each slot of slack above the rate buys two
+        more, to make up for the pauses between sweep batches: the slots keep any second
+        at the budget whatever the bucket lets through."""
+        if self._burst is not None:
+            return float(self._burst)
+        return float(2 + 2 * max(0, self.budget - self._window_cap(self.rate)))
 
     @staticmethod
     def _window_cap(rate: float) -> int:
