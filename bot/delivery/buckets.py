@@ -66,6 +66,11 @@ class RouteBuckets:
             bucket.answered.append(time.monotonic())
             bucket.changed.set()
 
+    def announced(self, key: str) -> tuple[int | None, float]:
+        """What the answers said of bucket `key`: its limit (None: not yet) and window."""
+        bucket = self._buckets.get(key)
+        return (None, 0.0) if bucket is None else (bucket.limit, bucket.window)
+
     def observe(self, key: str, limit: int, remaining: int, reset_after: float) -> None:
         """An answer on bucket `key` announced `limit`, `remaining` and `reset_after` seconds
         (a 429 on the bucket: remaining 0 and its retry_after)."""

@@ -46,6 +46,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 WINDOW_S = 1.0  # Discord counts the global limit per second
 DISCORD_GLOBAL_LIMIT = 50  # requests per second per bot token, unless Discord granted more
@@ -63,6 +64,15 @@ def sender_budget(send_rate: float, standby_rate: float) -> int:
     own = max(1, math.floor(send_rate * WINDOW_S))
     room = DISCORD_GLOBAL_LIMIT - math.ceil(standby_rate * WINDOW_S)
     return max(own, min(own + JITTER_SLOTS, room))
+
+
+_IN_SLOT: ContextVar[bool] = ContextVar("throttle_in_slot", default=False)
+
+
+def in_slot() -> bool:
+    """Whether this task's request is being made inside a `Throttle.slot` (so whoever
+    counts the requests that bypass the throttle must not count it twice)."""
+    return _IN_SLOT.get()
 
 
 class Throttle:
@@ -143,9 +153,11 @@ class Throttle:
         (welcome DMs) yield to every foreground send waiting; only a background send already
         waiting for its token goes first."""
         await self._turn(background)
+        token = _IN_SLOT.set(True)
         try:
             yield
         finally:
+            _IN_SLOT.reset(token)
             self._end()
 
     async def _turn(self, background: bool) -> None:

@@ -22,7 +22,7 @@ import aiohttp
 import discord
 
 from bot.delivery.buckets import RouteBuckets
-from bot.delivery.throttle import Throttle
+from bot.delivery.throttle import Throttle, in_slot
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def pace_from_answers(
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         path = params.url.path
-        if PACED_BUCKET.get() is not None or "/api/" not in path:
+        if in_slot() or "/api/" not in path:
             return  # paced already, or not a REST call (the gateway, the CDN)
         if any(f"/{prefix}/" in path for prefix in GLOBAL_EXEMPT):
             return
