@@ -4,7 +4,11 @@ It bypasses the repositories' rules (idempotence, status checks, learner default
 speed, so it is not part of the bot: it lives with the tests (the benchmarks import it from
 here) and never ships in the package. SQLite gets executemany; PostgreSQL gets COPY, in
 batches (a million completions as single INSERTs would be round trips, not loading). Both
-engines' triggers still fire for every row, so the running totals are kept the same way.
+engines' triggers still fire for every row (executemany and COPY alike), so every standing
+counter is kept the same way as in the bot: the enrolments' running totals and `shown`,
+and each membership's totals and `on_pathway` (migrations 003 and 012; tests/store/
+test_counters.py checks them after a bulk load). Load learners before their enrolments and
+enrolments before their memberships, as foreign keys require anyway.
 """
 
 from __future__ import annotations

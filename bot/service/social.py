@@ -34,8 +34,10 @@ MAX_GROUP_NAME = 80
 TOP = 10
 
 
-def _entry(row: LeaderboardRow) -> Entry:
-    return Entry(row.user_id, float(row.points), row.reached_at, row.visibility is Visibility.SHOWN)
+def _entry(row: LeaderboardRow, visible: bool | None = None) -> Entry:
+    """`visible` overrides the learner's own setting (a study group shows its members)."""
+    shown = row.visibility is Visibility.SHOWN if visible is None else visible
+    return Entry(row.user_id, float(row.points), row.reached_at, shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +211,10 @@ class Social:
     async def board_in(
         self, where: BoardScope, caller_id: int, period: Period, metric: Metric
     ) -> Board:
-        """Rank a checked scope: on-schedule builds every member's plan, so it may be slow."""
+        """Rank a checked scope. All-time points boards (a group's or the pathway's) are read
+        from the standing counters by index, the top and the caller only; a week's or a
+        month's points board sums each member's completions (in SQL for the pathway, ranked
+        here for a group); on-schedule builds every member's plan, so it may be slow."""
         store = self.ctx.store
         now = self.ctx.clock.now()
         guild_id, pathway_id, title, group = (
@@ -227,7 +232,8 @@ class Social:
             else "everyone on this pathway here"
         )
         if metric is Metric.POINTS and group is None:
-            # The fast path: SQLite ranks the board; only the top and the caller come back.
+            # The database ranks the board; only the top and the caller come back. All time,
+            # from the standing counters: an index range scan and a count.
             top = await store.leaderboards.top_for_pathway(
                 guild_id, pathway_id, caller_id, TOP, since, until
             )
@@ -246,6 +252,15 @@ class Social:
                 top.total,
                 top.hidden,
             )
+        if metric is Metric.POINTS and period is Period.ALL and group is not None:
+            # The standing counters: an index range scan for the top, a count for the rank
+            # (bot/store/leaderboards.py). A group shows every member to the group.
+            board = await store.leaderboards.top_for_group(group.id, caller_id, TOP)
+            public = [Ranked(r, _entry(row, visible=True)) for r, row in board.shown]
+            mine = (
+                Ranked(board.mine[0], _entry(board.mine[1], visible=True)) if board.mine else None
+            )
+            return Board(title, scope, metric, period, since, public, mine, False, board.total, 0)
         if group is not None:
             rows = await store.leaderboards.for_group(group.id, since, until)
         else:

@@ -1,11 +1,27 @@
 """Leaderboard reads: each enrolment's points, count and time reached within a window.
 
-Ranking, ties and fairness are core's job (bot/core/leaderboard.py); the store only sums.
-All-time boards read the running totals that triggers keep on each enrolment (migration
-003), one row per member. A window [since, until) instead range-scans the covering index
-completions(enrolment_id, completed_at, points) per member. Either way the cost grows with
-the group, never with the whole completions table. Enrolments the learner left are not
-listed.
+Ranking, ties and fairness are core's job (bot/core/leaderboard.py); the store only sums,
+except for the all-time points boards, which rank in SQL from standing counters.
+
+Standing counters (migrations 003 and 012): each enrolment carries its running totals
+(points, completions, last completion = when its score was reached) and its learner's
+visibility (`shown`); each group membership carries the same totals, the user and whether
+the enrolment is still on the pathway (`on_pathway`). They are kept by TRIGGERS on both
+engines, not by the store's write statements: a trigger runs in the same transaction as
+every write that moves a counter, whichever path makes it (/done, /undo, a group join or
+leave, leaving or re-enrolling, `/me visibility`, a cascade on erasure, the bulk loaders
+in tests/bulk_load.py, `migrate-db`'s COPY, a hand-made fix), so no path can forget one,
+and triggers add no statements to a use case's budget (docs/architecture.md).
+
+An all-time points board (`top_for_group`, `top_for_pathway` without a window) is then an
+index range scan: the top N in ranking order over group_members_board / enrolments_board
+(stopping after N), the viewer's own row by key, the viewer's rank as a COUNT of members
+with more points over an index, and the member counts over an index. No table is joined
+whole and nothing is materialised. Windowed boards (week, month) still sum completions per
+member over the covering index completions(enrolment_id, completed_at, points), and the
+on-schedule metric, digests and /cohort read every member's row (`for_group`,
+`for_pathway`): their cost grows with the group, never with the whole completions table.
+Enrolments the learner left are not listed.
 """
 
 from __future__ import annotations
@@ -117,8 +133,23 @@ class Leaderboards:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> RankedBoard:
+        """A study group's board: what the service shows for `/leaderboard` in a group.
+
+        A group shows every member to the group (bot/service/social.py), so `shown` ranks
+        everyone and `hidden` is 0; each row still carries the learner's own visibility.
+        All time, it is an index range scan over the standing counters (module docstring);
+        with a window it ranks the group's sums in one statement.
+        """
+        if since is None and until is None:
+            return await _counted_board(self._db, _GROUP_BOARD, (group_id, viewer, top))
         return await ranked_top(
-            self._db, top=top, viewer=viewer, group_id=group_id, since=since, until=until
+            self._db,
+            top=top,
+            viewer=viewer,
+            group_id=group_id,
+            since=since,
+            until=until,
+            everyone_shown=True,
         )
 
     async def top_for_pathway(
@@ -130,6 +161,13 @@ class Leaderboards:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> RankedBoard:
+        """Everyone on a pathway in a server: the top shown learners (ranked among shown
+        learners) and the viewer's rank among everyone. All time, an index range scan over
+        the standing counters; with a window, one statement ranks the sums."""
+        if since is None and until is None:
+            return await _counted_board(
+                self._db, _PATHWAY_BOARD, (guild_id, pathway_id, viewer, top)
+            )
         return await ranked_top(
             self._db,
             top=top,
@@ -143,12 +181,13 @@ class Leaderboards:
     async def rank_change(
         self, enrolment_id: int, guild_id: int, pathway_id: str, before: int, after: int
     ) -> RankRead:
-        """The learner's rank with `before` and with `after` points, from the running totals.
+        """The learner's rank with `before` and with `after` points, from the counters.
 
         Counts only the members ahead (points above), over an index, instead of building the
         board: what /done's "you moved up" line needs. The scope is the learner's study
-        group when they are in one, else everyone on the pathway in the server. Ranks are
-        competition ranks among everyone, as on the boards.
+        group when they are in one (group_members_board), else everyone on the pathway in
+        the server (enrolments_board). Ranks are competition ranks among everyone, as on the
+        boards. Inside /done's unit of work the counters already hold this completion.
         """
         async with self._db.read() as tx:
             row = await tx.fetchrow(
@@ -169,9 +208,15 @@ class Leaderboards:
 # /done's "you moved up" in one statement: the learner's study group if any (its name), and
 # how many others in that scope (the group, else the pathway in the server) have more points
 # than `after` (?4) and than `before` (?5). Counted over the rank index, never a board.
-_AHEAD_OF = (
-    "(SELECT COUNT(*) FROM {source} AND e.status <> 'left' AND e.id <> ?1"
-    " AND e.points_total > {points})"
+# shown IN (0, 1): everyone, as two ranges of enrolments_board.
+_PATH_AHEAD = (
+    "(SELECT COUNT(*) FROM enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3"
+    " AND e.shown IN (0, 1) AND e.status <> 'left' AND e.points_total > {points}"
+    " AND e.id <> ?1)"
+)
+_GROUP_AHEAD = (
+    "(SELECT COUNT(*) FROM group_members AS m2 WHERE m2.group_id = g.id"
+    " AND m2.on_pathway = 1 AND m2.points > {points} AND m2.enrolment_id <> ?1)"
 )
 _RANK_CHANGE = (  # noqa: S608 - constant pieces
     "SELECT g.name,"
@@ -181,23 +226,95 @@ _RANK_CHANGE = (  # noqa: S608 - constant pieces
     " LEFT JOIN group_members AS m ON m.enrolment_id = me.eid"
     " LEFT JOIN study_groups AS g ON g.id = m.group_id"
 ).format(
-    path_after=_AHEAD_OF.format(
-        source="enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3", points="?4"
-    ),
-    group_after=_AHEAD_OF.format(
-        source="group_members AS m2 JOIN enrolments AS e ON e.id = m2.enrolment_id"
-        " WHERE m2.group_id = g.id",
-        points="?4",
-    ),
-    path_before=_AHEAD_OF.format(
-        source="enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3", points="?5"
-    ),
-    group_before=_AHEAD_OF.format(
-        source="group_members AS m2 JOIN enrolments AS e ON e.id = m2.enrolment_id"
-        " WHERE m2.group_id = g.id",
-        points="?5",
-    ),
+    path_after=_PATH_AHEAD.format(points="?4"),
+    group_after=_GROUP_AHEAD.format(points="?4"),
+    path_before=_PATH_AHEAD.format(points="?5"),
+    group_before=_GROUP_AHEAD.format(points="?5"),
 )
+
+# The all-time boards over the standing counters (migration 012), in one statement each:
+# kind 0 rows are the top N (index range scan in ranking order, stopping after N), kind 1
+# the viewer's row (by key), kind 2 the counts: members, shown members, members ahead of
+# the viewer (COUNT over the index). NULL reached_at (nothing done) ranks last, as in core.
+_GROUP_TOP = (
+    "SELECT enrolment_id, user_id, points, completions, reached_at FROM group_members"
+    " WHERE group_id = ?1 AND on_pathway = 1"
+    " ORDER BY points DESC, COALESCE(reached_at, 9223372036854775807), user_id LIMIT ?3"
+)
+_GROUP_ME = (
+    "SELECT m.enrolment_id, m.user_id, m.points, m.completions, m.reached_at"
+    " FROM enrolments AS e CROSS JOIN group_members AS m"
+    " WHERE m.enrolment_id = e.id AND e.user_id = ?2 AND m.group_id = ?1 AND m.on_pathway = 1"
+)
+_GROUP_BOARD = f"""
+WITH me AS ({_GROUP_ME})
+SELECT 0, t.enrolment_id, t.user_id, l.visibility, t.points, t.completions, t.reached_at,
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+  FROM ({_GROUP_TOP}) AS t JOIN learners AS l ON l.user_id = t.user_id
+UNION ALL
+SELECT 1, me.enrolment_id, me.user_id, l.visibility, me.points, me.completions, me.reached_at,
+       NULL, NULL, NULL
+  FROM me JOIN learners AS l ON l.user_id = me.user_id
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), COUNT(*),
+       (SELECT COUNT(*) FROM group_members WHERE group_id = ?1 AND on_pathway = 1
+           AND points > (SELECT points FROM me))
+  FROM group_members WHERE group_id = ?1 AND on_pathway = 1
+"""  # noqa: S608 - constant pieces
+_PATHWAY_SCOPE = "guild_id = ?1 AND pathway_id = ?2 AND status <> 'left'"
+_PATHWAY_TOP = (
+    "SELECT id, user_id, points_total, completions_total, last_completed_at FROM enrolments"
+    " WHERE guild_id = ?1 AND pathway_id = ?2 AND status <> 'left' AND shown = 1"
+    " ORDER BY points_total DESC, COALESCE(last_completed_at, 9223372036854775807), user_id"
+    " LIMIT ?4"
+)
+_PATHWAY_BOARD = f"""
+WITH me AS (
+    SELECT id, user_id, shown, points_total, completions_total, last_completed_at
+      FROM enrolments WHERE user_id = ?3 AND pathway_id = ?2 AND status <> 'left'
+       AND guild_id = ?1
+)
+SELECT 0, t.id, t.user_id, 'shown', t.points_total, t.completions_total, t.last_completed_at,
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+  FROM ({_PATHWAY_TOP}) AS t
+UNION ALL
+SELECT 1, id, user_id, CASE WHEN shown = 1 THEN 'shown' ELSE 'hidden' END, points_total,
+       completions_total, last_completed_at, NULL, NULL, NULL
+  FROM me
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), COALESCE(SUM(shown), 0),
+       (SELECT COUNT(*) FROM enrolments WHERE {_PATHWAY_SCOPE} AND shown IN (0, 1)
+           AND points_total > (SELECT points_total FROM me))
+  FROM enrolments WHERE {_PATHWAY_SCOPE}
+"""  # noqa: S608 - constant pieces
+
+
+def _reached_key(row: LeaderboardRow) -> tuple[int, int | float, int]:
+    reached = float("inf") if row.reached_at is None else codec.instant(row.reached_at)
+    return (-row.points, reached, row.user_id)
+
+
+async def _counted_board(db: Backend, sql: str, params: Params) -> RankedBoard:
+    """Run an all-time board statement (_GROUP_BOARD, _PATHWAY_BOARD) and rank its rows."""
+    async with db.read() as tx:
+        rows = await tx.fetchall(sql, params)
+    top: list[LeaderboardRow] = []
+    mine_row: LeaderboardRow | None = None
+    total = shown_total = ahead = 0
+    for row in rows:
+        if row[0] == 0:
+            top.append(_row(row[1:7]))
+        elif row[0] == 1:
+            mine_row = _row(row[1:7])
+        else:
+            total, shown_total, ahead = int(row[7]), int(row[8]), int(row[9] or 0)
+    top.sort(key=_reached_key)  # the join after LIMIT need not keep the index's order
+    shown: list[tuple[int, LeaderboardRow]] = []
+    for entry in top:
+        same = shown and shown[-1][1].points == entry.points
+        shown.append((shown[-1][0] if same else len(shown) + 1, entry))
+    mine = None if mine_row is None else (ahead + 1, mine_row)
+    return RankedBoard(shown, mine, total, total - shown_total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +339,10 @@ WITH base (enrolment_id, user_id, visibility, points, completions, reached_at)
        AS MATERIALIZED ({base}),
      me AS (SELECT * FROM base WHERE user_id = ?)
 SELECT 0, *, NULL, NULL, NULL FROM (
-    SELECT * FROM base WHERE visibility = 'shown'
+    SELECT * FROM base WHERE {shown_if}
      ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?)
 UNION ALL SELECT 1, *, NULL, NULL, NULL FROM me
-UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), TOTAL(visibility = 'shown'),
+UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), TOTAL({shown_if}),
                  TOTAL(points > COALESCE((SELECT points FROM me), -1)) FROM base
 """,
     # PostgreSQL: the subquery needs a name, the first branch's NULLs a type (a UNION types
@@ -235,11 +352,11 @@ WITH base (enrolment_id, user_id, visibility, points, completions, reached_at)
        AS MATERIALIZED ({base}),
      me AS (SELECT * FROM base WHERE user_id = ?)
 SELECT 0, top.*, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM (
-    SELECT * FROM base WHERE visibility = 'shown'
+    SELECT * FROM base WHERE {shown_if}
      ORDER BY points DESC, reached_at IS NULL, reached_at, user_id LIMIT ?) AS top
 UNION ALL SELECT 1, *, NULL, NULL, NULL FROM me
 UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*),
-                 COUNT(*) FILTER (WHERE visibility = 'shown'),
+                 COUNT(*) FILTER (WHERE {shown_if}),
                  COUNT(*) FILTER (WHERE points > COALESCE((SELECT points FROM me), -1))
             FROM base
 """,
@@ -270,6 +387,7 @@ async def ranked_top(
     pathway_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    everyone_shown: bool = False,
 ) -> RankedBoard:
     """The top `top` shown learners (ranked among shown learners) and the viewer's rank among
     everyone: what a public board needs, without turning every member into a Python object.
@@ -277,11 +395,15 @@ async def ranked_top(
     One statement computes the scope once and returns the top shown rows, the viewer's row
     and the counts (members, shown members, members ahead of the viewer). Ranks are
     competition ranks by points (ties share a rank); rows with equal points come in the
-    order their score was reached.
+    order their score was reached. `everyone_shown`: a study group shows all its members
+    to the group, so all are ranked in `shown` and none counts as hidden.
     """
     base, params = _scope_sql(group_id, guild_id, pathway_id, since, until)
+    shown_if = "TRUE" if everyone_shown else "visibility = 'shown'"
     async with db.read() as tx:
-        rows = await tx.fetchall(_RANKED.format(base=base), (*params, viewer, top))
+        rows = await tx.fetchall(
+            _RANKED.format(base=base, shown_if=shown_if), (*params, viewer, top)
+        )
     shown: list[tuple[int, LeaderboardRow]] = []
     mine: tuple[int, LeaderboardRow] | None = None
     total = shown_total = ahead = 0

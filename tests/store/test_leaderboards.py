@@ -124,15 +124,31 @@ async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol)
             u, Visibility.HIDDEN if u == 5 else Visibility.SHOWN, NOW
         )
 
-    board = await store.leaderboards.top_for_group(group.id, viewer=6, top=3)
+    # the pathway in the server: only shown learners are listed, ranked among themselves
+    board = await store.leaderboards.top_for_pathway(100, PATHWAY, viewer=6, top=3)
     assert [(r, row.user_id) for r, row in board.shown] == [(1, 1), (2, 3), (2, 2)]
     assert board.total == 7 and board.hidden == 1
     assert board.mine is not None and board.mine[0] == 6 and board.mine[1].user_id == 6
     # a hidden viewer still learns their own rank among everyone
-    hidden = await store.leaderboards.top_for_group(group.id, viewer=5, top=3)
+    hidden = await store.leaderboards.top_for_pathway(100, PATHWAY, viewer=5, top=3)
     assert hidden.mine is not None and hidden.mine[0] == 1
+    assert hidden.mine[1].visibility is Visibility.HIDDEN
     assert all(row.user_id != 5 for _, row in hidden.shown)
+    # a study group shows every member to the group: user 5 is listed there
+    group_board = await store.leaderboards.top_for_group(group.id, viewer=6, top=3)
+    assert [(r, row.user_id) for r, row in group_board.shown] == [(1, 5), (2, 1), (3, 3)]
+    assert group_board.total == 7 and group_board.hidden == 0
+    assert group_board.mine is not None and group_board.mine[0] == 6
+    assert group_board.shown[0][1].visibility is Visibility.HIDDEN  # their own setting
+    # top 5 reaches the tie at 30: 3 first (reached it first), both ranked 3rd
+    five = await store.leaderboards.top_for_group(group.id, viewer=7, top=5)
+    assert [(r, row.user_id) for r, row in five.shown] == [(1, 5), (2, 1), (3, 3), (3, 2), (5, 4)]
+    assert five.mine is not None and five.mine[0] == 7 and five.mine[1].reached_at is None
+    # someone in no group, or not on the pathway, has no row
+    assert (await store.leaderboards.top_for_group(group.id, viewer=99)).mine is None
     # windows apply too; the pathway scope is the same shape
+    week = await store.leaderboards.top_for_group(group.id, viewer=2, since=NOW + DAY)
+    assert [(r, row.user_id) for r, row in week.shown][:1] == [(1, 2)] and week.hidden == 0
     window = await store.leaderboards.top_for_pathway(100, PATHWAY, viewer=2, since=NOW + DAY)
     assert [(r, row.user_id) for r, row in window.shown][:1] == [(1, 2)]
 

@@ -79,6 +79,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     9: [],
     10: [],
     11: [],
+    12: [],
 }
 
 
@@ -202,6 +203,12 @@ async def _check_v1_data(store: Store) -> None:
     # 003 backfilled the running totals from the completions already there.
     [row] = await store.leaderboards.for_group(3)
     assert (row.points, row.completions, row.reached_at) == (30, 2, codec.from_instant(T1))
+    # 012 backfilled the standing counters the all-time boards read by index.
+    board = await store.leaderboards.top_for_group(3, viewer=7)
+    assert [(rank, r.user_id, r.points) for rank, r in board.shown] == [(1, 7, 30)]
+    assert board.mine is not None and board.mine[1].reached_at == codec.from_instant(T1)
+    pathway = await store.leaderboards.top_for_pathway(100, "data-analyst", viewer=7)
+    assert pathway.shown == [] and pathway.hidden == 1  # 009 made everyone hidden
 
 
 async def test_reopening_is_a_no_op(database: Target) -> None:

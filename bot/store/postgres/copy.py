@@ -6,9 +6,12 @@ temporary copy of it is upgraded and read instead. The target is refused unless 
 foreign-key order, with COPY; a failure anywhere leaves the target as empty as it was.
 
 The running totals on enrolments are not copied: they are zeroed, and PostgreSQL's own
-trigger rebuilds them as the completions arrive. Before committing, the copy checks every
-table's row count against the source's and every enrolment's rebuilt totals against the
-totals SQLite kept, so the two engines' triggers are shown to agree on this very data.
+trigger rebuilds them as the completions arrive. The other standing counters (migration
+012: each enrolment's `shown`, each membership's totals and `on_pathway`) are set by
+PostgreSQL's BEFORE INSERT triggers from the rows already copied, whatever the source said.
+Before committing, the copy checks every table's row count against the source's and every
+enrolment's and membership's rebuilt counters against those SQLite kept, so the two
+engines' triggers are shown to agree on this very data.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ TABLES = (
 NOT_COPIED = ("identify_slots", "milestone_checks")  # checks: redone, grants are idempotent
 _WITH_IDS = ("enrolments", "enrolment_pauses", "study_groups", "deliveries")
 # Kept by the completions trigger: rebuilt on the target, then compared with the source.
-_TOTALS = ("points_total", "completions_total", "last_completed_at")
+_TOTALS = ("points_total", "completions_total", "last_completed_at", "shown")
+_STANDING = ("user_id", "points", "completions", "reached_at", "on_pathway")
 _ZEROED: dict[str, Any] = {"points_total": 0, "completions_total": 0, "last_completed_at": None}
 
 
@@ -231,4 +235,19 @@ async def _check_totals(conn: sqlite3.Connection, tx: PgTx) -> None:
         raise ConfigError(
             f"running totals of {len(differ)} enrolments (ids {differ[:5]}) differ between the"
             " source and the copy; nothing was committed"
+        )
+    columns = ", ".join(("enrolment_id", *_STANDING))
+    expected = {
+        row[0]: tuple(row[1:])
+        for row in conn.execute(f"SELECT {columns} FROM group_members")  # noqa: S608
+    }
+    rebuilt = {
+        row[0]: tuple(row[1:])
+        for row in await tx.fetchall(f"SELECT {columns} FROM group_members")  # noqa: S608
+    }
+    differ = sorted(eid for eid in expected if expected[eid] != rebuilt.get(eid))
+    if differ:
+        raise ConfigError(
+            f"standing of {len(differ)} group members (enrolment ids {differ[:5]}) differs"
+            " between the source and the copy; nothing was committed"
         )

@@ -205,6 +205,24 @@ async def test_totals_that_disagree_abort_the_copy_and_leave_the_target_empty(
             assert await copied.learners.get(1) is None
 
 
+async def test_group_standing_that_disagrees_aborts_the_copy(db_path: Path) -> None:
+    """A membership's standing counters (migration 012) are rebuilt by PostgreSQL's
+    triggers and compared too: a hand-edited one is reported, and nothing is committed."""
+    async with await Store.open(db_path) as source:
+        e = (await source.enrolments.enrol(1, 100, "p", "h", START, NOW)).enrolment
+        group = await source.groups.create(100, "Owls", "p", START, NOW)
+        await source.groups.join(group.id, 1, NOW)
+        await source.completions.record(e.id, "a", NOW, points=5)
+        async with source.db.write() as tx:
+            await tx.execute("UPDATE group_members SET points = 50")
+    async with fresh_target(POSTGRES, db_path, schema=False) as target:
+        assert target.url is not None
+        with pytest.raises(ConfigError, match=r"standing of 1 group members"):
+            await copy_database(db_path, target.url)
+        async with await target.open() as copied:
+            assert await copied.learners.get(1) is None
+
+
 async def test_a_target_a_bot_already_identified_on_counts_as_empty(db_path: Path) -> None:
     """A bot started on the new database first (and claimed IDENTIFY turns there) left no
     data: the copy goes ahead, and the turns, pacing state only, stay as they were."""
