@@ -25,15 +25,16 @@ from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.registry import ReloadReport
+from bot.delivery.buckets import RouteBuckets
 from bot.delivery.jobs import DeliveryJobs
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sender_role import Role
-from bot.delivery.throttle import Throttle
+from bot.delivery.throttle import Throttle, sender_budget
 from bot.delivery.welcome import Welcomer
 from bot.discord_app.components.registry import DYNAMIC_ITEMS
 from bot.discord_app.discord_notifier import DiscordNotifier
 from bot.discord_app.gateway import GatewayInfo, discover_gateway
-from bot.discord_app.http_tuning import amortise_bucket_cleanup
+from bot.discord_app.http_tuning import amortise_bucket_cleanup, pace_from_answers
 from bot.discord_app.identify import DatabaseIdentifyGate, IdentifyGate, identify_bucket
 from bot.discord_app.render_account import dms_closed_notice
 from bot.discord_app.render_reload import describe_reload
@@ -99,6 +100,11 @@ class PathwayBot(commands.AutoShardedBot):
         self.run_scheduler = run_scheduler
         self.sync_guild = sync_guild
         amortise_bucket_cleanup(self.http)
+        self.throttle = Throttle(
+            settings.send_rate, budget=sender_budget(settings.send_rate, settings.standby_send_rate)
+        )
+        self.buckets = RouteBuckets()
+        pace_from_answers(self.http, self.throttle, self.buckets)
         self._store: Store | None = None
         self.synced: bool | None = None
         # Built once, by DeliveryJobs in setup_hook (None until then, and in sync-only runs).
@@ -149,8 +155,7 @@ class PathwayBot(commands.AutoShardedBot):
         if self.sync_only and self.sync_guild is None:
             guild = None
         self.synced = await sync_if_changed(self.tree, self.store, guild, force=self.sync_only)
-        self.throttle = Throttle(self.settings.send_rate)
-        self.notifier = DiscordNotifier(self, self.throttle)
+        self.notifier = DiscordNotifier(self, self.throttle, self.buckets)
         self.jobs = DeliveryJobs(
             self.store,
             self.registry,
@@ -244,9 +249,11 @@ class PathwayBot(commands.AutoShardedBot):
         """The sender spends the token's REST budget on fan-outs; a standby keeps to a small
         share of it for its welcome DMs, so the processes together stay under 50/s."""
         settings = self.settings
-        self.throttle.set_rate(
-            settings.send_rate if role is Role.SENDER else settings.standby_send_rate
-        )
+        if role is Role.SENDER:
+            budget = sender_budget(settings.send_rate, settings.standby_send_rate)
+            self.throttle.set_rate(settings.send_rate, budget)
+        else:
+            self.throttle.set_rate(settings.standby_send_rate)
 
     def _role(self) -> str | None:
         jobs = getattr(self, "jobs", None)  # set in setup_hook

@@ -1,5 +1,12 @@
 """The Notifier the delivery package uses: sends through discord.py, throttled.
 
+Every request first waits for its route's bucket (`RouteBuckets`: one per channel for
+messages, one for opening DM channels, fed from the answers' X-RateLimit-* headers), then
+holds a global throttle slot until it is answered (`Throttle.slot`): so neither limit is
+exceeded in the window Discord counts the request in, however late that is, and a bucket
+smaller than our rate slows the sends to it instead of meeting 429s
+(tests/delivery/test_pacing.py).
+
 A reminder costs one REST request once the learner's DM channel id is cached (we send through
 `get_partial_messageable` instead of `user.send()`, which would first create the channel).
 Every send carries the outbox row's nonce, so discord.py sets enforce_nonce and a resend after
@@ -9,6 +16,8 @@ a crash returns the earlier message instead of posting twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import discord
@@ -16,8 +25,10 @@ import discord
 from bot.core.coach_message import weekly_message
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
+from bot.delivery.buckets import RouteBuckets
 from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.throttle import Throttle
+from bot.discord_app.http_tuning import PACED_BUCKET
 from bot.discord_app.render_account import dms_closed_channel_notice
 from bot.discord_app.render_delivery import (
     reminder_embed,
@@ -58,25 +69,47 @@ def only_user(user_id: int) -> discord.AllowedMentions:
     )
 
 
+OPEN_DM_BUCKET = "POST /users/@me/channels"
+
+
+def messages_bucket(channel_id: int) -> str:
+    return f"POST /channels/{channel_id}/messages"
+
+
 class DiscordNotifier:
-    def __init__(self, bot: discord.Client, throttle: Throttle) -> None:
-        """`bot`: the client that sends (its `metrics`, if it has them, count failures)."""
+    def __init__(
+        self, bot: discord.Client, throttle: Throttle, buckets: RouteBuckets | None = None
+    ) -> None:
+        """`bot`: the client that sends (its `metrics`, if it has them, count failures).
+        `buckets`: the per-route pacing `pace_from_answers` feeds (a fresh one if not)."""
         self.bot = bot
         self.throttle = throttle
+        self.buckets = buckets if buckets is not None else RouteBuckets()
+
+    @asynccontextmanager
+    async def _paced(self, bucket: str, *, background: bool = False) -> AsyncIterator[None]:
+        """Wait for the route's bucket, then for a global slot (so a request waiting on a
+        small bucket holds none of the global budget), and make the request inside."""
+        async with self.buckets.slot(bucket), self.throttle.slot(background=background):
+            token = PACED_BUCKET.set(bucket)
+            try:
+                yield
+            finally:
+                PACED_BUCKET.reset(token)
 
     async def _dm_channel(self, user_id: int, *, background: bool = False) -> int:
-        await self.throttle.acquire(background=background)
-        channel = await self.bot.create_dm(discord.Object(id=user_id))
+        async with self._paced(OPEN_DM_BUCKET, background=background):
+            channel = await self.bot.create_dm(discord.Object(id=user_id))
         return channel.id
 
     async def _send(self, channel_id: int, nonce: str, **kwargs: object) -> discord.Message:
-        await self.throttle.acquire()
         channel = self.bot.get_partial_messageable(channel_id)
         view = kwargs.get("view")
         if isinstance(view, discord.ui.View):
             # Components are dispatched by DynamicItem templates; don't keep a View per message.
             view.stop()
-        return await channel.send(nonce=nonce, **kwargs)  # type: ignore[call-overload,no-any-return]
+        async with self._paced(messages_bucket(channel_id)):
+            return await channel.send(nonce=nonce, **kwargs)  # type: ignore[call-overload,no-any-return]
 
     async def send_reminder(
         self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
@@ -116,9 +149,9 @@ class DiscordNotifier:
             channel_id = learner.dm_channel_id or await self._dm_channel(
                 learner.user_id, background=True
             )
-            await self.throttle.acquire(background=True)
             channel = self.bot.get_partial_messageable(channel_id)
-            message = await channel.send(welcome_text(content))
+            async with self._paced(messages_bucket(channel_id), background=True):
+                message = await channel.send(welcome_text(content))
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             raise _translate(exc, getattr(self.bot, "metrics", None)) from exc
         return Sent(message.id, channel_id)

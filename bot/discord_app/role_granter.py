@@ -33,9 +33,9 @@ class DiscordRoleGranter:
         self.throttle = throttle
 
     async def grant_role(self, guild_id: int, user_id: int, role_id: int, reason: str) -> None:
-        await self.throttle.acquire(background=True)
         try:
-            await self.bot.http.add_role(guild_id, user_id, role_id, reason=reason)
+            async with self.throttle.slot(background=True):
+                await self.bot.http.add_role(guild_id, user_id, role_id, reason=reason)
         except discord.Forbidden as exc:
             raise GrantRefused(f"{exc.code} {exc.text}") from exc
         except discord.NotFound as exc:

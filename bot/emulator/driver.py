@@ -777,6 +777,11 @@ class Emulator:
         """Bucket size for a route, e.g. ``"POST /channels/{channel_id}/messages"``."""
         self.ratelimits.set_route_limit(route, limit, window)
 
+    def set_rate_limit_jitter(self, seconds: float, seed: int = 0) -> None:
+        """Each REST request reaches the rate limiter up to ``seconds`` late (uniform, seeded):
+        requests sent evenly get counted in bunches, as Discord's edge does to them."""
+        self.ratelimits.set_jitter(seconds, seed)
+
     def exhaust_route(
         self, route: str, major: int | str, retry_after: float, *, shared: bool = False
     ) -> None:

@@ -1,13 +1,15 @@
 """The REST request pipeline shared by every endpoint.
 
 Order matters and mirrors Discord's edge: route lookup (unknown route -> 404), fault injection,
-authentication (401), global limit, per-route bucket (429), body parsing and schema validation
+authentication (401), the limiter's jitter (a random delay, off by default), global limit,
+per-route bucket (429), body parsing and schema validation
 (400/50035), then the handler. Every response gets rate-limit headers and is counted, so tests
 can assert on 429s and invalid requests no matter which endpoint produced them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -98,6 +100,9 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         needs_auth = not token_route and record.route not in PUBLIC_ROUTES
         if needs_auth and request.headers.get("Authorization") != f"Bot {ctx.config.token}":
             raise unauthorized()
+        delay = ctx.ratelimiter.delay()
+        if delay:
+            await asyncio.sleep(delay)
         if not token_route:
             limited = ctx.ratelimiter.check_global()
             if limited is not None:

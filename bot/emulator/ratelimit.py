@@ -9,7 +9,10 @@ subject to the global limit. discord.py reads these headers to pre-emptively wai
 after a 429 only if a ``Via`` header is present (otherwise it assumes a Cloudflare ban), so the
 emulator sends one.
 
-Windows are fixed windows on the real monotonic clock because discord.py waits in real time. The
+Windows are fixed windows on the real monotonic clock because discord.py waits in real time.
+With ``jitter`` set, each request reaches the limiter a random moment late, as the network and
+Discord's edge make it: a client that spaces its sends evenly still sees some of them counted
+together. The
 default per-route window is shorter than Discord's so end-to-end tests stay fast; tests that need
 the real numbers can set them with :meth:`RateLimiter.set_route_limit`.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +40,9 @@ class RateLimitConfig:
     global_window: float = 1.0
     default_route: RouteLimit = RouteLimit(limit=5, window=1.0)
     routes: dict[str, RouteLimit] = field(default_factory=dict)
+    #: Each request reaches the limiter up to this many seconds late (uniformly at random):
+    #: the network and Discord's edge, which bunch up requests a client sent evenly.
+    jitter: float = 0.0
 
 
 @dataclass
@@ -79,6 +86,17 @@ class RateLimiter:
         self._global = _Window()
         self._buckets: dict[tuple[str, str], _Window] = {}
         self._shared: dict[tuple[str, str], _Window] = {}
+        self._random = random.Random(0)  # noqa: S311 - timing noise, not secrets
+
+    def set_jitter(self, seconds: float, seed: int = 0) -> None:
+        """Delay each request's arrival at the limiter by up to ``seconds`` (0: off)."""
+        self.config.jitter = seconds
+        self._random = random.Random(seed)  # noqa: S311 - timing noise, not secrets
+
+    def delay(self) -> float:
+        """How late the next request reaches the limiter (0 when jitter is off)."""
+        jitter = self.config.jitter
+        return self._random.uniform(0.0, jitter) if jitter > 0 else 0.0
 
     def set_route_limit(self, route_key: str, limit: int, window: float) -> None:
         """Override the bucket size for ``"METHOD /template"``."""
