@@ -490,10 +490,11 @@ def section(figures: dict[str, float]) -> list[str]:
         " (1/s). Where the next wall is: the 50 requests/s belong to the token, not to a"
         " process, so more processes add gateway and interaction capacity, never send rate."
         " A fan-out takes N/47 s at best whatever the number of processes (2,000 learners"
-        " 43 s, 10,000 about 3.5 min, 100,000 about 35 min). The sender's 47 plus a"
-        " standby's 1 leaves two requests a second for jitter; each throttle also caps any"
-        " one-second window at its own rate. (With a standby share of 2/s, three of five"
-        " runs met one or two 429s: 48 + 2 is the whole 50.)",
+        " 43 s, 10,000 about 3.5 min, 100,000 about 35 min). The sender paces at 47/s and"
+        " holds each request's slot until a second after its answer, at most 49 at once"
+        " (`sender_budget`): with a standby's 1 that is Discord's 50, however late Discord"
+        " counts a request. (Before that design, with a standby share of 2/s, three of five"
+        " runs met one or two 429s.)",
         "",
         *report.rows(figures, TARGETS),
         "",
