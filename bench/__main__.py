@@ -503,7 +503,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     if args.save is not None:
         _save(args.save, args.scale, measured)
-    if not args.only:  # a partial run would judge the rest "not measured"
+    # A partial run would judge the rest "not measured": only a run (with what it included)
+    # that measured every goal rewrites the targets section.
+    if not args.only or all(goal.figure in measured.get(goal.column, {}) for goal in report.GOALS):
         sections = {"targets": goals_section(measured), **sections}
     if output is not None:
         _write(output, args, chosen, sections, took)
