@@ -417,7 +417,7 @@ async def _fanout(
         f"fanout_{tag}_429s": float(limited),
         f"fanout_{tag}_last_late_vs_budget": seconds / budget,
         f"fanout_{tag}_max_rss_mb": rss,
-        # The sweep's due-batch query, over the bot's whole run: its cost per batch.
+        # The sweep's query for a full due batch (500), over the bot's whole run: its cost.
         f"fanout_{tag}_due_batch_queries": due_queries,
         f"fanout_{tag}_due_batch_query_mean_ms": due_query_s / max(1.0, due_queries) * 1000,
     }

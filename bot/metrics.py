@@ -141,7 +141,7 @@ class Metrics:
         )
         self._due_query = Histogram(
             "pathway_due_batch_query_seconds",
-            "Wall time of one sweep's query for a batch of due enrolments.",
+            "Wall time of one sweep's query that returned a full batch of due enrolments.",
             buckets=DUE_QUERY_BUCKETS,
             registry=r,
         )

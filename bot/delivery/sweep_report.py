@@ -15,8 +15,10 @@ class SweepReport:
     fallbacks: int = 0
     late: int = 0
     lag_seconds: list[float] = field(default_factory=list)
-    # Wall time of each due-batch query: shows the sweep's cost per batch stays flat however
-    # many learners there are (an index range scan from a cursor, never an OFFSET).
+    # Wall time of each query that returned a full due batch (500 enrolments): shows the
+    # sweep's cost per batch stays flat however many learners there are (an index range scan
+    # from a cursor, never an OFFSET). Short and empty batches are left out: they would pull
+    # the mean down the more often the sweep finds nothing.
     due_query_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     more: bool = False  # stopped on its budget or batch limit with due work left
