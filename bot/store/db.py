@@ -39,7 +39,7 @@ import aiosqlite
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
 from bot.store.backend import Dialect, Params, Row, Statement, Tx, text
-from bot.store.writer import WriterConnection, WriterTx
+from bot.store.writer import WriterConnection
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,34 @@ class SqliteTx:
 
     async def advance_ids(self, table: str) -> None:
         """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
+
+
+class WriterTx(SqliteTx):
+    """The writer connection as seen inside a write transaction (implements backend.Tx):
+    SqliteTx's reading helpers over the writer's inline-or-thread routing (writer.py)."""
+
+    __slots__ = ("_w",)
+
+    def __init__(self, writer: WriterConnection) -> None:
+        self._w = writer
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        rows: list[Row] = await self._w.run(query, lambda: conn.execute(query, params).fetchall())
+        return rows
+
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
+        """Run a statement that returns no rows; return how many rows it changed."""
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        return await self._w.run(query, lambda: conn.execute(query, params).rowcount)
+
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        """Always in the thread: it is there for bulk writes."""
+        query = text(sql, Dialect.SQLITE)
+        conn = self._w.conn
+        await self._w.in_thread(lambda: conn.executemany(query, rows))
 
 
 # How long a reader's finished snapshot may stay open, waiting to be ended in the same trip

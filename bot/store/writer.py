@@ -23,11 +23,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-
-from bot.store.backend import Dialect, Params, Row, Statement, text
 
 T = TypeVar("T")
 
@@ -160,52 +158,3 @@ class WriterConnection:
             await self.in_thread(self.conn.close)
         finally:
             self._executor.shutdown(wait=False)
-
-
-class WriterTx:
-    """The writer connection as seen inside a write transaction (implements backend.Tx).
-
-    SELECTs (and RETURNING) are fetched whole: a half-read cursor keeps its statement open,
-    which would make COMMIT fail.
-    """
-
-    __slots__ = ("_w",)
-
-    def __init__(self, writer: WriterConnection) -> None:
-        self._w = writer
-
-    @property
-    def dialect(self) -> Dialect:
-        return Dialect.SQLITE
-
-    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
-        query = text(sql, Dialect.SQLITE)
-        conn = self._w.conn
-        rows: list[Row] = await self._w.run(query, lambda: conn.execute(query, params).fetchall())
-        return rows
-
-    async def fetchone(self, sql: Statement, params: Params = ()) -> Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchrow(self, sql: Statement, params: Params = ()) -> Row:
-        """The one row a statement must return (an upsert's RETURNING, an aggregate)."""
-        row = await self.fetchone(sql, params)
-        if row is None:
-            raise RuntimeError(f"expected a row from: {text(sql, Dialect.SQLITE)}")
-        return row
-
-    async def execute(self, sql: Statement, params: Params = ()) -> int:
-        """Run a statement that returns no rows; return how many rows it changed."""
-        query = text(sql, Dialect.SQLITE)
-        conn = self._w.conn
-        return await self._w.run(query, lambda: conn.execute(query, params).rowcount)
-
-    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
-        """Always in the thread: it is there for bulk writes."""
-        query = text(sql, Dialect.SQLITE)
-        conn = self._w.conn
-        await self._w.in_thread(lambda: conn.executemany(query, rows))
-
-    async def advance_ids(self, table: str) -> None:
-        """Nothing to do: an INTEGER PRIMARY KEY is a rowid, and rowids follow the maximum."""
