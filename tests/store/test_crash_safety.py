@@ -5,6 +5,7 @@ client, and what must survive is every completion whose commit the client saw.""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ async def _run_and_kill(where: str, run: int, rng: random.Random) -> list[tuple[
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(SCRIPT), where, str(run),
         cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        # The script's own folder heads its sys.path: name this tree's `bot` (installed or not).
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert proc.stdout is not None
     if rng.random() < 0.8:  # mostly mid-write; sometimes during start-up and migrations
