@@ -265,7 +265,9 @@ async def test_a_failed_commit_acknowledges_nobody_in_the_batch(
         assert (await tx.fetchrow("PRAGMA defer_foreign_keys"))[0] == 0
 
 
-async def test_a_unit_returns_only_once_its_batch_is_committed(sqlite_store: Store) -> None:
+async def test_a_unit_returns_only_once_its_batch_is_committed(
+    sqlite_store: Store, one_batch: None
+) -> None:
     """Readers never see a batch's writes before its COMMIT, and nor does the caller's code
     after its unit (the reply), while a unit's own reads see its writes at once."""
     store = sqlite_store
