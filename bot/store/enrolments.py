@@ -35,17 +35,28 @@ SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, 
 _FROM = """
   FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
 """
-SELECT = Sql(
-    sqlite=_COLUMNS  # noqa: S608 - constant text
-    + """       (SELECT json_group_array(json_array(p.start_at, p.end_at))
-          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)"""
-    + _FROM,
+_PAUSES = Sql(
+    sqlite="""       (SELECT json_group_array(json_array(p.start_at, p.end_at))
+          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)""",
     # json_agg over no rows is NULL, as the SQLite side's HAVING makes it.
-    postgres=_COLUMNS  # noqa: S608 - constant text
-    + """       (SELECT json_agg(json_build_array(p.start_at, p.end_at))::text
-          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id)"""
-    + _FROM,
+    postgres="""       (SELECT json_agg(json_build_array(p.start_at, p.end_at))::text
+          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id)""",
 )
+#: How many leading columns of a SELECT built here enrolment_from_row reads.
+COLUMNS = 15
+
+
+def select_with(extra: Sql) -> Sql:
+    """SELECT's enrolment columns, then `extra` (", col, ..." over `e`, the enrolment, and `l`,
+    its learner), from the same join: a caller reads the extra columns from position COLUMNS
+    on and hands the row to enrolment_from_row."""
+    return Sql(
+        sqlite=_COLUMNS + _PAUSES.sqlite + extra.sqlite + _FROM,
+        postgres=_COLUMNS + _PAUSES.postgres + extra.postgres + _FROM,
+    )
+
+
+SELECT = select_with(Sql("", ""))
 _BY_ID = SELECT + " WHERE e.id = ?"
 # CAST: PostgreSQL would type a bare COALESCE(?, 0) as a 32-bit integer, too small for a
 # guild id; SQLite reads the CAST as a no-op.
@@ -82,9 +93,12 @@ def _pauses(encoded: str | None) -> tuple[Pause, ...]:
 
 
 def enrolment_from_row(row: Row) -> Enrolment:
-    """Positional, not by name: a sweep converts 500 of these per batch."""
+    """Positional, not by name: a sweep converts 500 of these per batch. Reads the first
+    COLUMNS columns; a row from select_with() may have more."""
     (id_, user_id, guild_id, pathway_id, pathway_hash, start_date, status, next_reminder_at,
-     created_at, updated_at, tz, weekday, remind_at, pace, pauses) = row  # fmt: skip
+     created_at, updated_at, tz, weekday, remind_at, pace, pauses) = (
+        row if len(row) == COLUMNS else tuple(row)[:COLUMNS]
+    )  # fmt: skip
     return Enrolment(
         id=id_,
         user_id=user_id,
@@ -367,7 +381,7 @@ class Enrolments:
         next_reminder_at: datetime | None = None,
     ) -> Enrolment:
         """Apply a life-cycle change to an enrolment this unit of work has read (and locked:
-        `completions.lock_points`), checked against the status it read: one statement, or
+        `completions.lock`), checked against the status it read: one statement, or
         two with the pause log. Returns the enrolment as it now stands."""
         step = lifecycle.step(change, enrolment.status)
         async with self._db.write() as tx:

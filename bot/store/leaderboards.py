@@ -191,13 +191,9 @@ class Leaderboards:
         """
         async with self._db.read() as tx:
             row = await tx.fetchrow(
-                _RANK_CHANGE, (enrolment_id, guild_id, pathway_id, after, before)
+                RANK_CHANGE, (enrolment_id, guild_id, pathway_id, after, before)
             )
-        return RankRead(
-            group_name=None if row[0] is None else str(row[0]),
-            before=int(row[2]) + 1,
-            after=int(row[1]) + 1,
-        )
+        return rank_read(row)
 
     async def _read(self, sql: Statement, params: Params) -> list[LeaderboardRow]:
         async with self._db.read() as tx:
@@ -207,7 +203,9 @@ class Leaderboards:
 
 # /done's "you moved up" in one statement: the learner's study group if any (its name), and
 # how many others in that scope (the group, else the pathway in the server) have more points
-# than `after` (?4) and than `before` (?5). Counted over the rank index, never a board.
+# than `after` (?4) and than `before` (?5). Counted over the rank index, never a board. Its
+# three columns are read by rank_read; Completions.insert_ranked runs it with /done's insert
+# (the learner's own row is left out of the counts, so it reads the same before or after).
 # shown IN (0, 1): everyone, as two ranges of enrolments_board.
 _PATH_AHEAD = (
     "(SELECT COUNT(*) FROM enrolments AS e WHERE e.guild_id = ?2 AND e.pathway_id = ?3"
@@ -218,7 +216,7 @@ _GROUP_AHEAD = (
     "(SELECT COUNT(*) FROM group_members AS m2 WHERE m2.group_id = g.id"
     " AND m2.on_pathway = 1 AND m2.points > {points} AND m2.enrolment_id <> ?1)"
 )
-_RANK_CHANGE = (  # noqa: S608 - constant pieces
+RANK_CHANGE = (  # noqa: S608 - constant pieces
     "SELECT g.name,"
     " CASE WHEN g.id IS NULL THEN {path_after} ELSE {group_after} END,"
     " CASE WHEN g.id IS NULL THEN {path_before} ELSE {group_before} END"
@@ -322,6 +320,16 @@ class RankRead:
     group_name: str | None  # None: ranked on the pathway in the server
     before: int
     after: int
+
+
+def rank_read(row: Row, at: int = 0) -> RankRead:
+    """RANK_CHANGE's three columns, from position `at` of `row`."""
+    name, ahead_after, ahead_before = row[at], row[at + 1], row[at + 2]
+    return RankRead(
+        group_name=None if name is None else str(name),
+        before=int(ahead_before) + 1,
+        after=int(ahead_after) + 1,
+    )
 
 
 def _window(since: datetime | None, until: datetime | None) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from bot.core.models import CompletionSource
 from bot.store import Store
 from bot.store.db import Database
 
-from .values import NOW, START
+from .values import NOW, START, complete
 
 pytestmark = pytest.mark.sqlite_only("group commit is the SQLite writer's; PostgreSQL has its own")
 
@@ -141,7 +141,7 @@ async def test_many_callers_record_completions_with_fewer_commits(
         await store.enrolments.enrol(user, 100, "p", "h", START, NOW)
     commits = db.commits
     calls = [
-        store.completions.record(1 + n % 4, f"item-{n}", NOW, CompletionSource.BUTTON, points=1)
+        complete(store, 1 + n % 4, f"item-{n}", NOW, CompletionSource.BUTTON, points=1)
         for n in range(40)
     ]
     results = await asyncio.gather(*calls)

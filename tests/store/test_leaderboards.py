@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,10 @@ from bot.store.leaderboards import (
     _GROUP_ALL_TIME,
     _GROUP_WINDOW,
     _PATHWAY_WINDOW,
-    _RANK_CHANGE,
+    RANK_CHANGE,
 )
 
-from .values import NOW, START, Enrol
+from .values import NOW, START, Enrol, complete
 
 DAY = timedelta(days=1)
 PATHWAY = "data-analyst"
@@ -30,7 +31,10 @@ async def _setup(store: Store, enrol: Enrol) -> tuple[int, dict[int, int]]:
     ids[5] = (await enrol(5, 200)).id
     for user in (1, 2, 3):
         await store.groups.join(group.id, user, NOW)
-    record = store.completions.record
+
+    async def record(*args: Any, **kwargs: Any) -> None:
+        await complete(store, *args, **kwargs)
+
     await record(ids[1], "a", NOW, points=10)
     await record(ids[1], "b", NOW + DAY, points=20)
     await record(ids[1], "c", NOW + 3 * DAY, points=5)
@@ -99,12 +103,12 @@ async def test_boards_walk_indexes_not_tables(store: Store) -> None:
             (_GROUP_ALL_TIME, (1,)),
             (_GROUP_WINDOW, (0, 1, 1)),
             (_PATHWAY_WINDOW, (0, 1, 1, "p")),
-            (_RANK_CHANGE, (1, 1, "p", 10, 5)),
+            (RANK_CHANGE, (1, 1, "p", 10, 5)),
         ]:
             plan = [row[3] for row in await tx.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
             one_row = ("SCAN CONSTANT ROW", "SCAN me")  # the rank read's one-row FROM
             assert not [s for s in plan if s.startswith("SCAN") and s not in one_row], plan
-            if sql not in (_GROUP_ALL_TIME, _RANK_CHANGE):
+            if sql not in (_GROUP_ALL_TIME, RANK_CHANGE):
                 assert any("COVERING INDEX completions_by_time" in step for step in plan), plan
 
 
@@ -118,7 +122,7 @@ async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol)
         if p:
             # user 3 reaches 30 before user 2 does: 3 is listed first within the tie
             at = NOW + (DAY if u == 2 else timedelta(0))
-            await store.completions.record(ids[u], "a", at, points=p)
+            await complete(store, ids[u], "a", at, points=p)
     for u in ids:  # visibility is opt-in (migration 009): all but user 5 opted in
         await store.learners.set_visibility(
             u, Visibility.HIDDEN if u == 5 else Visibility.SHOWN, NOW
@@ -156,7 +160,7 @@ async def test_ranked_top_ties_hidden_and_the_viewer(store: Store, enrol: Enrol)
 async def test_rank_change_counts_who_is_ahead_before_and_after(store: Store, enrol: Enrol) -> None:
     _, ids = await _setup(store, enrol)
     # In the group: 1 has 35, 2 has 10 (hidden, still counted), 3 has 0. User 3 scores 20.
-    result = await store.completions.record(ids[3], "a", NOW, points=20)
+    result = await complete(store, ids[3], "a", NOW, points=20)
     assert result.points_before == 0
     read = await store.leaderboards.rank_change(ids[3], 100, PATHWAY, 0, 20)
     assert (read.group_name, read.before, read.after) == ("Owls", 3, 2)
