@@ -79,8 +79,11 @@ async def maintained(db: Backend) -> dict[str, Any]:
     }
 
 
-async def random_writes(store: Store, rng: random.Random, steps: int) -> list[str]:
-    """Writes of every kind that moves a counter, in a random order; the log says which."""
+async def random_writes(
+    store: Store, rng: random.Random, steps: int, ranked: bool = True
+) -> list[str]:
+    """Writes of every kind that moves a counter, in a random order; the log says which.
+    `ranked=False` records without reading the rank (on a schema before 012's counters)."""
     log: list[str] = []
     groups: dict[tuple[int, str], int] = {}  # (guild, pathway): a group there
     for guild in GUILDS:
@@ -110,7 +113,7 @@ async def random_writes(store: Store, rng: random.Random, steps: int) -> list[st
                 item, points = rng.choice(ITEMS), rng.choice((0, 5, 10, 20))
                 at = now - timedelta(days=rng.randint(0, 30))
                 if action == "record":
-                    await complete(store, found.id, item, at, points=points)
+                    await complete(store, found.id, item, at, points=points, ranked=ranked)
                 else:
                     source = rng.choice(list(CompletionSource))
                     await store.completions.insert(found.id, item, at, source, points)
@@ -306,7 +309,7 @@ async def test_backfill_gives_the_recount(backend: str, db_path: Path) -> None:
         db = await _raw(target)
         try:
             await _upgrade(db, up_to=11)
-            await random_writes(Store(db), random.Random(4), steps=200)
+            await random_writes(Store(db), random.Random(4), steps=200, ranked=False)
             async with db.write() as tx:  # drift that only a recount repairs
                 await tx.execute("UPDATE enrolments SET points_total = points_total + 1")
             assert await _upgrade(db, up_to=12) == 12
