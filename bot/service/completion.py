@@ -100,7 +100,8 @@ class Completing(Reading):
         ref: str,
         source: CompletionSource = CompletionSource.COMMAND,
     ) -> DoneOutcome:
-        """/done: one unit of work, at most 4 statements (see docs/architecture.md)."""
+        """/done: one unit of work, at most 4 statements, 5 for the last item (see
+        docs/architecture.md)."""
         async with self.ctx.store.unit():
             enrolment, item_id = await self._match(user_id, guild_id, ref)
             written = await self._record(enrolment.id, item_id, source)
