@@ -157,6 +157,7 @@ class Completing(Reading):
                     enrolment.id,
                     enrolment.guild_id,
                     enrolment.pathway_id,
+                    locked.group,
                     locked.points,
                     locked.points,
                 )
@@ -168,7 +169,7 @@ class Completing(Reading):
             rank = None
         else:
             completion, rank = await store.completions.insert_ranked(
-                enrolment, item_id, now, source, points, locked.points
+                locked, item_id, now, source, points
             )
         if completion is None:  # left or gone since it was read: not while it is locked
             raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)

@@ -12,6 +12,7 @@ completion and the rank change) or `remove`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,32 +23,41 @@ from bot.core.models import Completion, CompletionSource, Enrolment
 from bot.store import codec
 from bot.store.backend import Backend, Dialect, Row, Sql
 from bot.store.enrolments import COLUMNS, enrolment_from_row, select_with
-from bot.store.leaderboards import RANK_CHANGE, RankRead, rank_read
+from bot.store.leaderboards import RankGroup, RankRead, ahead, rank_read
+
 
 # INSERT ... SELECT from the enrolment so a completion for a missing or left enrolment inserts
 # nothing. (The WHERE clause also keeps SQLite from reading ON CONFLICT as a join constraint.)
-_INSERT = (
-    "INSERT INTO completions (enrolment_id, item_id, completed_at, source, points)"
-    " SELECT id, {item}, {at}, {source}, {points} FROM enrolments"
-    " WHERE id = {enrolment} AND status <> 'left'"
-    " ON CONFLICT (enrolment_id, item_id) DO NOTHING"
-    " RETURNING item_id, completed_at, source, points"
-)
-_INSERT_ALONE = _INSERT.format(enrolment="?1", item="?2", at="?3", source="?4", points="?5")
-# PostgreSQL: the insert and the rank change in one statement. Every part of a statement reads
-# the same snapshot, so the counts do not see the insert's trigger-kept counters; they need
-# not: RANK_CHANGE counts the others, never the learner's own row. RANK_CHANGE takes ?1-?5
-# (?1 the enrolment); the insert's values follow as ?6-?9.
-_INSERT_RANKED = (  # noqa: S608 - constant pieces
-    "WITH ins AS ({insert})"
-    " SELECT ins.item_id, ins.completed_at, ins.source, ins.points, r.*"
-    " FROM ({rank}) AS r LEFT JOIN ins ON TRUE"
-).format(
-    insert=_INSERT.format(enrolment="?1", item="?6", at="?7", source="?8", points="?9"),
-    rank=RANK_CHANGE,
-)
+# Its placeholders are numbered from `first`: alone, or after the rank read's in one WITH.
+def _insert(first: int = 1) -> str:
+    enrolment, item, at, source, points = (f"?{first + k}" for k in range(5))
+    return (
+        "INSERT INTO completions (enrolment_id, item_id, completed_at, source, points)"  # noqa: S608
+        f" SELECT id, {item}, {at}, {source}, {points} FROM enrolments"
+        f" WHERE id = {enrolment} AND status <> 'left'"
+        " ON CONFLICT (enrolment_id, item_id) DO NOTHING"
+        " RETURNING item_id, completed_at, source, points"
+    )
+
+
+_INSERT = _insert()
+
+
+@functools.cache
+def _insert_ranked(rank: str, rank_params: int) -> str:
+    """PostgreSQL: the insert and the rank read (leaderboards.ahead) in one statement. Every
+    part of a statement reads the same snapshot, so the counts do not see the insert's
+    trigger-kept counters; they need not, as they leave the learner's own row out."""
+    return (
+        f"WITH ins AS ({_insert(rank_params + 1)})"  # noqa: S608 - constant pieces
+        " SELECT ins.item_id, ins.completed_at, ins.source, ins.points, r.*"
+        f" FROM ({rank}) AS r LEFT JOIN ins ON TRUE"
+    )
+
+
 # The enrolment (its learner's prefs and its pauses, as Enrolments reads it), its points and
-# its completions, in one statement: what /done and /undo decide from. On PostgreSQL, where
+# its completions, and the study group it ranks in (if any), in one statement: what /done and
+# /undo decide from. On PostgreSQL, where
 # writers run in parallel, the enrolment's row is locked (FOR UPDATE) until the transaction
 # ends: concurrent /done's and /undo's of one enrolment queue on it, as they do behind
 # SQLite's single writer, and each sees what the one before it committed.
@@ -66,13 +76,17 @@ _LOCKED_COLUMNS = select_with(
         sqlite=""",
        e.points_total, 0, 0,
        (SELECT json_group_array(json_array(c.item_id, c.completed_at, c.source, c.points))
-          FROM completions AS c WHERE c.enrolment_id = e.id)""",
+          FROM completions AS c WHERE c.enrolment_id = e.id),
+       g.id, g.name""",
         postgres=""",
        e.points_total, e.xmin::text,
        (SELECT s.xmin::text FROM enrolments AS s WHERE s.id = e.id),
        (SELECT json_agg(json_build_array(c.item_id, c.completed_at, c.source, c.points))::text
-          FROM completions AS c WHERE c.enrolment_id = e.id)""",
-    )
+          FROM completions AS c WHERE c.enrolment_id = e.id),
+       g.id, g.name""",
+    ),
+    joins=" LEFT JOIN group_members AS m ON m.enrolment_id = e.id"
+    " LEFT JOIN study_groups AS g ON g.id = m.group_id",
 )
 _LOCKED = Sql(
     sqlite=_LOCKED_COLUMNS.sqlite + " WHERE e.id = ?",
@@ -107,11 +121,13 @@ def _completion(enrolment_id: int, values: Sequence[Any]) -> Completion:
 @dataclass(frozen=True, slots=True)
 class Locked:
     """An enrolment as a unit of work read it under its lock: the enrolment, its running
-    points total (the trigger-kept counter) and its completions in completion order."""
+    points total (the trigger-kept counter), its completions in completion order, and the
+    study group it is ranked in (None: on the pathway in the server, or a DM enrolment)."""
 
     enrolment: Enrolment
     points: int
     completions: tuple[Completion, ...]
+    group: RankGroup | None = None
 
 
 class Completions:
@@ -138,7 +154,9 @@ class Completions:
             [] if encoded is None else [_completion(enrolment_id, c) for c in json.loads(encoded)]
         )
         done.sort(key=lambda c: (c.completed_at, c.item_id))
-        return Locked(enrolment_from_row(row), int(row[COLUMNS]), tuple(done))
+        group_id, group_name = row[COLUMNS + 4], row[COLUMNS + 5]
+        group = None if group_id is None else RankGroup(int(group_id), str(group_name))
+        return Locked(enrolment_from_row(row), int(row[COLUMNS]), tuple(done), group)
 
     async def insert(
         self, enrolment_id: int, item_id: str, now: datetime, source: CompletionSource, points: int
@@ -147,46 +165,45 @@ class Completions:
         enrolment is gone or left. Take `lock` first."""
         async with self._db.write() as tx:
             row = await tx.fetchone(
-                _INSERT_ALONE, (enrolment_id, item_id, codec.instant(now), source.value, points)
+                _INSERT, (enrolment_id, item_id, codec.instant(now), source.value, points)
             )
         return None if row is None else _completion(enrolment_id, tuple(row))
 
     async def insert_ranked(
         self,
-        enrolment: Enrolment,
+        locked: Locked,
         item_id: str,
         now: datetime,
         source: CompletionSource,
         points: int,
-        points_before: int,
     ) -> tuple[Completion | None, RankRead]:
-        """`insert`, and the learner's rank with `points_before` and with the points after
-        it (Leaderboards.rank_change) in a server enrolment's scope: one statement on
-        PostgreSQL, two on SQLite (no INSERT in a WITH there; its statements cost no round
-        trip). The rank reads as if the completion was recorded, even when it was not."""
+        """`insert` for the enrolment `lock` returned, and its learner's rank with the points
+        before and after it (Leaderboards.rank_change): one statement on PostgreSQL, two on
+        SQLite (no INSERT in a WITH there; its statements cost no round trip). The rank
+        reads as if the completion was recorded, even when it was not."""
+        enrolment = locked.enrolment
         if enrolment.guild_id is None:
             raise ValueError("a DM enrolment has no rank: use insert")
-        params = (
+        rank, rank_params = ahead(
             enrolment.id,
             enrolment.guild_id,
             enrolment.pathway_id,
-            points_before + points,
-            points_before,
-            item_id,
-            codec.instant(now),
-            source.value,
-            points,
+            locked.group,
+            locked.points,
+            locked.points + points,
         )
+        values = (enrolment.id, item_id, codec.instant(now), source.value, points)
         async with self._db.write() as tx:
             if tx.dialect is Dialect.POSTGRES:
-                row = await tx.fetchrow(_INSERT_RANKED, params)
+                sql = _insert_ranked(rank, len(rank_params))
+                row = await tx.fetchrow(sql, (*rank_params, *values))
                 inserted = None if row[0] is None else tuple(row)[:4]
-                rank = rank_read(row, 4)
+                read = rank_read(row, locked.group, 4)
             else:
-                first = await tx.fetchone(_INSERT_ALONE, (enrolment.id, *params[5:]))
+                first = await tx.fetchone(_INSERT, values)
                 inserted = None if first is None else tuple(first)
-                rank = rank_read(await tx.fetchrow(RANK_CHANGE, params[:5]))
-        return None if inserted is None else _completion(enrolment.id, inserted), rank
+                read = rank_read(await tx.fetchrow(rank, rank_params), locked.group)
+        return None if inserted is None else _completion(enrolment.id, inserted), read
 
     async def remove(self, enrolment_id: int, item_id: str) -> bool:
         """Delete a completion (take `lock` first); False when there was none."""

@@ -46,13 +46,13 @@ _PAUSES = Sql(
 COLUMNS = 15
 
 
-def select_with(extra: Sql) -> Sql:
-    """SELECT's enrolment columns, then `extra` (", col, ..." over `e`, the enrolment, and `l`,
-    its learner), from the same join: a caller reads the extra columns from position COLUMNS
-    on and hands the row to enrolment_from_row."""
+def select_with(extra: Sql, joins: str = "") -> Sql:
+    """SELECT's enrolment columns, then `extra` (", col, ..." over `e`, the enrolment, `l`,
+    its learner, and whatever `joins` adds to the FROM): a caller reads the extra columns
+    from position COLUMNS on and hands the row to enrolment_from_row."""
     return Sql(
-        sqlite=_COLUMNS + _PAUSES.sqlite + extra.sqlite + _FROM,
-        postgres=_COLUMNS + _PAUSES.postgres + extra.postgres + _FROM,
+        sqlite=_COLUMNS + _PAUSES.sqlite + extra.sqlite + _FROM + joins,
+        postgres=_COLUMNS + _PAUSES.postgres + extra.postgres + _FROM + joins,
     )
 
 

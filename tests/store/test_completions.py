@@ -52,28 +52,40 @@ async def test_insert_round_trip(enrol: Enrol, store: Store) -> None:
     assert await store.completions.list_for_enrolment(e.id) == [inserted]
 
 
-async def test_insert_ranked_is_insert_and_rank_change(enrol: Enrol, store: Store) -> None:
+@pytest.mark.parametrize("in_group", [False, True], ids=["pathway", "group"])
+async def test_insert_ranked_is_insert_and_rank_change(
+    enrol: Enrol, store: Store, in_group: bool
+) -> None:
     e = await enrol(1)
     rival = await enrol(2)
+    if in_group:
+        group = await store.groups.create(100, "Owls", "data-analyst", START, NOW)
+        for user in (1, 2):
+            await store.groups.join(group.id, user, NOW)
     await complete(store, rival.id, "a", NOW, points=10)
+    locked = await store.completions.lock(e.id)
+    assert locked is not None
+    assert (locked.group is not None) == in_group
     counting = CountingBackend(store.db)
     async with Store(counting).unit() as unit:
         inserted, rank = await unit.completions.insert_ranked(
-            e, "read-guide", NOW, CompletionSource.BUTTON, 15, points_before=0
+            locked, "read-guide", NOW, CompletionSource.BUTTON, 15
         )
     assert counting.statements == (1 if store.db.dialect is Dialect.POSTGRES else 2)
     assert inserted == Completion(e.id, "read-guide", NOW, CompletionSource.BUTTON, 15)
-    assert rank == await store.leaderboards.rank_change(e.id, 100, "data-analyst", 0, 15)
-    assert (rank.group_name, rank.before, rank.after) == (None, 2, 1)
-    again, same = await store.completions.insert_ranked(
-        e, "read-guide", NOW + MINUTE, CompletionSource.COMMAND, 99, points_before=15
+    assert rank == await store.leaderboards.rank_change(
+        e.id, 100, "data-analyst", locked.group, 0, 15
     )
-    assert again is None and same.group_name is None
+    assert (rank.group_name, rank.before, rank.after) == ("Owls" if in_group else None, 2, 1)
+    again, same = await store.completions.insert_ranked(
+        locked, "read-guide", NOW + MINUTE, CompletionSource.COMMAND, 99
+    )
+    assert again is None and (same.before, same.after) == (2, 1)
     assert await store.completions.list_for_enrolment(e.id) == [inserted]
+    in_dm = await store.completions.lock((await enrol(3, None)).id)
+    assert in_dm is not None
     with pytest.raises(ValueError, match="no rank"):
-        await store.completions.insert_ranked(
-            await enrol(3, None), "a", NOW, CompletionSource.COMMAND, 1, 0
-        )
+        await store.completions.insert_ranked(in_dm, "a", NOW, CompletionSource.COMMAND, 1)
 
 
 async def test_a_second_completion_is_already_done_and_changes_nothing(
@@ -106,7 +118,7 @@ async def test_nothing_is_recorded_for_a_left_or_missing_enrolment(
             is None
         )
     inserted, _ = await store.completions.insert_ranked(
-        locked.enrolment, "read-guide", NOW, CompletionSource.COMMAND, 1, 0
+        locked, "read-guide", NOW, CompletionSource.COMMAND, 1
     )
     assert inserted is None
     assert await store.completions.list_for_enrolment(e.id) == []

@@ -56,7 +56,7 @@ async def complete(
             completion = await store.completions.insert(enrolment_id, item_id, at, source, points)
         else:
             completion, _ = await store.completions.insert_ranked(
-                enrolment, item_id, at, source, points, locked.points
+                locked, item_id, at, source, points
             )
         assert completion is not None  # under the lock, and not done before
         done = (*before, completion)
