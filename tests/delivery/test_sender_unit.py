@@ -7,6 +7,7 @@ failure retried with backoff, and nothing sent twice when a sweep runs again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.core.models import Learner
 from bot.core.reminder import ReminderContent
+from bot.delivery import reminders
 from bot.delivery.ports import DigestContent, DmClosed, SendFailed, Sent, WelcomeContent
 from bot.delivery.reminders import ReminderSender
 from bot.pathway_files import PathwayRegistry
@@ -125,3 +127,88 @@ async def test_a_failure_is_retried_with_the_same_nonce(
     clock.advance(timedelta(seconds=5))  # past the backoff
     retried = await sender.sweep()
     assert retried.sent == 1 and [u for u, _ in notifier.sent] == [5]
+
+
+class HeldNotifier(FakeNotifier):
+    """Holds learner 1's reminder until a reminder of the second batch has started (or
+    `patience` runs out), and records whether that ever happened."""
+
+    def __init__(
+        self, second_batch: set[int], patience: float = 10.0, stuck: frozenset[int] = frozenset()
+    ) -> None:
+        super().__init__()
+        self.second_batch = second_batch
+        self.patience = patience
+        self.stuck = stuck  # learners whose sends never end (until cancelled)
+        self.second_started = asyncio.Event()
+        self.overlapped = False
+
+    async def send_reminder(
+        self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
+    ) -> Sent:
+        if learner.user_id in self.second_batch:
+            self.second_started.set()
+        if learner.user_id in self.stuck:
+            await asyncio.Event().wait()
+        if learner.user_id == 1:
+            try:
+                await asyncio.wait_for(self.second_started.wait(), self.patience)
+                self.overlapped = True
+            except TimeoutError:
+                pass
+        return await super().send_reminder(learner, enrolment_id, content, nonce)
+
+
+async def test_the_next_batch_starts_while_the_last_sends_of_one_finish(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fan-out must not idle at every batch boundary: once a batch's last sends are all
+    under way, the next batch is claimed and started. Learner 1's send waits for one of the
+    second batch: with batches run one after another it would wait in vain."""
+    monkeypatch.setattr(reminders, "BATCH", 40)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        registry = PathwayRegistry(PATHWAYS)
+        learning = Learning(Context(store, registry, clock))
+        for user in range(1, 81):
+            await learning.enroll(user, 100, SEED)
+        notifier = HeldNotifier(second_batch=set(range(41, 81)))
+        sender = ReminderSender(store, registry, notifier, clock, retry_base=1.0)
+        clock.advance(timedelta(days=7))
+        report = await sender.sweep()
+        assert notifier.overlapped, "the second batch only started after the first had ended"
+        assert report.sent == 80
+        assert sorted(u for u, _ in notifier.sent) == list(range(1, 81))
+        again = await sender.sweep()
+        assert again.sent == 0 and len(notifier.sent) == 80
+
+
+async def test_stopping_with_two_batches_in_hand_records_or_hands_back_every_claim(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled while the tail of one batch and the start of the next are both in hand:
+    what was sent is recorded, every other claim is handed back at once, and the next sweep
+    sends exactly the rest."""
+    monkeypatch.setattr(reminders, "BATCH", 40)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        registry = PathwayRegistry(PATHWAYS)
+        learning = Learning(Context(store, registry, clock))
+        for user in range(1, 81):
+            await learning.enroll(user, 100, SEED)
+        notifier = HeldNotifier(second_batch=set(range(41, 81)), stuck=frozenset({1, 80}))
+        sender = ReminderSender(store, registry, notifier, clock, retry_base=1.0)
+        clock.advance(timedelta(days=7))
+        sweep = asyncio.create_task(sender.sweep())
+        await asyncio.wait_for(notifier.second_started.wait(), 10.0)
+        await asyncio.sleep(0.05)  # let some of the second batch go out too
+        sweep.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sweep
+        first = sorted(u for u, _ in notifier.sent)
+        assert 1 not in first and 80 not in first and any(u > 40 for u in first)
+        notifier.stuck = frozenset()  # the restarted sweep holds nobody
+        notifier.second_batch = set()
+        notifier.patience = 0.0
+        report = await sender.sweep()
+        users = sorted(u for u, _ in notifier.sent)
+        assert users == list(range(1, 81)), "each learner reminded exactly once"
+        assert report.sent == 80 - len(first)
