@@ -104,10 +104,6 @@ class DiscordNotifier:
 
     async def _send(self, channel_id: int, nonce: str, **kwargs: object) -> discord.Message:
         channel = self.bot.get_partial_messageable(channel_id)
-        view = kwargs.get("view")
-        if isinstance(view, discord.ui.View):
-            # Components are dispatched by DynamicItem templates; don't keep a View per message.
-            view.stop()
         async with self._paced(messages_bucket(channel_id)):
             return await channel.send(nonce=nonce, **kwargs)  # type: ignore[call-overload,no-any-return]
 

@@ -30,6 +30,7 @@ from bot.core.models import EnrolmentStatus
 from bot.core.reminder import compose
 from bot.discord_app.components.base import bot_of, item_label
 from bot.discord_app.components.done_look import DONE_PREFIX, done_button
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.render_delivery import (
     MAX_REMINDER_BUTTONS,
     focus_item_ids,
@@ -73,7 +74,7 @@ def controls_now(
 ) -> discord.ui.View:
     """A ✅ button for each named item still open, then the message's other components
     (the snooze choices) as they were."""
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     open_items = [s for s in focus if s.state is not ItemState.DONE]
     for s in open_items[:MAX_REMINDER_BUTTONS]:
         view.add_item(done_button(enrolment_id, s.item.id, item_label(s, 40)))
@@ -83,8 +84,6 @@ def controls_now(
             continue
         item.row = None
         view.add_item(item)
-    # Clicks are dispatched by the DynamicItem templates: don't keep a View for this message.
-    view.stop()
     return view
 
 

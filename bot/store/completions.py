@@ -156,7 +156,8 @@ class Completions:
         done.sort(key=lambda c: (c.completed_at, c.item_id))
         group_id, group_name = row[COLUMNS + 4], row[COLUMNS + 5]
         group = None if group_id is None else RankGroup(int(group_id), str(group_name))
-        return Locked(enrolment_from_row(row), int(row[COLUMNS]), tuple(done), group)
+        enrolment = enrolment_from_row(tuple(row)[:COLUMNS])
+        return Locked(enrolment, int(row[COLUMNS]), tuple(done), group)
 
     async def insert(
         self, enrolment_id: int, item_id: str, now: datetime, source: CompletionSource, points: int

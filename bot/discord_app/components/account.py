@@ -12,6 +12,7 @@ from bot.core.errors import Forbidden
 from bot.core.models import ReminderPrefs
 from bot.discord_app.components.base import Answered, bot_of
 from bot.discord_app.components.items import plan_controls
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.render_account import count
 from bot.discord_app.render_plan import plan_embed
 
@@ -163,7 +164,7 @@ class CancelButton(Answered, discord.ui.DynamicItem[discord.ui.Button[Any]], tem
 
 
 def confirm_view(confirm: discord.ui.Item[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     view.add_item(confirm)
     view.add_item(CancelButton())
     return view

@@ -19,6 +19,7 @@ from bot.core.models import CompletionSource
 from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of, item_label
 from bot.discord_app.components.done_look import DONE_TEMPLATE, done_button
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.reminder_edit import show_done
 from bot.discord_app.render_progress import done_message
 from bot.discord_app.tree import in_time, reply
@@ -122,7 +123,7 @@ def plan_controls(
     open_items.sort(
         key=lambda s: (order[s.state], s.due_at is None, s.due_at.timestamp() if s.due_at else 0.0)
     )
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     if not open_items:
         return view
     options = [

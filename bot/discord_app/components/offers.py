@@ -15,6 +15,7 @@ from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of
 from bot.discord_app.components.items import DoneButton
 from bot.discord_app.components.snooze import SnoozeButton
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.render_catchup import caught_up_text
 
 
@@ -56,7 +57,7 @@ class OfferButton(
 
 def weekly_controls(enrolment_id: int, message: WeeklyMessage) -> discord.ui.View:
     """The buttons the message lists, in its order and with its labels."""
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     for b in message.buttons:
         if b.kind == "done":
             view.add_item(DoneButton(enrolment_id, b.arg, b.label))

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.discord_app.components.base import Answered, bot_of
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.render_pathway import pathway_pages
 
 
@@ -44,7 +45,7 @@ class PageButton(
 
 
 def page_controls(pathway_id: str, page: int, total: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     view.add_item(PageButton(pathway_id, max(page - 1, 0), "prev", disabled=page <= 0))
     view.add_item(
         PageButton(pathway_id, min(page + 1, total - 1), "next", disabled=page >= total - 1)

@@ -14,6 +14,7 @@ from bot.core.timeparse import parse_zone
 from bot.discord_app import formatting, limits
 from bot.discord_app.components.base import Answered, bot_of, item_label
 from bot.discord_app.components.items import DoneButton
+from bot.discord_app.components.stateless import stateless_view
 from bot.discord_app.render_reminders import reminders_text, snoozed_text
 from bot.service.account import RemindersView
 
@@ -56,7 +57,7 @@ class SnoozeButton(
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
         snoozed = await bot.snoozing.snooze(self.enrolment_id, interaction.user.id, self.span.value)
-        view = discord.ui.View(timeout=None)
+        view = stateless_view()
         view.add_item(
             CancelSnoozeButton(snoozed.enrolment_id, snoozed.delivery_id, "Cancel this snooze")
         )
@@ -69,7 +70,7 @@ def reminder_controls(
     enrolment_id: int, urgent: Sequence[ItemStatus], snooze: Sequence[SnoozeChoice] = ()
 ) -> discord.ui.View:
     """A ✅ button per focus item, then the snooze choices that fit this moment."""
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     for s in urgent[:5]:
         view.add_item(DoneButton(enrolment_id, s.item.id, item_label(s, 40)))
     for choice in snooze:
@@ -124,7 +125,7 @@ def snooze_controls(view: RemindersView) -> discord.ui.View | None:
     zone = parse_zone(view.learner.prefs.tz)
     pathways = {e.id: e.pathway_id for e in view.enrolments}
     several = len({s.enrolment_id for s in view.snoozes}) > 1
-    controls = discord.ui.View(timeout=None)
+    controls = stateless_view()
     for snooze in view.snoozes[:MAX_CANCEL_BUTTONS]:
         local = snooze.at.astimezone(zone)
         label = f"Cancel snooze: {local:%a} {local.day} {local:%b %H:%M}"
