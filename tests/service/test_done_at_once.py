@@ -23,8 +23,11 @@ from bot.core.models import CompletionSource, EnrolmentStatus
 from bot.pathway_files import PathwayRegistry
 from bot.service.context import Context
 from bot.service.learning import Learning
+from bot.store import Store
+from bot.store.backend import Dialect
 from tests.harness import PATHWAYS, SEED
 from tests.store.backends import BACKENDS, fresh_target
+from tests.store.counting import CountingBackend
 
 GUILD = 100
 BUTTON = CompletionSource.BUTTON
@@ -88,3 +91,23 @@ async def test_a_click_on_another_learners_plan_writes_nothing(learning: Learnin
         await learning.done_by_id(enrolment.id, 2, item, BUTTON)
     assert refused.value.code is ErrorCode.NOT_YOUR_PLAN
     assert await store.completions.list_for_enrolment(enrolment.id) == []
+
+
+async def test_round_trips_of_one_click(learning: Learning) -> None:
+    """The ✅ button's unit of work: the locked read, then the insert with the rank read,
+    one statement on PostgreSQL (each statement is a round trip there, as are BEGIN and
+    COMMIT) and two on SQLite (no round trips: statements run inline)."""
+    store = learning.ctx.store
+    enrolment = (await learning.enroll(1, GUILD, SEED)).view.enrolment
+    items = [item.id for item in learning.ctx.registry.get(SEED).items()]
+    counting = CountingBackend(store.db)
+    counted = Learning(Context(Store(counting), learning.ctx.registry, learning.ctx.clock))
+    outcome = await counted.done_by_id(enrolment.id, 1, items[0], BUTTON)
+    assert outcome.created and outcome.rank is not None
+    postgres = store.db.dialect is Dialect.POSTGRES
+    assert len(counting.writes) == 1 and counting.reads == []
+    assert counting.statements == (2 if postgres else 3), counting.log
+    counting.reset()
+    again = await counted.done(1, GUILD, items[0])
+    assert not again.created and again.rank is not None
+    assert counting.statements == 3, counting.log  # the learner's enrolments, lock, rank
