@@ -26,9 +26,9 @@ from bot.store.learners import ensure_learner, lock_learner
 from bot.store.results import EnrolResult
 
 # The learner's prefs are joined in so the cadence engine needs nothing else; pauses come as
-# a JSON array from an indexed correlated subquery, so a sweep batch is still one statement.
-# The array is NULL when there are no pauses (most enrolments), saving a parse per row.
-# Columns are in the order enrolment_from_row unpacks them.
+# a JSON array kept on the enrolment's row by migration 013's triggers (a correlated subquery
+# per row cost half a sweep batch's SQL). The array is NULL when there are no pauses (most
+# enrolments), saving a parse per row. Columns are in the order enrolment_from_row unpacks.
 _COLUMNS = """
 SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, e.status,
        e.next_reminder_at, e.created_at, e.updated_at, l.tz, l.weekday, l.remind_at, e.pace,
@@ -36,28 +36,22 @@ SELECT e.id, e.user_id, e.guild_id, e.pathway_id, e.pathway_hash, e.start_date, 
 _FROM = """
   FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
 """
-_PAUSES = Sql(
-    sqlite="""       (SELECT json_group_array(json_array(p.start_at, p.end_at))
-          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id HAVING count(*) > 0)""",
-    # json_agg over no rows is NULL, as the SQLite side's HAVING makes it.
-    postgres="""       (SELECT json_agg(json_build_array(p.start_at, p.end_at))::text
-          FROM enrolment_pauses AS p WHERE p.enrolment_id = e.id)""",
-)
-#: How many leading columns of a SELECT built here enrolment_from_row reads.
+SELECT = _COLUMNS + "       e.pauses" + _FROM
+#: How many leading columns of SELECT (and of a select_with row) enrolment_from_row reads.
 COLUMNS = 15
 
 
 def select_with(extra: Sql, joins: str = "") -> Sql:
     """SELECT's enrolment columns, then `extra` (", col, ..." over `e`, the enrolment, `l`,
     its learner, and whatever `joins` adds to the FROM): a caller reads the extra columns
-    from position COLUMNS on and hands the row to enrolment_from_row."""
+    from position COLUMNS on and hands the first COLUMNS to enrolment_from_row."""
+    head = _COLUMNS + "       e.pauses"
     return Sql(
-        sqlite=_COLUMNS + _PAUSES.sqlite + extra.sqlite + _FROM + joins,
-        postgres=_COLUMNS + _PAUSES.postgres + extra.postgres + _FROM + joins,
+        sqlite=head + extra.sqlite + _FROM + joins,
+        postgres=head + extra.postgres + _FROM + joins,
     )
 
 
-SELECT = select_with(Sql("", ""))
 _BY_ID = SELECT + " WHERE e.id = ?"
 # CAST: PostgreSQL would type a bare COALESCE(?, 0) as a 32-bit integer, too small for a
 # guild id; SQLite reads the CAST as a no-op.

@@ -80,6 +80,7 @@ SEED: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     10: [],
     11: [],
     12: [],
+    13: [],
 }
 
 

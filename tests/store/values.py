@@ -37,13 +37,11 @@ async def complete(
     source: CompletionSource = CompletionSource.COMMAND,
     points: int = 0,
     finishes: Callable[[frozenset[str]], bool] | None = None,
-    ranked: bool = True,
 ) -> Done:
     """Record a completion with exactly the store calls /done's unit of work makes
     (bot/service/completion.py), for store tests whose pathways are made up: lock (the
     enrolment, its points and completions), insert (with the rank change, in a server),
-    and the enrolment completed, in the same unit, when `finishes` holds for its items.
-    `ranked=False` leaves the rank out (a schema older than the standing counters)."""
+    and the enrolment completed, in the same unit, when `finishes` holds for its items."""
     async with store.unit():
         locked = await store.completions.lock(enrolment_id)
         if locked is None or locked.enrolment.status is EnrolmentStatus.LEFT:
@@ -52,7 +50,7 @@ async def complete(
         earlier = next((c for c in before if c.item_id == item_id), None)
         if earlier is not None:
             return Done(False, earlier, before, enrolment, locked.points)
-        if enrolment.guild_id is None or not ranked:
+        if enrolment.guild_id is None:
             completion = await store.completions.insert(enrolment_id, item_id, at, source, points)
         else:
             completion, _ = await store.completions.insert_ranked(
