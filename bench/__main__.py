@@ -304,7 +304,9 @@ def _interactions_section(
         "`max_rss_mb` is the bot process's largest resident set sampled during the fan-out. "
         "`fanout_rate200_*`: 10,000 bulk-loaded learners, the token granted 200 requests/s by "
         "the emulator and the bot `SEND_RATE=200`; its `fraction_of_limit` is of 200/s. "
-        "`lost`: learners never reminded; `duplicated`: reminders sent more than once. "
+        "`lost`: learners never reminded; `duplicated`: reminders sent more than once (a DM "
+        "counts as a reminder by its embed: a welcome still going out after the due minute "
+        "is neither; `welcomed_before_due` says how many welcomes were out in time). "
         "The emulator shares the benchmark's process with its schema checks off. " + where,
         "",
         *_side_by_side({"SQLite": sqlite, "PostgreSQL": on_pg}, bench_interactions.TARGETS),

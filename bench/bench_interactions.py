@@ -21,7 +21,8 @@ created on that server (and dropped after). At scale 1:
   emulator and the bot SEND_RATE=200.
 Each fan-out reports the rate over the sending (from the first reminder's creation time to
 the last's) against the limit, requests per reminder, 429s, learners never reminded
-(`lost`), reminders sent more than once (`duplicated`), and the first and last reminder's
+(`lost`), reminders sent more than once (`duplicated`; a DM is a reminder by its embed, so a
+welcome still going out after the due minute is neither), and the first and last reminder's
 lateness from the due minute. Targets: issue 26's, from bench/report.py.
 
 The emulator runs in this process with its schema checks off (they cost more CPU than the
@@ -401,8 +402,7 @@ async def _fanout(
                     if datetime.now(UTC) > due:
                         break
                     await asyncio.sleep(2.0)  # polling is the emulator's CPU: keep it light
-            welcomes = {u.id: len(emu.dms(u)) for u in users}
-            welcomed = sum(1 for count in welcomes.values() if count)
+            welcomed = sum(1 for u in users if emu.dms(u))
             with rig_collector_paused():  # from the due minute to the last reminder
                 await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
                 before_requests = emu.counters.requests
@@ -413,7 +413,7 @@ async def _fanout(
                 while pending and datetime.now(UTC) < deadline:
                     rss = max(rss, rss_mb(proc.pid))
                     await asyncio.sleep(poll)
-                    pending = [u for u in pending if len(emu.dms(u)) <= welcomes[u.id]]
+                    pending = [u for u in pending if not reminders_of(emu.dms(u))]
                 await asyncio.sleep(10.0)  # anything sent twice arrives meanwhile
                 rss = max(rss, rss_mb(proc.pid))
                 due_queries, due_query_s = await _due_query_totals(metrics_port)
@@ -421,7 +421,7 @@ async def _fanout(
                 limited = emu.counters.rate_limited - before_limited
         # When each DM was sent: its message's creation time (its snowflake).
         sent_at, duplicated = tally(
-            {u.id: [m.created_at.timestamp() for m in emu.dms(u)] for u in users}, welcomes
+            {u.id: [m.created_at.timestamp() for m in reminders_of(emu.dms(u))] for u in users}
         )
     reminded = len(sent_at)
     first = min(sent_at, default=due.timestamp())
@@ -471,19 +471,23 @@ async def _due_query_totals(port: int) -> tuple[float, float]:
     return found["_count"], found["_sum"]
 
 
-def tally(
-    dm_times: Mapping[int, Sequence[float]], welcomes: Mapping[int, int]
-) -> tuple[list[float], int]:
-    """From each learner's DMs (send times, oldest first) and how many they had before the
-    due minute: when each reminded learner's first reminder went out, and how many reminders
-    went out more than once. A learner missing from the first list was never reminded."""
+def reminders_of(dms: Sequence[Any]) -> list[Any]:
+    """A learner's reminder DMs, oldest first. A reminder always carries its embed and a
+    welcome never does, so a welcome still going out after the due minute (enrolling took
+    longer than the lead time) is not counted as a reminder, nor as a second one."""
+    return [m for m in dms if m.embeds]
+
+
+def tally(reminder_times: Mapping[int, Sequence[float]]) -> tuple[list[float], int]:
+    """From each learner's reminder DMs (send times, oldest first): when each reminded
+    learner's first reminder went out, and how many reminders went out more than once. A
+    learner missing from the first list was never reminded."""
     first: list[float] = []
     duplicated = 0
-    for user, times in dm_times.items():
-        reminders = times[welcomes.get(user, 0) :]
-        if reminders:
-            first.append(reminders[0])
-            duplicated += len(reminders) - 1
+    for times in reminder_times.values():
+        if times:
+            first.append(times[0])
+            duplicated += len(times) - 1
     return first, duplicated
 
 

@@ -7,6 +7,7 @@ functions returning them (benchmarks measure speed; tests assert behaviour).
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -141,10 +142,19 @@ def test_the_report_tables_every_goal_and_marks_the_unmeasured() -> None:
     assert len({(g.bench, g.figure) for g in report.GOALS}) == len(lines) - 8
 
 
-def test_a_fan_out_counts_the_lost_and_the_duplicated_after_the_welcomes() -> None:
-    # 1: welcomed, reminded once; 2: welcomed, never reminded; 3: reminded twice, no welcome.
+def test_a_fan_out_counts_reminders_not_welcomes_the_lost_and_the_duplicated() -> None:
+    """A welcome (text only) still going out after the due minute is neither a reminder nor
+    a second one; a reminder always has its embed."""
+    welcome = SimpleNamespace(embeds=[], created_at=10.0)
+    late_welcome = SimpleNamespace(embeds=[], created_at=100.2)
+    reminder = SimpleNamespace(embeds=[{"title": "Week 1"}], created_at=100.5)
+    again = SimpleNamespace(embeds=[{"title": "Week 1"}], created_at=102.0)
+    assert bench_interactions.reminders_of([welcome, reminder, late_welcome]) == [reminder]
+    # 1: welcomed, reminded once (a late welcome after); 2: welcomed, never reminded;
+    # 3: reminded twice.
+    dms = {1: [welcome, reminder, late_welcome], 2: [welcome, late_welcome], 3: [reminder, again]}
     first, duplicated = bench_interactions.tally(
-        {1: [10.0, 100.5], 2: [11.0], 3: [101.0, 102.0]}, {1: 1, 2: 1}
+        {u: [m.created_at for m in bench_interactions.reminders_of(d)] for u, d in dms.items()}
     )
-    assert first == [100.5, 101.0]  # two reminded: of three, one lost
+    assert first == [100.5, 100.5]  # two reminded: of three, one lost
     assert duplicated == 1

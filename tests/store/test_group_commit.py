@@ -44,8 +44,8 @@ def _db(store: Store) -> Database:
 
 async def _empty_the_wal(path: Path) -> None:
     """Checkpoint and truncate the WAL from another connection, so the commit frames in it
-    from now on are exactly the commits that follow. A reader's snapshot lingers a moment
-    after its read (db.SNAPSHOT_LINGER_S) and holds a checkpoint back: retry until it ends."""
+    from now on are exactly the commits that follow. A checkpoint may meet a read still in
+    progress (another test task's): retry until it passes."""
     conn = sqlite3.connect(path)
     try:
         for _ in range(200):
