@@ -237,8 +237,9 @@ def store_section(
         "100,000 enrolments, 1,000,000 completions, a study group of 10,000 members (at scale "
         "1). `leaderboard_*` is the read `/leaderboard` does (the top 10 shown learners and the "
         "caller's rank); `leaderboard_all_rows_*` builds every member's row. "
-        "`completions_per_s` is one caller recording completions one transaction each; "
-        "`_50_callers` is 50 at once.",
+        "`completions_per_s` is one caller checking items off as the ✅ button does "
+        "(`Learning.done_by_id`: the locked read, the insert with the rank change, the "
+        "commit, then the reply's plan), one after another; `_50_callers` is 50 at once.",
         "",
         "SQLite: a file in a temporary directory, in this process through aiosqlite (WAL, "
         "synchronous=FULL, one writer connection and one reader). " + where + " On "

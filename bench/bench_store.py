@@ -4,9 +4,20 @@
 
 At scale 1: 100,000 enrolments (one per learner, ten pathways in one guild), 1,000,000
 completions (ten per enrolment over the last 90 days), half the enrolments due, and a
-study group of 10,000 members. Setup bulk-loads through tests/bulk_load.py; every measured
-figure goes through the public Store API. Prints figures beside their targets and returns
-them from main() so a collecting runner can use them. No assertions: timing is for people.
+study group of 10,000 members. The ten pathways are copies of the shipped one (its 40
+items), so the completions are of real items. Setup bulk-loads through tests/bulk_load.py;
+every read figure goes through the public Store API. Prints figures beside their targets and
+returns them from main() so a collecting runner can use them. No assertions: timing is for
+people.
+
+The completions/s figures measure what a user's ✅ button costs: the service's
+`Learning.done_by_id`, called as the adapter calls it (bot/discord_app/components/items.py),
+one unit of work each: the owned enrolment read, its row locked and its completions read,
+the core's plan and points, the insert (with the counters' triggers), the enrolment
+completed when it was the last item, and the rank change, committed before it returns.
+`completions_per_s` is one caller after another; `completions_per_s_50_callers` 50 callers
+at once (SQLite then shares commits among them; PostgreSQL runs them on its pool). Each call
+checks off an item its enrolment had not done, spread over the first 1,000 enrolments.
 
 SQLite by default. With --database-url (or BENCH_DATABASE_URL) the same measurements run
 on PostgreSQL: the URL names a server we may create databases on; the benchmark creates a
@@ -33,13 +44,18 @@ from pathlib import Path
 
 from bench import postgres
 from bench.report import met, targets_for
+from bot.clock import FixedClock
 from bot.core.models import CompletionSource
+from bot.pathway_files import PathwayRegistry
 from bot.service import social
+from bot.service.context import Context
+from bot.service.learning import Learning
 from bot.store import Store
 from bot.store.postgres.db import safe_url
 from tests import bulk_load as bulk
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SHIPPED = Path(__file__).resolve().parent.parent / "pathways" / "backend-to-ml-engineer.yaml"
 GUILD = 1
 PATHWAYS = 10
 COMPLETIONS_PER_ENROLMENT = 10
@@ -68,8 +84,22 @@ async def _timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[floa
     return _percentiles(samples)
 
 
-async def _load(store: Store, enrolments: int, rng: random.Random) -> int:
-    """Fill the database; return the id of the study group with one pathway's learners."""
+def _pathways(directory: Path) -> PathwayRegistry:
+    """PATHWAYS copies of the shipped pathway, ids p0, p1, ...: the enrolments' pathways."""
+    source = SHIPPED.read_text(encoding="utf-8")
+    shipped_id = "id: backend-to-ml-engineer\n"
+    assert shipped_id in source
+    for k in range(PATHWAYS):
+        copy = source.replace(shipped_id, f"id: p{k}\n", 1)
+        (directory / f"p{k}.yaml").write_text(copy, encoding="utf-8")
+    registry = PathwayRegistry(directory)
+    assert registry.ids() == sorted(f"p{k}" for k in range(PATHWAYS))
+    return registry
+
+
+async def _load(store: Store, items: Sequence[str], enrolments: int, rng: random.Random) -> int:
+    """Fill the database, each enrolment with the first COMPLETIONS_PER_ENROLMENT `items`
+    done; return the id of the study group with one pathway's learners."""
     users = range(1, enrolments + 1)
     await bulk.load_learners(store.db, users, NOW)
     week = 7 * 24 * 3600
@@ -92,7 +122,7 @@ async def _load(store: Store, enrolments: int, rng: random.Random) -> int:
     await bulk.load_completions(
         store.db,
         (
-            (uid, f"item-{n:02d}", NOW - timedelta(seconds=rng.randint(0, quarter)), 10)
+            (uid, items[n], NOW - timedelta(seconds=rng.randint(0, quarter)), 10)
             for uid in users
             for n in range(COMPLETIONS_PER_ENROLMENT)
         ),
@@ -117,16 +147,35 @@ async def _due_batches(store: Store, runs: int) -> tuple[float, float]:
     return await _timed(runs, batch)
 
 
-async def _write_rate(store: Store, count: int, in_flight: int) -> float:
-    """Completions per second through Completions.record, `in_flight` callers at a time."""
-    items = iter(range(count))
-    # New items on existing enrolments: each call is a real insert, one transaction each.
+class _Writes:
+    """The /done's of the write figures: each checks off an item its enrolment has not done
+    (the next one, in pathway order, past the preloaded ones), over the first 1,000."""
+
+    SPREAD = 1000
+
+    def __init__(self, items: Sequence[str]) -> None:
+        self._items = items
+        self._sent = 0
+
+    def take(self) -> tuple[int, str]:
+        n = self._sent
+        self._sent += 1
+        enrolment_id = 1 + n % self.SPREAD  # == its user id: one enrolment per learner
+        return enrolment_id, self._items[COMPLETIONS_PER_ENROLMENT + n // self.SPREAD]
+
+
+async def _write_rate(learning: Learning, writes: _Writes, count: int, in_flight: int) -> float:
+    """Completions per second through the ✅ button's unit of work, `in_flight` callers."""
+    left = iter(range(count))
 
     async def worker() -> None:
-        for n in items:
-            await store.completions.record(
-                1 + n % 1000, f"bench-{in_flight}-{n}", NOW, CompletionSource.BUTTON, points=10
+        for _ in left:
+            enrolment_id, item_id = writes.take()
+            outcome = await learning.done_by_id(
+                enrolment_id, enrolment_id, item_id, CompletionSource.BUTTON
             )
+            if not outcome.created:
+                raise RuntimeError(f"{item_id} of enrolment {enrolment_id} was done already")
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
@@ -137,9 +186,12 @@ async def _measure(
     store: Store, scale: float, after_load: Callable[[], Awaitable[None]]
 ) -> dict[str, float]:
     """Load the database, then every figure but the sizes on disk."""
+    with tempfile.TemporaryDirectory(prefix="bench-pathways-") as tmp:
+        registry = _pathways(Path(tmp))
+    items = [item.id for item in registry.get("p0").items()]
     enrolments = _enrolments(scale)
     start = time.perf_counter()
-    group_id = await _load(store, enrolments, random.Random(42))
+    group_id = await _load(store, items, enrolments, random.Random(42))
     await after_load()
     figures: dict[str, float] = {
         "enrolments": enrolments,
@@ -175,8 +227,12 @@ async def _measure(
     )
     figures["leaderboard_30d_p50_ms"], figures["leaderboard_30d_p99_ms"] = month
     writes = max(500, int(5000 * min(scale, 1.0)))
-    figures["completions_per_s"] = await _write_rate(store, writes, in_flight=1)
-    figures["completions_per_s_50_callers"] = await _write_rate(store, writes, in_flight=50)
+    learning = Learning(Context(store, registry, FixedClock(NOW)))
+    done = _Writes(items)
+    figures["completions_per_s"] = await _write_rate(learning, done, writes, in_flight=1)
+    figures["completions_per_s_50_callers"] = await _write_rate(
+        learning, done, writes, in_flight=50
+    )
     return figures
 
 

@@ -221,6 +221,21 @@ def paused_time(pauses: Iterable[Pause], since: datetime, until: datetime) -> ti
 # --- the plan ----------------------------------------------------------------------------------
 
 
+def _day_at(schedule: Schedule, days: int, at: datetime, zone: ZoneInfo) -> datetime:
+    """Local midnight `days` into the timeline, moved by the pauses as of `at`."""
+    if schedule.pauses:
+        return shift_for_pauses(schedule.start_date, days, schedule.pauses, at, zone)
+    return add_local_days(schedule.start_date, days, zone)
+
+
+def item_due_at(pathway: Pathway, schedule: Schedule, item_id: str, at: datetime) -> datetime:
+    """The item's `due_at` in build_plan's plan at `at`, without building the plan (what a
+    completion's points need; no completion moves a deadline). KeyError for an item the
+    pathway does not have."""
+    lay = layout(pathway, timeline_days(pathway, schedule.pace, schedule.start_date))
+    return _day_at(schedule, lay.windows[item_id][1], at, schedule.zone)
+
+
 def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: datetime) -> Plan:
     """Where the learner stands at `at`: week, phase, and the state of every item.
 
@@ -238,11 +253,7 @@ def build_plan(pathway: Pathway, schedule: Schedule, done: Iterable[str], at: da
     def when(days: int) -> datetime:
         found = cache.get(days)
         if found is None:
-            found = cache[days] = (
-                shift_for_pauses(schedule.start_date, days, pauses, at, zone)
-                if pauses
-                else add_local_days(schedule.start_date, days, zone)
-            )
+            found = cache[days] = _day_at(schedule, days, at, zone)
         return found
 
     windows = tuple((when(a), when(b)) for a, b in lay.phases)

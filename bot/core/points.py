@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.cadence import ItemStatus
+from bot.core.pathway import CheckableItem
 
 #: Share of an item's points added when it is completed before its deadline.
 ON_TIME_BONUS_SHARE = 0.5
@@ -16,7 +17,12 @@ ON_TIME_BONUS_SHARE = 0.5
 
 def points_for(status: ItemStatus, completed_at: datetime) -> int:
     """Points earned by completing `status.item` at `completed_at`."""
-    base = status.item.points
-    if status.due_at is not None and completed_at < status.due_at:
+    return points_due(status.item, status.due_at, completed_at)
+
+
+def points_due(item: CheckableItem, due_at: datetime | None, completed_at: datetime) -> int:
+    """Points earned by completing `item`, due at `due_at`, at `completed_at`."""
+    base = item.points
+    if due_at is not None and completed_at < due_at:
         return base + int(base * ON_TIME_BONUS_SHARE)
     return base

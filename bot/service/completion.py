@@ -1,24 +1,27 @@
 """Checking items off and reopening them: /done, /undo, the ✅ buttons and the task menu.
 
 Each is one unit of work (one write transaction): find the item from the pathways alone,
-lock the enrolment, read its completions once, write, and read the rank change; the reply is
-built from what the transaction returned. Validation comes before any write.
+lock the enrolment and read it with its completions (one statement), write and read the
+rank change (one statement on PostgreSQL); the reply is built from what the transaction
+returned. Validation comes before any write.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.core import cadence, matching
 from bot.core.cadence import ItemState
-from bot.core.errors import ErrorCode, InvalidInput, NotEnrolled, NotFound
+from bot.core.errors import ErrorCode, Forbidden, InvalidInput, NotEnrolled, NotFound
 from bot.core.lifecycle import Transition
 from bot.core.models import (
+    Completion,
     CompletionSource,
     Enrolment,
     EnrolmentStatus,
 )
-from bot.core.points import points_for
+from bot.core.points import points_due
 from bot.core.progress import all_done
 from bot.core.untrusted import quote_input
 from bot.service.outcomes import (
@@ -27,6 +30,21 @@ from bot.service.outcomes import (
     UndoOutcome,
 )
 from bot.service.reading import Reading
+from bot.store.leaderboards import RankRead
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What a /done's unit of work wrote and read: the enrolment as it now stands, all its
+    completions (the new one included), the item's completion (new, or the earlier one
+    when `created` is False), the rank read (None outside a server) and the instant."""
+
+    enrolment: Enrolment
+    completions: tuple[Completion, ...]
+    completion: Completion
+    created: bool
+    rank: RankRead | None
+    at: datetime
 
 
 class Completing(Reading):
@@ -82,77 +100,115 @@ class Completing(Reading):
         ref: str,
         source: CompletionSource = CompletionSource.COMMAND,
     ) -> DoneOutcome:
-        """/done: one unit of work, at most 6 statements (see docs/architecture.md)."""
+        """/done: one unit of work, at most 4 statements, 5 for the last item (see
+        docs/architecture.md)."""
         async with self.ctx.store.unit():
             enrolment, item_id = await self._match(user_id, guild_id, ref)
-            return await self._complete(enrolment, item_id, source)
+            written = await self._record(enrolment.id, item_id, source)
+        return self._done_outcome(written)
 
     async def done_by_id(
         self, enrolment_id: int, user_id: int, item_id: str, source: CompletionSource
     ) -> DoneOutcome:
-        """A 'Mark done' button or the select: the enrolment comes from the custom_id."""
+        """A 'Mark done' button or the select: the enrolment comes from the custom_id, and
+        is read (and locked) with its completions in the unit's first statement."""
         async with self.ctx.store.unit():
-            enrolment = await self.owned_enrolment(enrolment_id, user_id)
-            if self.ctx.registry.get(enrolment.pathway_id).item(item_id) is None:
-                raise NotFound(code=ErrorCode.ITEM_REMOVED)
-            return await self._complete(enrolment, item_id, source)
+            written = await self._record(enrolment_id, item_id, source, owner=user_id)
+        return self._done_outcome(written)
 
-    async def _complete(
-        self, enrolment: Enrolment, item_id: str, source: CompletionSource
-    ) -> DoneOutcome:
-        """Inside the caller's unit of work: lock the enrolment, read its completions, record
-        the new one, complete the enrolment when it was the last item, and read the rank
-        change. The reply is built from these; nothing else is read."""
+    async def _record(
+        self,
+        enrolment_id: int,
+        item_id: str,
+        source: CompletionSource,
+        owner: int | None = None,
+    ) -> _Recorded:
+        """Inside the caller's unit of work: lock the enrolment and read it with its
+        completions (one statement), record the new completion and read the rank change
+        (one statement on PostgreSQL), complete the enrolment when it was the last item.
+        `owner`: the user a button was for, checked against the enrolment read.
+
+        Only what the writes need is computed here (the item's deadline, for its points):
+        the reply's plan is built from what this returns once the unit has committed, so
+        the core's work holds neither the writer (SQLite) nor a pooled connection."""
         now = self.ctx.clock.now()
         store = self.ctx.store
+        locked = await store.completions.lock(enrolment_id)
+        if owner is not None:  # a button: the enrolment named by its custom_id
+            if locked is None or locked.enrolment.status is EnrolmentStatus.LEFT:
+                raise NotEnrolled(code=ErrorCode.PLAN_GONE)
+            if locked.enrolment.user_id != owner:
+                raise Forbidden(code=ErrorCode.NOT_YOUR_PLAN)
+        if locked is None:
+            raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
+        enrolment = locked.enrolment
         if enrolment.status is EnrolmentStatus.LEFT:
             raise NotEnrolled(code=ErrorCode.LEFT_PATHWAY)
         pathway = self.ctx.registry.get(enrolment.pathway_id)
-        points_before = await store.completions.lock_points(enrolment.id)
-        if points_before is None:
-            raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
-        before = await store.completions.list_for_enrolment(enrolment.id)
-        status = self._view_of(enrolment, before, now).plan.status(item_id)
-        if status is None:
+        item = pathway.item(item_id)
+        if item is None:
             raise NotFound(code=ErrorCode.ITEM_REMOVED)
+        before = locked.completions
         earlier = next((c for c in before if c.item_id == item_id), None)
-        completion = earlier
-        if earlier is None:
-            completion = await store.completions.insert(
-                enrolment.id, item_id, now, source, points_for(status, now)
+        if earlier is not None:  # already done: nothing is written
+            rank = None
+            if enrolment.guild_id is not None:
+                rank = await store.leaderboards.rank_change(
+                    enrolment.id,
+                    enrolment.guild_id,
+                    enrolment.pathway_id,
+                    locked.group,
+                    locked.points,
+                    locked.points,
+                )
+            return _Recorded(enrolment, before, earlier, False, rank, now)
+        due_at = cadence.item_due_at(pathway, self._schedule(enrolment), item_id, now)
+        points = points_due(item, due_at, now)
+        if enrolment.guild_id is None:
+            completion = await store.completions.insert(enrolment.id, item_id, now, source, points)
+            rank = None
+        else:
+            completion, rank = await store.completions.insert_ranked(
+                locked, item_id, now, source, points
             )
-            if completion is None:  # left or gone since it was read
-                raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
-        assert completion is not None  # noqa: S101 - one of the branches above set it
-        created = earlier is None
-        done = tuple(before) if earlier is not None else (*before, completion)
-        after = enrolment
-        if (
-            created
-            and enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED)
-            and all_done(pathway, frozenset(c.item_id for c in done))
+        if completion is None:  # left or gone since it was read: not while it is locked
+            raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
+        done = (*before, completion)
+        if enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED) and all_done(
+            pathway, frozenset(c.item_id for c in done)
         ):
-            after = await store.enrolments.apply(enrolment, Transition.COMPLETE, now)
-        view = self._view_of(after, done, now)
+            enrolment = await store.enrolments.apply(enrolment, Transition.COMPLETE, now)
+        return _Recorded(enrolment, done, completion, True, rank, now)
+
+    @staticmethod
+    def _schedule(enrolment: Enrolment) -> cadence.Schedule:
+        return cadence.Schedule(
+            enrolment.start_date, enrolment.prefs, enrolment.pauses, enrolment.pace
+        )
+
+    def _done_outcome(self, written: _Recorded) -> DoneOutcome:
+        """The reply of a /done that has committed, from what its unit returned."""
+        view = self._view_of(written.enrolment, written.completions, written.at)
+        item_id = written.completion.item_id
+        status = view.plan.status(item_id)
+        if status is None:  # cannot be: the unit found the item in the pathway
+            raise NotFound(code=ErrorCode.ITEM_REMOVED)
         change = None
-        if enrolment.guild_id is not None:
-            points_after = points_before + (completion.points if created else 0)
-            read = await store.leaderboards.rank_change(
-                enrolment.id, enrolment.guild_id, enrolment.pathway_id, points_before, points_after
-            )
+        if written.rank is not None:
+            read = written.rank
             scope = (
                 f"study group {quote_input(read.group_name, 80)}"
                 if read.group_name is not None
                 else "this pathway in this server"
             )
-            change = RankChange(read.before if created else read.after, read.after, scope)
+            change = RankChange(read.before if written.created else read.after, read.after, scope)
         return DoneOutcome(
-            created=created,
-            status=view.plan.status(item_id) or status,
-            points=completion.points,
+            created=written.created,
+            status=status,
+            points=written.completion.points,
             view=view,
             rank=change,
-            completed_at=completion.completed_at,
+            completed_at=written.completion.completed_at,
         )
 
     async def undo(self, user_id: int, guild_id: int | None, ref: str) -> UndoOutcome:
@@ -163,9 +219,10 @@ class Completing(Reading):
             store = self.ctx.store
             enrolment, item_id = await self._match(user_id, guild_id, ref, done=True)
             now = self.ctx.clock.now()
-            if await store.completions.lock_points(enrolment.id) is None:
+            locked = await store.completions.lock(enrolment.id)
+            if locked is None:
                 raise NotEnrolled(code=ErrorCode.NOT_ENROLLED_ANY_MORE)
-            before = await store.completions.list_for_enrolment(enrolment.id)
+            enrolment, before = locked.enrolment, locked.completions
             status = self._view_of(enrolment, before, now).plan.status(item_id)
             if status is None or status.state is not ItemState.DONE:
                 text = status.item.text if status is not None else item_id

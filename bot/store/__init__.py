@@ -8,7 +8,7 @@ other SQLite failures surface as bot.core.errors domain errors with user-safe me
 
 from bot.store.db import Database
 from bot.store.deliveries import enrolment_target, group_target
-from bot.store.results import ClaimResult, EnrolResult, RecordResult, UserDeletion
+from bot.store.results import ClaimResult, EnrolResult, UserDeletion
 from bot.store.store import DEFAULT_PATH, Store, Unit
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "ClaimResult",
     "Database",
     "EnrolResult",
-    "RecordResult",
     "Store",
     "Unit",
     "UserDeletion",

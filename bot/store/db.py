@@ -33,15 +33,16 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import aiosqlite
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
 from bot.store.backend import Dialect, Params, Row, Statement, Tx, text
-from bot.store.writer import WriterConnection
+from bot.store.writer import QUICK_S, REMEMBERED, STRIKES, WriterConnection
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 READ_CACHE_KIB = 32 * 1024
@@ -131,27 +132,79 @@ class WriterTx(SqliteTx):
         await self._w.in_thread(lambda: conn.executemany(query, rows))
 
 
-# How long a reader's finished snapshot may stay open, waiting to be ended in the same trip
-# as the next read's first statement. An open snapshot only keeps a checkpoint from passing
-# it; past this, a timer ends it on its own.
-SNAPSHOT_LINGER_S = 0.05
-
-
 class _Reader:
-    """A query-only connection and whether its last snapshot is still open (see read())."""
+    """A query-only connection (aiosqlite's, check_same_thread off) and how its statements
+    have run: see Database.read.
 
-    __slots__ = ("conn", "lingering", "uses")
+    `running` is the last call queued on the connection's thread; until it is done the
+    connection is not touched from the loop's thread. `strikes` maps a statement's text to
+    its slow inline runs in a row, as the writer does (store/writer.py)."""
+
+    __slots__ = ("conn", "raw", "running", "strikes")
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
-        self.lingering = False  # a finished read's transaction, not yet rolled back
-        self.uses = 0  # reads begun: tells a timer whether its read is still the last
+        self.raw: sqlite3.Connection = conn._conn  # aiosqlite keeps it; we run quick reads on it
+        self.running: asyncio.Future[object] | None = None
+        self.strikes: dict[str, int] = {}
+
+    def free(self) -> bool:
+        """Whether nothing is queued or running on the connection's thread."""
+        return self.running is None or self.running.done()
+
+    async def settled(self) -> None:
+        """Wait for the call on the thread to end, even if our caller is cancelled meanwhile
+        (the connection must not be used from two threads at once)."""
+        running = self.running
+        if running is not None and not running.done():
+            await asyncio.shield(running)
+
+    def in_thread(self, fn: Callable[[], object]) -> asyncio.Future[object]:
+        """Queue `fn()` on the connection's thread (after anything queued before it)."""
+        future = _in_thread_now(self.conn, fn)
+        self.running = future
+        return future
+
+    async def run(self, sql: str, fn: Callable[[], T]) -> T:
+        """`fn()` (which runs `sql`) inline if `sql` has been seen to be quick, else on the
+        connection's thread, timing it there."""
+        if not self.free():
+            await self.settled()
+        strikes = self.strikes.get(sql, STRIKES)
+        if strikes < STRIKES:
+            start = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                slow = time.perf_counter() - start > QUICK_S
+                if slow or strikes:
+                    self.strikes[sql] = strikes + 1 if slow else 0
+
+        def timed() -> tuple[T, float]:
+            start = time.perf_counter()
+            result = fn()
+            return result, time.perf_counter() - start
+
+        future = self.in_thread(timed)
+        result, took = cast(tuple[T, float], await asyncio.shield(future))
+        if took < QUICK_S:
+            if len(self.strikes) >= REMEMBERED:
+                self.strikes.clear()
+            self.strikes[sql] = 0
+        return result
+
+    def end(self) -> None:
+        """End the read's transaction: at once when the thread is free, else queued after the
+        call still running there (the next read waits for it)."""
+        if self.free():
+            self.raw.rollback()
+        else:
+            self.in_thread(self.raw.rollback)
 
 
-class _SnapshotTx(SqliteTx):
-    """A reader's transaction, begun by its first statement in the same trip to the
-    connection's thread, which also ends the previous read's snapshot if it lingers (see
-    Database.read). `begun` says whether this read left a transaction open."""
+class _ReadTx(SqliteTx):
+    """A reader's transaction: BEGIN goes with its first statement, and each statement runs
+    where `_Reader.run` says. `begun` says whether a transaction was opened."""
 
     __slots__ = ("_reader", "begun")
 
@@ -160,36 +213,40 @@ class _SnapshotTx(SqliteTx):
         self._reader = reader
         self.begun = False
 
-    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+    def _first(self, fn: Callable[[], T]) -> Callable[[], T]:
         if self.begun:
-            return await super().fetchall(sql, params)
-        end_first = self._start()
-        # aiosqlite's own methods are built on Connection._execute (run a function on the
-        # connection's thread); no public method runs several statements in one trip.
-        rows = await _in_thread_now(
-            self._conn, _begin_and_fetch, self._conn, end_first, text(sql, Dialect.SQLITE), params
+            return fn
+        self.begun = True
+        raw = self._reader.raw
+
+        def begin_then() -> T:
+            raw.execute("BEGIN")
+            return fn()
+
+        return begin_then
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        query = text(sql, Dialect.SQLITE)
+        raw = self._reader.raw
+        rows: list[Row] = await self._reader.run(
+            query, self._first(lambda: raw.execute(query, params).fetchall())
         )
-        return cast(list[Row], rows)
+        return rows
 
     async def execute(self, sql: Statement, params: Params = ()) -> int:
-        await self._begin()
-        return await super().execute(sql, params)
+        query = text(sql, Dialect.SQLITE)
+        raw = self._reader.raw
+        count: int = await self._reader.run(
+            query, self._first(lambda: raw.execute(query, params).rowcount)
+        )
+        return count
 
     async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
-        await self._begin()
-        await super().executemany(sql, rows)
-
-    def _start(self) -> bool:
-        """Mark the transaction begun; whether a lingering one must be ended first."""
-        self.begun = True
-        lingering, self._reader.lingering = self._reader.lingering, False
-        return lingering
-
-    async def _begin(self) -> None:
-        if not self.begun:
-            if self._start():
-                await self._conn.rollback()
-            await self._conn.execute("BEGIN")
+        query = text(sql, Dialect.SQLITE)
+        raw = self._reader.raw
+        fn = self._first(lambda: raw.executemany(query, rows))
+        await self._reader.settled()
+        await asyncio.shield(self._reader.in_thread(fn))
 
 
 def _in_thread_now(
@@ -199,28 +256,12 @@ def _in_thread_now(
     on it before and after; the future has its result.
 
     aiosqlite's own methods do this in a coroutine (Connection._execute), which queues only
-    when first stepped, and no public method runs several statements in one trip; this uses
-    the same worker queue (Connection._tx) directly. tests/store/test_db.py covers both.
+    when first stepped; this uses the same worker queue (Connection._tx) directly, so a
+    ROLLBACK queued by a read's end runs before anything a later read queues.
     """
     future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
     conn._tx.put_nowait((future, partial(fn, *args)))
     return future
-
-
-def _rollback(conn: aiosqlite.Connection) -> None:
-    """Runs on the connection's thread."""
-    conn._conn.rollback()
-
-
-def _begin_and_fetch(
-    conn: aiosqlite.Connection, end_first: bool, sql: str, params: Params
-) -> list[Row]:
-    """Runs on the connection's thread."""
-    raw = conn._conn
-    if end_first:
-        raw.rollback()
-    raw.execute("BEGIN")
-    return list(raw.execute(sql, params).fetchall())
 
 
 def storage_error(exc: sqlite3.Error) -> StorageError:
@@ -245,7 +286,8 @@ def _create_private_file(path: Path) -> None:
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: the sqlite3 module issues no implicit BEGIN; we say when.
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    # check_same_thread off: a reader's quick statements run on the loop's thread (read()).
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
@@ -345,7 +387,6 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._waiting = 0  # write units queued for the lock
         self._batch: _Batch | None = None  # the open transaction, between units
-        self._ending: set[asyncio.Future[object]] = set()  # lingering snapshots being ended
         self._closed = False
         self.commits = 0
         self.committed_units = 0
@@ -395,7 +436,9 @@ class Database:
             if self._batch is not None:  # its units still wait (their flusher was cancelled)
                 await self._commit(self._batch)
             for _ in self._readers:  # each reader once it is back from its last read
-                await (await self._idle.get()).conn.close()
+                reader = await self._idle.get()
+                await reader.settled()
+                await reader.conn.close()
             await self._writer.close()
 
     @asynccontextmanager
@@ -518,46 +561,28 @@ class Database:
     async def read(self) -> AsyncIterator[SqliteTx]:
         """`async with db.read() as tx:` a consistent snapshot across several SELECTs.
 
-        Every call to a connection is a trip to its thread and back, and under load each
-        one waits its turn for the GIL and the event loop; most reads are one SELECT. So a
-        read costs one trip: its BEGIN travels with its first statement, and its snapshot is
-        left open when it ends, to be rolled back in the same trip as the next read's first
-        statement on that connection (or by a timer after SNAPSHOT_LINGER_S when none comes).
-        No read ever sees an older snapshot than its own first statement's.
+        A trip to a connection's thread and back costs a full turn of the event loop, and on
+        a loop busy with other commands that turn is the cost: two reads that were two trips
+        each waited 35-50 ms (p50) beside three tasks working in 2 ms slices. Most reads are
+        an indexed SELECT of a few rows that takes 0.01-0.2 ms. So, as the writer does, a
+        statement runs inline on the loop's thread once it has been seen to be quick, and on
+        the reader's thread otherwise (its first run, a big board, an export); one that
+        turns slow inline STRIKES times in a row goes back to the thread. BEGIN goes with
+        the first statement, and the transaction ends with the read, so no snapshot outlives
+        it and checkpoints are never held back.
         """
         reader = await self._idle.get()
-        reader.uses += 1
-        tx = _SnapshotTx(reader)
+        tx = _ReadTx(reader)
         try:
             yield tx
         except sqlite3.Error as exc:
             raise storage_error(exc) from exc
         finally:
-            if tx.begun:
-                reader.lingering = True
-                uses = reader.uses
-                asyncio.get_running_loop().call_later(
-                    SNAPSHOT_LINGER_S, self._end_lingering, reader, uses
-                )
-            self._idle.put_nowait(reader)
-
-    def _end_lingering(self, reader: _Reader, uses: int) -> None:
-        """A timer: roll back the snapshot a read left open, unless a later read took the
-        connection meanwhile (its first trip ends the snapshot). The ROLLBACK is queued on the
-        connection's thread here and now, so it runs before any statement of a read that
-        takes the connection after this."""
-        if reader.uses != uses or not reader.lingering or self._closed:
-            return
-        reader.lingering = False
-        ending = _in_thread_now(reader.conn, _rollback, reader.conn)
-        self._ending.add(ending)
-
-        def done(finished: asyncio.Future[object]) -> None:
-            self._ending.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.warning("ending a read snapshot failed: %s", finished.exception())
-
-        ending.add_done_callback(done)
+            try:
+                if tx.begun:
+                    reader.end()
+            finally:
+                self._idle.put_nowait(reader)
 
     async def schema_version(self) -> int:
         async with self.read() as tx:

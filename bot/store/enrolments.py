@@ -37,6 +37,21 @@ _FROM = """
   FROM enrolments AS e JOIN learners AS l ON l.user_id = e.user_id
 """
 SELECT = _COLUMNS + "       e.pauses" + _FROM
+#: How many leading columns of SELECT (and of a select_with row) enrolment_from_row reads.
+COLUMNS = 15
+
+
+def select_with(extra: Sql, joins: str = "") -> Sql:
+    """SELECT's enrolment columns, then `extra` (", col, ..." over `e`, the enrolment, `l`,
+    its learner, and whatever `joins` adds to the FROM): a caller reads the extra columns
+    from position COLUMNS on and hands the first COLUMNS to enrolment_from_row."""
+    head = _COLUMNS + "       e.pauses"
+    return Sql(
+        sqlite=head + extra.sqlite + _FROM + joins,
+        postgres=head + extra.postgres + _FROM + joins,
+    )
+
+
 _BY_ID = SELECT + " WHERE e.id = ?"
 # CAST: PostgreSQL would type a bare COALESCE(?, 0) as a 32-bit integer, too small for a
 # guild id; SQLite reads the CAST as a no-op.
@@ -76,7 +91,8 @@ def _pauses(encoded: str | None) -> tuple[Pause, ...]:
 
 def enrolment_from_row(row: Row) -> Enrolment:
     """Positional, not by name, and the dataclass filled positionally too: a sweep converts
-    every due row, and keywords cost a 13-field frozen dataclass nearly half its build."""
+    every due row, and keywords cost a 13-field frozen dataclass nearly half its build.
+    Exactly COLUMNS columns: pass a select_with() row's first COLUMNS."""
     (id_, user_id, guild_id, pathway_id, pathway_hash, start_date, status, next_reminder_at,
      created_at, updated_at, tz, weekday, remind_at, pace, pauses) = row  # fmt: skip
     return Enrolment(
@@ -361,7 +377,7 @@ class Enrolments:
         next_reminder_at: datetime | None = None,
     ) -> Enrolment:
         """Apply a life-cycle change to an enrolment this unit of work has read (and locked:
-        `completions.lock_points`), checked against the status it read: one statement, or
+        `completions.lock`), checked against the status it read: one statement, or
         two with the pause log. Returns the enrolment as it now stands."""
         step = lifecycle.step(change, enrolment.status)
         async with self._db.write() as tx:

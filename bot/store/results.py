@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.models import Completion, Delivery, Enrolment
+from bot.core.models import Delivery, Enrolment
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,22 +17,6 @@ class EnrolResult:
 
     enrolment: Enrolment
     restored: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """`created` is False when the item was already complete; then nothing changed.
-
-    `completions` is every completion of the enrolment after the write, and `enrolment` its
-    state after the write (completed, when this was the last item): read in the same
-    transaction, so a caller needs no second read to answer.
-    """
-
-    created: bool
-    completion: Completion
-    completions: tuple[Completion, ...] = ()
-    enrolment: Enrolment | None = None
-    points_before: int = 0  # the enrolment's running total before this completion
 
 
 @dataclass(frozen=True, slots=True)

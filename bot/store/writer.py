@@ -35,7 +35,7 @@ QUICK_S = 0.001
 STRIKES = 3
 # Statement texts remembered as quick or slow; forgotten all at once past this many (texts
 # built with a variable number of placeholders must not grow the table forever).
-_REMEMBERED = 2048
+REMEMBERED = 2048
 
 
 class WriterConnection:
@@ -118,7 +118,7 @@ class WriterConnection:
 
         result, took = await self.in_thread(timed)
         if took < QUICK_S:
-            if len(self._strikes) >= _REMEMBERED:
+            if len(self._strikes) >= REMEMBERED:
                 self._strikes.clear()
             self._strikes[sql] = 0
         return result

@@ -13,6 +13,7 @@ from bot.service.context import Context
 from bot.service.social import Social
 from bot.store import Store
 from tests.harness import PATHWAYS, SEED
+from tests.store.values import complete
 
 GUILD = 100
 
@@ -30,11 +31,9 @@ async def test_a_late_joiner_leads_on_schedule_but_not_on_points(tmp_path: Path)
         pathway = ctx.registry.get(SEED)
         dated = [i.id for i in pathway.items() if i.kind.value != "skill"]
         for item in dated[:10]:
-            await store.completions.record(
-                spring.id, item, clock.now(), CompletionSource.COMMAND, 20
-            )
+            await complete(store, spring.id, item, clock.now(), CompletionSource.COMMAND, 20)
         for item in dated[:2]:
-            await store.completions.record(late.id, item, clock.now(), CompletionSource.COMMAND, 20)
+            await complete(store, late.id, item, clock.now(), CompletionSource.COMMAND, 20)
         for user in (1, 2):  # server-wide boards list only learners who opted in
             await store.learners.set_visibility(user, Visibility.SHOWN, clock.now())
         social = Social(ctx)

@@ -4,7 +4,8 @@
 
 Four concurrent writers, one per enrolment 1-4, so a kill can land anywhere: mid-statement,
 mid-commit, while another coroutine waits for the lock. A line is printed only once
-`record()` has returned, i.e. once the commit is durable, which is the promise under test.
+its unit of work (the store calls /done makes: tests/store/values.py `complete`) has
+returned, i.e. once the commit is durable, which is the promise under test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from bot.core.models import CompletionSource
 from bot.store import Store
 from bot.store.store import open_store
+from tests.store.values import complete
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 WRITERS = 4
@@ -26,8 +28,8 @@ async def _writer(store: Store, enrolment_id: int, run: int) -> None:
     n = 0
     while True:
         item = f"r{run}-{n}"
-        await store.completions.record(
-            enrolment_id, item, NOW + timedelta(seconds=n), CompletionSource.BUTTON, points=1
+        await complete(
+            store, enrolment_id, item, NOW + timedelta(seconds=n), CompletionSource.BUTTON, 1
         )
         print(f"{enrolment_id} {item}", flush=True)
         n += 1

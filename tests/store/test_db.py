@@ -8,7 +8,9 @@ import asyncio
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -199,8 +201,8 @@ async def test_unreachable_postgres_is_a_config_error_without_the_password() -> 
 async def test_a_read_never_sees_an_older_snapshot_than_its_first_statement(
     store: Store,
 ) -> None:
-    """A read's snapshot lingers after it ends (ended in the next read's first trip): every
-    later read must still see every write committed before it began, on either reader."""
+    """Whether its statements run inline or on the reader's thread, a read sees one
+    snapshot from its first statement on, and every later read sees every earlier commit."""
     for i in range(20):
         await store.meta.set("k", str(i))
         assert await store.meta.get("k") == str(i)
@@ -213,20 +215,34 @@ async def test_a_read_never_sees_an_older_snapshot_than_its_first_statement(
 
 
 @pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")
-async def test_an_idle_reader_ends_its_snapshot_so_checkpoints_can_pass(store: Store) -> None:
-    from bot.store.db import SNAPSHOT_LINGER_S, Database
+async def test_quick_reads_run_inline_and_end_their_snapshots(store: Store) -> None:
+    """After its first run (on the reader's thread) a quick SELECT runs on the loop's thread;
+    no read leaves a transaction open, so a full checkpoint from another connection passes."""
+    from bot.store.db import Database, _Reader
 
     db = store.db
     assert isinstance(db, Database)
-    for _ in range(4):
-        await store.meta.get("k")
-    lingering = [r for r in db._idle._queue if r.conn.in_transaction]  # type: ignore[attr-defined]
-    assert lingering  # a read just ended: its snapshot waits for the next read's first trip
-    await asyncio.sleep(SNAPSHOT_LINGER_S * 4)
-    await asyncio.sleep(0.05)  # the timer's ROLLBACK, on the connection's thread
-    assert not any(r.conn.in_transaction for r in db._idle._queue)  # type: ignore[attr-defined]
     await store.meta.set("k", "v")
-    # Nothing holds the WAL back: a full checkpoint from another connection completes.
+    threads: set[str] = set()
+    real_run = _Reader.run
+
+    async def spy(self: _Reader, sql: str, fn: Any) -> Any:
+        def where() -> Any:
+            threads.add(threading.current_thread().name)
+            return fn()
+
+        return await real_run(self, sql, where)
+
+    _Reader.run = spy  # type: ignore[method-assign]
+    try:
+        for _ in range(6):  # each reader: a first run in its thread, then inline
+            assert await store.meta.get("k") == "v"
+    finally:
+        _Reader.run = real_run  # type: ignore[method-assign]
+    assert threading.current_thread().name in threads  # inline, on the loop's thread
+    assert len(threads) > 1  # and the first runs on the readers' threads
+    readers = list(db._idle._queue)  # type: ignore[attr-defined]
+    assert readers and not any(r.conn.in_transaction for r in readers)
     other = sqlite3.connect(db.path, timeout=5)
     try:
         busy = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -234,6 +250,44 @@ async def test_an_idle_reader_ends_its_snapshot_so_checkpoints_can_pass(store: S
         other.close()
     assert busy == 0  # 0: no reader's snapshot blocked it
     assert await store.meta.get("k") == "v"
+
+
+async def _hold_the_thread(reader: Any, release: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def blocked() -> None:
+        loop.call_soon_threadsafe(started.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result()
+
+    reader.in_thread(blocked)
+    await started.wait()
+
+
+@pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")
+async def test_a_cancelled_read_on_the_thread_never_shares_its_connection(store: Store) -> None:
+    """A read cancelled while its statement runs on the reader's thread: the next read on
+    that connection waits for it (never two threads on one connection), then works."""
+    from bot.store.db import Database
+
+    db = store.db
+    assert isinstance(db, Database)
+    await store.meta.set("k", "v")
+    readers = list(db._idle._queue)  # type: ignore[attr-defined]
+    release = asyncio.Event()
+    for reader in readers:  # every reader's thread is busy until released
+        await _hold_the_thread(reader, release)
+    read = asyncio.create_task(store.meta.get("k"))
+    await asyncio.sleep(0.05)
+    read.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await read
+    later = asyncio.create_task(store.meta.get("k"))
+    await asyncio.sleep(0.05)
+    assert not later.done()  # waiting for the thread, not running beside it
+    release.set()
+    assert await later == "v"
+    assert not any(r.conn.in_transaction for r in readers)
 
 
 @pytest.mark.sqlite_only("SQLite's reader connections and their snapshots")

@@ -11,7 +11,7 @@ from bot.core.models import EnrolmentStatus, GuildSettings, Pause, ReminderPrefs
 from bot.store import Store
 from bot.store.enrolments import _DUE
 
-from .values import NOW, START, Enrol
+from .values import NOW, START, Enrol, complete
 
 HOUR = timedelta(hours=1)
 
@@ -114,7 +114,7 @@ async def test_pause_and_resume_record_intervals(enrol: Enrol, store: Store) -> 
 
 async def test_leave_then_reenrol_restores_progress(enrol: Enrol, store: Store) -> None:
     e = await enrol(1)
-    await store.completions.record(e.id, "read-guide", NOW, points=10)
+    await complete(store, e.id, "read-guide", NOW, points=10)
     left = await store.enrolments.leave(e.id, NOW + HOUR)
     assert left.status is EnrolmentStatus.LEFT
     assert left.pauses == (Pause(NOW + HOUR),)  # the time away will not count

@@ -21,7 +21,7 @@ from bot.store import Store
 from bot.store import db as db_module
 from bot.store.db import Database
 
-from .values import NOW, START
+from .values import NOW, START, complete
 
 pytestmark = pytest.mark.sqlite_only("group commit is the SQLite writer's; PostgreSQL has its own")
 
@@ -53,8 +53,8 @@ def _db(store: Store) -> Database:
 
 async def _empty_the_wal(path: Path) -> None:
     """Checkpoint and truncate the WAL from another connection, so the commit frames in it
-    from now on are exactly the commits that follow. A reader's snapshot lingers a moment
-    after its read (db.SNAPSHOT_LINGER_S) and holds a checkpoint back: retry until it ends."""
+    from now on are exactly the commits that follow. A checkpoint may meet a read still in
+    progress (another test task's): retry until it passes."""
     conn = sqlite3.connect(path)
     try:
         for _ in range(200):
@@ -150,7 +150,7 @@ async def test_many_callers_record_completions_with_fewer_commits(
         await store.enrolments.enrol(user, 100, "p", "h", START, NOW)
     commits = db.commits
     calls = [
-        store.completions.record(1 + n % 4, f"item-{n}", NOW, CompletionSource.BUTTON, points=1)
+        complete(store, 1 + n % 4, f"item-{n}", NOW, CompletionSource.BUTTON, points=1)
         for n in range(40)
     ]
     results = await asyncio.gather(*calls)

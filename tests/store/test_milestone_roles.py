@@ -9,7 +9,7 @@ from bot.core.models import CompletionSource, DeliveryKind
 from bot.store import Store
 from bot.store.deliveries import enrolment_target
 
-from .values import NOW, Enrol
+from .values import NOW, Enrol, complete
 
 LATER = NOW + timedelta(hours=1)
 
@@ -17,15 +17,15 @@ LATER = NOW + timedelta(hours=1)
 async def test_the_watermark_offers_each_new_completion_once(store: Store, enrol: Enrol) -> None:
     mapped = await enrol(1)
     other_server = await enrol(2, guild_id=200)
-    await store.completions.record(mapped.id, "a", NOW, CompletionSource.COMMAND, 1)
-    await store.completions.record(other_server.id, "a", NOW, CompletionSource.COMMAND, 1)
+    await complete(store, mapped.id, "a", NOW, CompletionSource.COMMAND, 1)
+    await complete(store, other_server.id, "a", NOW, CompletionSource.COMMAND, 1)
     assert await store.milestone_roles.unchecked() == []  # no server maps anything yet
     await store.milestone_roles.set(100, "first-week", 55, 9, NOW)
     pending = await store.milestone_roles.unchecked()
     assert pending == [(mapped.id, NOW)]
     await store.milestone_roles.mark_checked(pending)
     assert await store.milestone_roles.unchecked() == []
-    await store.completions.record(mapped.id, "b", LATER, CompletionSource.COMMAND, 1)
+    await complete(store, mapped.id, "b", LATER, CompletionSource.COMMAND, 1)
     assert await store.milestone_roles.unchecked() == [(mapped.id, LATER)]
     await store.milestone_roles.mark_checked([(mapped.id, LATER)])
     # Mapping (again) looks at everyone in the server once more.

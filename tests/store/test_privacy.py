@@ -9,7 +9,7 @@ from bot.core.models import DeliveryKind, ReminderPrefs, Visibility
 from bot.store import Store, UserDeletion, enrolment_target, group_target
 from bot.store.backend import Dialect
 
-from .values import NOW, START
+from .values import NOW, START, complete
 
 ALICE = 111_111_111_111  # unusual ids, so a scan for them cannot match by accident
 BOB = 222_222_222_222
@@ -28,8 +28,8 @@ async def _populate(store: Store) -> dict[str, list[int]]:
         await store.groups.join(group.id, user, NOW)
         await store.enrolments.pause(in_dm.id, NOW + HOUR)
         for n, item in enumerate(("a", "b", "c")):
-            await store.completions.record(in_guild.id, item, NOW + n * HOUR, points=10)
-        await store.completions.record(in_dm.id, "x", NOW, points=5)
+            await complete(store, in_guild.id, item, NOW + n * HOUR, points=10)
+        await complete(store, in_dm.id, "x", NOW, points=5)
         for eid in ids[name]:
             claim = await store.deliveries.claim(
                 DeliveryKind.REMINDER, enrolment_target(eid), "2026-W10", NOW

@@ -67,6 +67,14 @@ def storage_error(exc: BaseException) -> StorageError:
     return StorageError(code=ErrorCode.STORAGE_FAILED)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """How the pool resets a connection it gets back: not at all. asyncpg's default sends a
+    reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) on every release, one more
+    round trip per transaction, for session state this store never leaves: its settings
+    come with the connection, its advisory locks are transaction-scoped, it neither
+    LISTENs nor keeps cursors, and asyncpg still rolls back a transaction left open."""
+
+
 def _is_storage_failure(exc: BaseException) -> bool:
     return isinstance(exc, (asyncpg.exceptions.PostgresError, *_LOST))
 
@@ -144,6 +152,7 @@ class PgDatabase:
                 min_size=min(POOL_MIN, max_size),
                 max_size=max_size,
                 server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS), "timezone": "UTC"},
+                reset=_keep_session,
             )
         except (*_LOST, asyncpg.exceptions.PostgresError, ValueError) as exc:
             raise ConfigError(f"cannot open database {safe_url(url)}: {exc}") from exc

@@ -26,7 +26,7 @@ from tests.store.backends import (
     url_for,
 )
 from tests.store.test_privacy import ALICE, BOB, _populate
-from tests.store.values import NOW, START
+from tests.store.values import NOW, START, complete
 
 pytestmark = needs_postgres
 
@@ -46,10 +46,10 @@ async def _every_kind_of_row(store: Store) -> list[int]:
     left = (
         await store.enrolments.enrol(CAROL, 200, "p", "h", START, NOW, pace="6-months")
     ).enrolment
-    await store.completions.record(left.id, "a", NOW, CompletionSource.BUTTON, 3)
+    await complete(store, left.id, "a", NOW, CompletionSource.BUTTON, 3)
     await store.enrolments.leave(left.id, NOW + HOUR)
     done = (await store.enrolments.enrol(CAROL, None, "q", "h", START, NOW, NOW + HOUR)).enrolment
-    await store.completions.record(done.id, "z", NOW + HOUR, CompletionSource.SELECT, 7)
+    await complete(store, done.id, "z", NOW + HOUR, CompletionSource.SELECT, 7)
     await store.enrolments.mark_completed(done.id, NOW + 2 * HOUR)
     group = await store.groups.create(200, "Larks", "p", START, NOW, channel_id=999)
     claim = await store.deliveries.claim(DeliveryKind.FALLBACK, enrolment_target(done.id), "w", NOW)
@@ -194,7 +194,7 @@ async def test_totals_that_disagree_abort_the_copy_and_leave_the_target_empty(
     a source whose totals drifted (a hand edit) is reported, and nothing is committed."""
     async with await Store.open(db_path) as source:
         e = (await source.enrolments.enrol(1, 100, "p", "h", START, NOW)).enrolment
-        await source.completions.record(e.id, "a", NOW, points=5)
+        await complete(source, e.id, "a", NOW, points=5)
         async with source.db.write() as tx:
             await tx.execute("UPDATE enrolments SET points_total = 6 WHERE id = ?", (e.id,))
     async with fresh_target(POSTGRES, db_path, schema=False) as target:
@@ -212,7 +212,7 @@ async def test_group_standing_that_disagrees_aborts_the_copy(db_path: Path) -> N
         e = (await source.enrolments.enrol(1, 100, "p", "h", START, NOW)).enrolment
         group = await source.groups.create(100, "Owls", "p", START, NOW)
         await source.groups.join(group.id, 1, NOW)
-        await source.completions.record(e.id, "a", NOW, points=5)
+        await complete(source, e.id, "a", NOW, points=5)
         async with source.db.write() as tx:
             await tx.execute("UPDATE group_members SET points = 50")
     async with fresh_target(POSTGRES, db_path, schema=False) as target:
