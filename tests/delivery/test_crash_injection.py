@@ -137,7 +137,7 @@ async def test_crash_in_done_of_the_last_item(tmp_path: Path) -> None:
     async def done(learning: Learning, _s: ReminderSender, _c: FixedClock) -> object:
         return await learning.done(1, GUILD, ITEMS[-1])
 
-    assert await crash_every_statement(tmp_path, all_but_one_done, done) >= 5
+    assert await crash_every_statement(tmp_path, all_but_one_done, done) >= 4
 
 
 async def test_crash_in_undo_reopening_a_completed_pathway(tmp_path: Path) -> None:

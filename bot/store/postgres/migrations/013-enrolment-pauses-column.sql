@@ -1,20 +1,26 @@
 -- 013: an enrolment's pauses on its own row (see the SQLite twin).
 --
--- The same column, NULL when there is no pause, else the JSON text the old correlated
--- subquery made. One row-level trigger function keeps it in the same transaction as every
--- write to enrolment_pauses, whichever code path, cascade or COPY makes it.
+-- The same column, NULL when there is no pause, else the same JSON text as SQLite's,
+-- byte for byte ([[start,end],...] in start order, no spaces), so a database copied by
+-- migrate-db reads back identically. One row-level trigger function keeps it in the same
+-- transaction as every write to enrolment_pauses, whichever code path, cascade or COPY
+-- makes it.
 
 ALTER TABLE enrolments ADD COLUMN pauses TEXT;
 
 UPDATE enrolments
    SET pauses = agg.pauses
-  FROM (SELECT enrolment_id, json_agg(json_build_array(start_at, end_at))::text AS pauses
+  FROM (SELECT enrolment_id,
+               '[' || string_agg('[' || start_at || ',' || COALESCE(end_at::text, 'null') || ']',
+                                 ',' ORDER BY start_at) || ']' AS pauses
           FROM enrolment_pauses GROUP BY enrolment_id) AS agg
  WHERE agg.enrolment_id = enrolments.id;
 
 CREATE FUNCTION enrolment_pauses_refresh(enrolment BIGINT) RETURNS void LANGUAGE sql AS $$
     UPDATE enrolments
-       SET pauses = (SELECT json_agg(json_build_array(p.start_at, p.end_at))::text
+       SET pauses = (SELECT '[' || string_agg('[' || p.start_at || ','
+                                              || COALESCE(p.end_at::text, 'null') || ']',
+                                              ',' ORDER BY p.start_at) || ']'
                        FROM enrolment_pauses AS p WHERE p.enrolment_id = enrolment)
      WHERE id = enrolment;
 $$;
