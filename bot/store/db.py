@@ -39,7 +39,7 @@ import aiosqlite
 
 from bot.core.errors import ConfigError, ErrorCode, StorageError
 from bot.store.backend import Dialect, Params, Row, Statement, Tx, text
-from bot.store.writer import QUICK_S, REMEMBERED, STRIKES, WriterConnection
+from bot.store.writer import QuickStatements, WriterConnection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,16 +137,16 @@ class _Reader:
     have run: see Database.read.
 
     `running` is the last call queued on the connection's thread; until it is done the
-    connection is not touched from the loop's thread. `strikes` maps a statement's text to
-    its slow inline runs in a row, as the writer does (store/writer.py)."""
+    connection is not touched from the loop's thread. `quick` says which statements run inline,
+    by the writer's rule (store/writer.py QuickStatements)."""
 
-    __slots__ = ("conn", "raw", "running", "strikes")
+    __slots__ = ("conn", "quick", "raw", "running")
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self.raw: sqlite3.Connection = conn._conn  # aiosqlite keeps it; we run quick reads on it
         self.running: asyncio.Future[object] | None = None
-        self.strikes: dict[str, int] = {}
+        self.quick = QuickStatements()
 
     def free(self) -> bool:
         """Whether nothing is queued or running on the connection's thread."""
@@ -170,15 +170,13 @@ class _Reader:
         connection's thread, timing it there."""
         if not self.free():
             await self.settled()
-        strikes = self.strikes.get(sql, STRIKES)
-        if strikes < STRIKES:
+        strikes = self.quick.strikes(sql)
+        if strikes is not None:
             start = time.perf_counter()
             try:
                 return fn()
             finally:
-                slow = time.perf_counter() - start > QUICK_S
-                if slow or strikes:
-                    self.strikes[sql] = strikes + 1 if slow else 0
+                self.quick.ran_inline(sql, strikes, time.perf_counter() - start)
 
         def timed() -> tuple[T, float]:
             start = time.perf_counter()
@@ -187,10 +185,7 @@ class _Reader:
 
         future = self.in_thread(timed)
         result, took = cast(tuple[T, float], await asyncio.shield(future))
-        if took < QUICK_S:
-            if len(self.strikes) >= REMEMBERED:
-                self.strikes.clear()
-            self.strikes[sql] = 0
+        self.quick.ran_in_thread(sql, took)
         return result
 
     def end(self) -> None:

@@ -38,6 +38,33 @@ STRIKES = 3
 REMEMBERED = 2048
 
 
+class QuickStatements:
+    """Which statement texts run inline: those seen to take under QUICK_S, until one turns
+    slow STRIKES times in a row inline; then on the thread until a run there is quick again.
+    Shared by the writer and the readers (db.py)."""
+
+    __slots__ = ("_strikes",)
+
+    def __init__(self) -> None:
+        self._strikes: dict[str, int] = {}  # text -> slow inline runs in a row
+
+    def strikes(self, sql: str) -> int | None:
+        """The text's strikes when it should run inline, else None."""
+        strikes = self._strikes.get(sql, STRIKES)
+        return strikes if strikes < STRIKES else None
+
+    def ran_inline(self, sql: str, strikes: int, seconds: float) -> None:
+        slow = seconds > QUICK_S
+        if slow or strikes:
+            self._strikes[sql] = strikes + 1 if slow else 0
+
+    def ran_in_thread(self, sql: str, seconds: float) -> None:
+        if seconds < QUICK_S:
+            if len(self._strikes) >= REMEMBERED:
+                self._strikes.clear()
+            self._strikes[sql] = 0
+
+
 class WriterConnection:
     """One sqlite3 connection (check_same_thread off) and the one thread that may wait on it."""
 
@@ -45,8 +72,7 @@ class WriterConnection:
         self.conn = conn
         self._executor = executor
         self._running: asyncio.Future[Any] | None = None
-        # statement text -> slow inline runs in a row (inline while under STRIKES)
-        self._strikes: dict[str, int] = {}
+        self._quick = QuickStatements()
 
     @classmethod
     async def open(cls, connect: Callable[[], sqlite3.Connection]) -> WriterConnection:
@@ -101,15 +127,13 @@ class WriterConnection:
         thread, noting how long it took there."""
         if self._running is not None:
             await self.idle()
-        strikes = self._strikes.get(sql, STRIKES)
-        if strikes < STRIKES:
+        strikes = self._quick.strikes(sql)
+        if strikes is not None:
             start = time.perf_counter()
             try:
                 return fn()
             finally:
-                slow = time.perf_counter() - start > QUICK_S
-                if slow or strikes:
-                    self._strikes[sql] = strikes + 1 if slow else 0
+                self._quick.ran_inline(sql, strikes, time.perf_counter() - start)
 
         def timed() -> tuple[T, float]:
             start = time.perf_counter()
@@ -117,10 +141,7 @@ class WriterConnection:
             return result, time.perf_counter() - start
 
         result, took = await self.in_thread(timed)
-        if took < QUICK_S:
-            if len(self._strikes) >= REMEMBERED:
-                self._strikes.clear()
-            self._strikes[sql] = 0
+        self._quick.ran_in_thread(sql, took)
         return result
 
     async def begin(self, sql: str, busy_timeout_ms: int) -> None:
