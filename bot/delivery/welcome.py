@@ -10,9 +10,11 @@ reminder would mark them, until a DM gets through again; the caller tells them p
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.cadence import Plan
 from bot.core.focus import weekly_focus
 from bot.core.models import Enrolment, Learner
 from bot.core.registry import Pathways
@@ -37,21 +39,29 @@ class Welcomer:
         self.notifier = notifier
 
     async def welcome(
-        self, enrolment: Enrolment, now: datetime, fallback_channel_id: int | None
+        self,
+        enrolment: Enrolment,
+        now: datetime,
+        fallback: Callable[[], Awaitable[int | None]],
+        plan: Plan | None = None,
     ) -> WelcomeResult:
+        """`fallback` finds where reminders go when DMs are closed: asked only then, as it
+        costs reads the open-DM path never needs. `plan`: the one the enrolment's reply was
+        built from, if the caller has it (else it is rebuilt from the completions)."""
         learner = await self.store.learners.get(enrolment.user_id)
         if learner is None:
             return WelcomeResult(sent=False)
         pathway = self.registry.get(enrolment.pathway_id)
-        completions = await self.store.completions.list_for_enrolment(enrolment.id)
-        state = standing(pathway, enrolment, completions, now)
+        if plan is None:
+            completions = await self.store.completions.list_for_enrolment(enrolment.id)
+            plan = standing(pathway, enrolment, completions, now).plan
         content = WelcomeContent(
             pathway_name=pathway.name,
             pace=enrolment.pace,
-            timeline_end=state.plan.timeline_end,
+            timeline_end=plan.timeline_end,
             first_reminder_at=enrolment.next_reminder_at,
-            zone=state.plan.zone,
-            focus=tuple(s.item.text for s in weekly_focus(state.plan)),
+            zone=plan.zone,
+            focus=tuple(s.item.text for s in weekly_focus(plan)),
         )
         try:
             sent = await self.notifier.send_welcome(learner, content)
@@ -59,7 +69,7 @@ class Welcomer:
             # The caller tells the learner privately now, so their next command does not.
             await self.store.learners.set_dm_blocked(learner.user_id, now)
             await self.store.learners.mark_dm_closed_told(learner.user_id, now)
-            notice = await self._notice_channel(enrolment, learner, fallback_channel_id)
+            notice = await self._notice_channel(enrolment, learner, await fallback())
             return WelcomeResult(False, True, notice)
         except SendFailed as exc:
             log.warning("welcome DM for enrolment %s failed: %s", enrolment.id, exc)

@@ -234,6 +234,6 @@ class Completions:
 
     async def list_for_enrolment(self, enrolment_id: int) -> list[Completion]:
         """In the order they were completed."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_FOR_ENROLMENT, (enrolment_id,))
         return [completion_from_row(row) for row in rows]

@@ -30,7 +30,7 @@ import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar, cast
@@ -578,6 +578,11 @@ class Database:
                     reader.end()
             finally:
                 self._idle.put_nowait(reader)
+
+    def read_one(self) -> AbstractAsyncContextManager[SqliteTx]:
+        """A read of one statement: here the same as `read()`, whose BEGIN already travels
+        with its first statement and whose end costs no round trip."""
+        return self.read()
 
     async def schema_version(self) -> int:
         async with self.read() as tx:

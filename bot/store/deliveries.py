@@ -230,7 +230,7 @@ class Deliveries:
             f" AND target IN ({', '.join('?' * len(targets))})"
             " AND (status <> 'pending' OR next_attempt_at >= ?)"
         )
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(sql, (kind.value, period_key, *targets, codec.instant(now)))
         closed = {row[0] for row in rows}
         return {t for t in targets if t not in closed}
@@ -264,7 +264,7 @@ class Deliveries:
             return await tx.execute(_PRUNE, (codec.instant(before), limit))
 
     async def get(self, delivery_id: int) -> Delivery | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_BY_ID, (delivery_id,))
         return None if row is None else delivery_from_row(row)
 
@@ -352,7 +352,7 @@ class Deliveries:
         """Pending rows whose next attempt is due: retries and abandoned claims, oldest first."""
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_DUE_FOR_RETRY, (codec.instant(now), limit))
         return [delivery_from_row(row) for row in rows]
 
@@ -388,7 +388,7 @@ class Deliveries:
             return []
         targets = [enrolment_target(e) for e in enrolment_ids]
         sql = _PENDING_SNOOZES.format(targets=", ".join("?" * len(targets)))
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(sql, (*targets, SNOOZE_MARKER))
         out: list[PendingSnooze] = []
         for row in rows:

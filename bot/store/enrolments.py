@@ -263,7 +263,7 @@ class Enrolments:
             return EnrolResult(await read_enrolment(tx, enrolment.id), restored=True)
 
     async def get(self, enrolment_id: int) -> Enrolment | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_BY_ID, (enrolment_id,))
         return None if row is None else enrolment_from_row(row)
 
@@ -287,19 +287,19 @@ class Enrolments:
 
     async def find(self, user_id: int, guild_id: int | None, pathway_id: str) -> Enrolment | None:
         """The enrolment for (user, guild, pathway), whatever its status; guild None is a DM."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_BY_KEY, (user_id, guild_id, pathway_id))
         return None if row is None else enrolment_from_row(row)
 
     async def list_for_user(self, user_id: int, guild_id: int | None = None) -> list[Enrolment]:
         """All of a user's enrolments (every status), or only those in `guild_id`."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_FOR_USER, (user_id, guild_id, guild_id))
         return [enrolment_from_row(row) for row in rows]
 
     async def following_in_guild(self, guild_id: int) -> list[Enrolment]:
         """Every active or paused enrolment in a server (for `/setup show`'s counts)."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 SELECT + " WHERE e.guild_id = ? AND e.status IN ('active', 'paused')",
                 (guild_id,),
@@ -400,7 +400,7 @@ class Enrolments:
 
     async def paused_due(self, now: datetime, limit: int = 500) -> list[Enrolment]:
         """Paused enrolments whose planned resume time (next_reminder_at) has come."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_PAUSED_DUE, (codec.instant(now), limit))
         return [enrolment_from_row(row) for row in rows]
 
@@ -423,6 +423,6 @@ class Enrolments:
         after_at, after_id = (
             (codec.MIN_INSTANT, 0) if after is None else (codec.instant(after[0]), after[1])
         )
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_DUE, (codec.instant(now), after_at, after_id, limit))
         return [enrolment_from_row(row) for row in rows]

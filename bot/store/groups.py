@@ -92,12 +92,12 @@ class StudyGroups:
         return group_from_row(row)
 
     async def get(self, group_id: int) -> StudyGroup | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_SELECT + " WHERE id = ?", (group_id,))
         return None if row is None else group_from_row(row)
 
     async def get_by_name(self, guild_id: int, name: str) -> StudyGroup | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(
                 _SELECT + " WHERE guild_id = ? AND name_key = ?", (guild_id, name_key(name))
             )
@@ -107,7 +107,7 @@ class StudyGroups:
         self, guild_id: int, pathway_id: str | None = None
     ) -> list[StudyGroup]:
         """A guild's groups by name, optionally only those for one pathway."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 _SELECT + " WHERE guild_id = ? AND (CAST(? AS TEXT) IS NULL OR pathway_id = ?)"
                 " ORDER BY name_key",
@@ -172,6 +172,6 @@ class StudyGroups:
 
     async def members(self, group_id: int) -> list[Learner]:
         """Members still on the pathway, in the order they joined."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_MEMBERS, (group_id,))
         return [learner_from_row(row) for row in rows]

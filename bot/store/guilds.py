@@ -45,12 +45,12 @@ class Guilds:
         self._db = db
 
     async def get(self, guild_id: int) -> GuildSettings:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             return await read_settings(tx, guild_id)
 
     async def with_digest_channel(self) -> list[GuildSettings]:
         """Guilds that want channel digests (the digest sweep's work list)."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 "SELECT * FROM guild_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
             )

@@ -55,6 +55,6 @@ class IdentifySlots:
 
     async def next_at(self, bucket: int) -> float | None:
         """When `bucket` frees up, or None if it was never claimed."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_GET, (bucket,))
         return None if row is None else float(row["next_at"])

@@ -197,12 +197,12 @@ class Leaderboards:
         is not counted, so the read is the same before or after their completion is in.
         """
         sql, params = ahead(enrolment_id, guild_id, pathway_id, group, before, after)
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchrow(sql, params)
         return rank_read(row, group)
 
     async def _read(self, sql: Statement, params: Params) -> list[LeaderboardRow]:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(sql, params)
         return [_row(row) for row in rows]
 

@@ -98,7 +98,7 @@ class Learners:
         self._db = db
 
     async def get(self, user_id: int) -> Learner | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(_GET, (user_id,))
         return None if row is None else learner_from_row(row)
 
@@ -107,7 +107,7 @@ class Learners:
         if not user_ids:
             return {}
         marks = ",".join("?" * len(user_ids))
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 f"SELECT * FROM learners WHERE user_id IN ({marks})",  # noqa: S608 - only ?s
                 tuple(user_ids),
@@ -135,7 +135,7 @@ class Learners:
     ) -> list[int]:
         """Learners with a reminder due in [due_from, due_until) whose DM channel is unknown
         (and whose DMs are not known to be closed): the ones to warm up before the fan-out."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 _WITHOUT_DM_CHANNEL, (codec.instant(due_from), codec.instant(due_until), limit)
             )

@@ -22,7 +22,7 @@ class Meta:
         self._db = db
 
     async def get(self, key: str) -> str | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row["value"])
 

@@ -129,7 +129,7 @@ class MilestoneRoles:
         return _from_row(row)
 
     async def get(self, guild_id: int, milestone: str) -> MilestoneRole | None:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             row = await tx.fetchone(
                 "SELECT * FROM milestone_roles WHERE guild_id = ? AND milestone = ?",
                 (guild_id, milestone),
@@ -137,7 +137,7 @@ class MilestoneRoles:
         return None if row is None else _from_row(row)
 
     async def for_guild(self, guild_id: int) -> list[MilestoneRole]:
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(
                 "SELECT * FROM milestone_roles WHERE guild_id = ? ORDER BY created_at, milestone",
                 (guild_id,),
@@ -160,7 +160,7 @@ class MilestoneRoles:
     async def unchecked(self, limit: int = 200) -> list[tuple[int, datetime]]:
         """(enrolment id, latest completion) of enrolments in servers with an enabled
         mapping, with a completion the sender has not evaluated yet."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_UNCHECKED, (limit,))
         return [(int(r[0]), codec.from_instant(r[1])) for r in rows]
 
@@ -197,7 +197,7 @@ class MilestoneRoles:
 
     async def granted(self, target: str) -> list[tuple[str, int]]:
         """(milestone key, role id) of the roles given for one enrolment target."""
-        async with self._db.read() as tx:
+        async with self._db.read_one() as tx:
             rows = await tx.fetchall(_GRANTED, (DeliveryKind.ROLE_GRANT.value, target))
         out: list[tuple[str, int]] = []
         for r in rows:

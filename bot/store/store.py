@@ -72,6 +72,10 @@ class _Joined:
     async def read(self) -> AsyncIterator[Tx]:
         yield self._tx
 
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[Tx]:
+        yield self._tx
+
     async def close(self) -> None:
         raise RuntimeError("a unit of work does not close its database")
 
@@ -131,6 +135,15 @@ class _Ambient:
             yield unit.tx
             return
         async with self._raw.read() as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[Tx]:
+        unit = self.joined()
+        if unit is not None:
+            yield unit.tx
+            return
+        async with self._raw.read_one() as tx:
             yield tx
 
     async def close(self) -> None:

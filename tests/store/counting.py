@@ -128,6 +128,13 @@ class CountingBackend:
         async with self.inner.read() as tx:
             yield CountingTx(tx, self, entry)
 
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[Tx]:
+        entry = TxLog("read")
+        self.log.append(entry)
+        async with self.inner.read_one() as tx:
+            yield CountingTx(tx, self, entry)
+
     async def close(self) -> None:
         await self.inner.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -12,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import matching
+from bot.core.cadence import Plan
 from bot.core.models import Enrolment
 from bot.discord_app import formatting, limits
 from bot.discord_app.autocomplete import group_choices, pace_choices, pathway_choices
@@ -155,14 +157,20 @@ class LearningCog(commands.Cog):
             )
         await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
         if not outcome.already:
-            self.bot.spawn(self._welcome(interaction, outcome.view.enrolment))
+            self.bot.spawn(self._welcome(interaction, outcome.view.enrolment, outcome.view.plan))
 
-    async def _welcome(self, interaction: discord.Interaction[Any], enrolment: Enrolment) -> None:
+    async def _welcome(
+        self, interaction: discord.Interaction[Any], enrolment: Enrolment, plan: Plan
+    ) -> None:
         """After the reply (never on the 3-second path): the welcome DM, or, when DMs are
         closed, a private follow-up saying so and where reminders will appear instead."""
         try:
-            fallback = await self.bot.reminders.fallback_channel(enrolment)
-            result = await self.bot.welcomer.welcome(enrolment, self.bot.clock.now(), fallback)
+            result = await self.bot.welcomer.welcome(
+                enrolment,
+                self.bot.clock.now(),
+                partial(self.bot.reminders.fallback_channel, enrolment),
+                plan,
+            )
             if result.dms_closed:
                 await interaction.followup.send(
                     dms_closed_at_enroll(result.fallback_channel_id), ephemeral=True

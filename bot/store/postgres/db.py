@@ -133,6 +133,37 @@ class PgTx:
         return self._conn
 
 
+class _OneStatement(PgTx):
+    """A pooled connection outside any transaction, good for one statement: a second one
+    would see a different snapshot, so it raises instead (use `read()` for several)."""
+
+    __slots__ = ("_used",)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self._used = False
+
+    def _once(self) -> None:
+        if self._used:
+            raise RuntimeError("read_one() runs one statement; use read() for several")
+        self._used = True
+
+    async def fetchall(self, sql: Statement, params: Params = ()) -> list[Row]:
+        self._once()
+        return await super().fetchall(sql, params)
+
+    async def fetchone(self, sql: Statement, params: Params = ()) -> Row | None:
+        self._once()
+        return await super().fetchone(sql, params)
+
+    async def execute(self, sql: Statement, params: Params = ()) -> int:
+        self._once()
+        return await super().execute(sql, params)
+
+    async def executemany(self, sql: Statement, rows: Iterable[Params]) -> None:
+        raise RuntimeError("read_one() is for one SELECT")
+
+
 class PgDatabase:
     """A pool of connections to one PostgreSQL database (implements backend.Backend)."""
 
@@ -185,13 +216,30 @@ class PgDatabase:
             yield tx
 
     @asynccontextmanager
-    async def _transaction(self, isolation: str, readonly: bool) -> AsyncIterator[PgTx]:
+    async def read_one(self) -> AsyncIterator[PgTx]:
+        """One statement in autocommit: its own snapshot, in one round trip, where `read()`
+        spends three (BEGIN, the statement, COMMIT)."""
+        conn = await self._acquire()
         try:
-            conn = await self._pool.acquire()
+            yield _OneStatement(conn)
         except BaseException as exc:
             if _is_storage_failure(exc):
                 raise storage_error(exc) from exc
             raise
+        finally:
+            await asyncio.shield(self._pool.release(conn))
+
+    async def _acquire(self) -> asyncpg.Connection:
+        try:
+            return await self._pool.acquire()
+        except BaseException as exc:
+            if _is_storage_failure(exc):
+                raise storage_error(exc) from exc
+            raise
+
+    @asynccontextmanager
+    async def _transaction(self, isolation: str, readonly: bool) -> AsyncIterator[PgTx]:
+        conn = await self._acquire()
         try:
             transaction = conn.transaction(isolation=isolation, readonly=readonly)
             started = False
