@@ -26,6 +26,7 @@ class Drainer:
     def __init__(self, sweep: Sweep) -> None:
         self._sweep = sweep
         self._task: asyncio.Task[None] | None = None
+        self._sweeping = asyncio.Lock()  # the scheduler's tick and a lease follow-up take turns
 
     @property
     def draining(self) -> bool:
@@ -36,8 +37,11 @@ class Drainer:
         None when a drain is already under way (it covers this tick's work)."""
         if self.draining:
             return None
-        report = await self._sweep()
-        if report.more and report.progressed:
+        async with self._sweeping:
+            if self.draining:
+                return None
+            report = await self._sweep()
+        if report.more and report.progressed and not self.draining:
             self._task = asyncio.create_task(self._drain())
         return report
 

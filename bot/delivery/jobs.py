@@ -11,6 +11,8 @@ during a drain).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +25,7 @@ from bot.delivery.digests import DigestSender
 from bot.delivery.drain import Drainer
 from bot.delivery.ports import Notifier
 from bot.delivery.reminders import ReminderSender
+from bot.delivery.retry import LEASE
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.sender_role import Role, SenderRole
 from bot.delivery.sweep_report import SweepReport
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Outbox rows deleted per transaction, and transactions per tick: 2,000 rows a tick (a
 #: 30 s tick: 240,000 an hour) clear any backlog soon while each commit stays short.
+# A sweep after a lease ends waits this much past its end, so the row is surely free.
+LEASE_MARGIN_S = 0.5
 PRUNE_BATCH = 500
 PRUNE_BATCHES = 4
 
@@ -82,8 +87,10 @@ class DeliveryJobs:
         self._last_digest_check = float("-inf")
         self.store = store
         self.retention = timedelta(days=retention_days)
+        self._on_role = on_role
+        self._follow: asyncio.Task[int] | None = None
         self.role = SenderRole(
-            lock or store.sender_lock(), on_lost=self.drainer.stop, on_change=on_role
+            lock or store.sender_lock(), on_lost=self._lost, on_change=self._role_changed
         )
 
         self.scheduler.add("sender", self.role.refresh)
@@ -102,8 +109,53 @@ class DeliveryJobs:
     async def stop(self) -> None:
         """Stop sweeping and hand the sender lock on, so a standby need not wait for it."""
         await self.scheduler.stop()
+        await self._stop_following()
         await self.drainer.stop()
         await self.role.release()
+
+    def _role_changed(self, role: Role) -> None:
+        if role is Role.SENDER:
+            self._follow = asyncio.get_running_loop().create_task(self.follow_leases())
+        if self._on_role is not None:
+            self._on_role(role)
+
+    async def _lost(self) -> None:
+        await self._stop_following()
+        await self.drainer.stop()
+
+    async def _stop_following(self) -> None:
+        task, self._follow = self._follow, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def follow_leases(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> int:
+        """Run by a process that has just become the sender: sweep again as each row it
+        finds leased comes free, until every lease it could have inherited has ended.
+
+        A sender that died (SIGKILL, a lost host) leaves its claimed rows leased for up to
+        LEASE. Left to the ticks, the new sender would send them up to LEASE plus one
+        interval after the death (45 + 30 s); this sends them as the leases end. Bounded
+        by LEASE from now, plus a sweep per row that came due in it. Returns the sweeps run.
+        """
+        horizon = self.clock.now() + LEASE
+        deadline = time.monotonic() + LEASE.total_seconds() + 2 * LEASE_MARGIN_S
+        sweeps = 0
+        try:
+            while self.role.sending and time.monotonic() < deadline:
+                now = self.clock.now()
+                due = await self.store.deliveries.next_due_after(now)
+                if due is None or due > horizon:
+                    break
+                await sleep((due - now).total_seconds() + LEASE_MARGIN_S)
+                if not self.role.sending:
+                    break
+                await self.drainer.tick()
+                sweeps += 1
+        except Exception:  # the ticks still send them; this only makes it sooner
+            log.exception("following the leases of a previous sender failed")
+        return sweeps
 
     async def sweep_reminders(self) -> None:
         if self.role.sending:

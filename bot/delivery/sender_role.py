@@ -5,7 +5,10 @@ Every process ticks the scheduler; on each tick `refresh()` asks the store's sen
 The sender runs the reminder and digest sweeps and the DM warm-up; a standby runs none of
 them. A standby therefore takes over at most one tick interval (SWEEP_INTERVAL_SECONDS,
 30 s by default) after the sender died, and the outbox's claims and nonces make sure what
-the dead sender had claimed is sent exactly once (see bot/store/deliveries.py).
+the dead sender had claimed is sent exactly once (see bot/store/deliveries.py). The rows
+the dead sender held stay leased for up to LEASE (45 s); the new sender sweeps again as
+those leases end (DeliveryJobs.follow_leases), so they go out at most about 45 s after the
+death rather than at the first tick after their leases end (up to 75 s).
 """
 
 from __future__ import annotations

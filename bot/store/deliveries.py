@@ -37,6 +37,12 @@ _DUE_FOR_RETRY = (
     "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
     " ORDER BY next_attempt_at, id LIMIT ?"
 )
+# The first pending row to come due after `now` (a lease ending, a retry, a snooze): one
+# step into the deliveries_retry index.
+_NEXT_DUE = (
+    "SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?"
+    " ORDER BY next_attempt_at, id LIMIT 1"
+)
 # A snooze made again after it was cancelled (the same choice, the same minute) re-arms its
 # row with a fresh nonce; a row sent or failed has passed its time and is never revived.
 _SNOOZE = (
@@ -355,6 +361,13 @@ class Deliveries:
         async with self._db.read_one() as tx:
             rows = await tx.fetchall(_DUE_FOR_RETRY, (codec.instant(now), limit))
         return [delivery_from_row(row) for row in rows]
+
+    async def next_due_after(self, now: datetime) -> datetime | None:
+        """When the first pending row not yet due comes due: a lease that ends (a sender
+        died holding it), a retry's backoff, a snooze. None when there is none."""
+        async with self._db.read_one() as tx:
+            row = await tx.fetchone(_NEXT_DUE, (codec.instant(now),))
+        return None if row is None else codec.from_instant(row[0])
 
     # --- snoozes: extra reminder rows, due at the chosen time ---------------------------------
 

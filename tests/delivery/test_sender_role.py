@@ -8,6 +8,7 @@ the end-to-end failover runs two bot processes: tests/discord_app/test_failover.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,11 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
+from bot.core.models import Learner
+from bot.core.reminder import ReminderContent
 from bot.delivery.jobs import DeliveryJobs
+from bot.delivery.ports import Sent
+from bot.delivery.retry import LEASE
 from bot.delivery.sender_role import Role
 from bot.metrics import Metrics
 from bot.pathway_files import PathwayRegistry
@@ -156,3 +161,61 @@ async def test_the_sender_prunes_the_outbox_past_its_retention(
     assert 0 < len(rows) <= 3 * 5, "only about the last 30 days' rows remain"
     assert len(kept) == len(rows)
     assert await b.jobs.prune() == 0  # a standby prunes nothing
+
+
+class Hung(Opener):
+    """A sender's Discord calls that never return: the process is about to die mid-send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = 0
+        self.all_started = asyncio.Event()
+
+    async def send_reminder(
+        self, learner: Learner, enrolment_id: int, content: ReminderContent, nonce: str
+    ) -> Sent:
+        self.started += 1
+        if self.started == 3:
+            self.all_started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_new_sender_sends_what_a_dead_one_held_as_its_leases_end(
+    two: tuple[Process, Process], clock: FixedClock
+) -> None:
+    """A sender SIGKILLed mid-send leaves its rows leased (LEASE, 45 s); the standby that
+    takes over sends them as the leases end, not at the first tick after (up to 30 s more)."""
+    a, b = two
+    hung = Hung()
+    a.jobs.reminders.notifier = hung
+    await a.tick()  # a is the sender
+    clock.advance(timedelta(days=7))
+    sweep = asyncio.create_task(a.jobs.scheduler.run_once())
+    await asyncio.wait_for(hung.all_started.wait(), 10)
+
+    async def no_hand_back(*args: object) -> None:  # a dead process hands nothing back
+        return None
+
+    a.store.deliveries.release = no_hand_back  # type: ignore[method-assign]
+    sweep.cancel()
+    await asyncio.gather(sweep, return_exceptions=True)
+    await a.jobs.drainer.stop()
+    await a.jobs.role._lock.release()  # its session is gone, and the lock with it
+
+    await b.tick()  # takes over; every due row is still leased by the dead sender
+    assert b.jobs.role.role is Role.SENDER and b.notifier.sent == []
+    follow = b.jobs._follow
+    assert follow is not None and not follow.done(), "taking over starts following the leases"
+    await b.jobs._stop_following()  # run it again here, with a sleep that moves the clock
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(timedelta(seconds=seconds))
+
+    assert await b.jobs.follow_leases(sleep) == 1
+    assert sorted(u for u, _ in b.notifier.sent) == [1, 2, 3]
+    assert slept == [pytest.approx(LEASE.total_seconds() + 0.5)]  # the lease's end, no tick
+    assert a.notifier.sent == []
