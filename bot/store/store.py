@@ -6,8 +6,8 @@ file. Either way the rest of the bot sees the same repositories with the same me
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
@@ -120,31 +120,25 @@ class _Ambient:
         return self._raw.label
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Tx]:
+    async def _unit_or(
+        self, opener: Callable[[], AbstractAsyncContextManager[Tx]]
+    ) -> AsyncIterator[Tx]:
+        """The open unit's transaction if there is one in this task, else `opener`'s."""
         unit = self.joined()
         if unit is not None:
             yield unit.tx
             return
-        async with self._raw.write() as tx:
+        async with opener() as tx:
             yield tx
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
-        unit = self.joined()
-        if unit is not None:
-            yield unit.tx
-            return
-        async with self._raw.read() as tx:
-            yield tx
+    def write(self) -> AbstractAsyncContextManager[Tx]:
+        return self._unit_or(self._raw.write)
 
-    @asynccontextmanager
-    async def read_one(self) -> AsyncIterator[Tx]:
-        unit = self.joined()
-        if unit is not None:
-            yield unit.tx
-            return
-        async with self._raw.read_one() as tx:
-            yield tx
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        return self._unit_or(self._raw.read)
+
+    def read_one(self) -> AbstractAsyncContextManager[Tx]:
+        return self._unit_or(self._raw.read_one)
 
     async def close(self) -> None:
         await self._raw.close()

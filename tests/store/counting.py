@@ -8,8 +8,8 @@ statement (`fail_after`), to inject a crash at every point of a use case in turn
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.store.backend import Backend, Dialect, Params, Row, Statement, Tx, text
@@ -115,25 +115,22 @@ class CountingBackend:
         return sum(len(t.statements) for t in self.log)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Tx]:
-        entry = TxLog("write")
+    async def _logged(
+        self, kind: str, opener: Callable[[], AbstractAsyncContextManager[Tx]]
+    ) -> AsyncIterator[Tx]:
+        entry = TxLog(kind)
         self.log.append(entry)
-        async with self.inner.write() as tx:
+        async with opener() as tx:
             yield CountingTx(tx, self, entry)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
-        entry = TxLog("read")
-        self.log.append(entry)
-        async with self.inner.read() as tx:
-            yield CountingTx(tx, self, entry)
+    def write(self) -> AbstractAsyncContextManager[Tx]:
+        return self._logged("write", self.inner.write)
 
-    @asynccontextmanager
-    async def read_one(self) -> AsyncIterator[Tx]:
-        entry = TxLog("read")
-        self.log.append(entry)
-        async with self.inner.read_one() as tx:
-            yield CountingTx(tx, self, entry)
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        return self._logged("read", self.inner.read)
+
+    def read_one(self) -> AbstractAsyncContextManager[Tx]:
+        return self._logged("read", self.inner.read_one)
 
     async def close(self) -> None:
         await self.inner.close()
